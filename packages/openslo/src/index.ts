@@ -1,0 +1,7 @@
+export * from './diagnostics';
+export { checkSources, type CheckedObject, type EngineOptions, type EngineResult, type SourceText } from './engine';
+export { COMPAT, type CompatId } from './compat';
+export { parseDuration, type Duration } from './formats';
+export { readInputs, MAX_FILE_BYTES, type ReadResult } from './read';
+export * from './model';
+export { buildModel, shiftDecimal, decimalString } from './normalise';

@@ -1,0 +1,36 @@
+import type { PathSeg, SourcePos } from './diagnostics';
+import type { RawObject } from './source';
+
+/**
+ * Maps an offset inside a string value to its line and column in the file, so that a PromQL error
+ * points at the character in the YAML. Exact for plain, quoted and literal-block scalars without escapes;
+ * other styles fall back to the start of the value.
+ */
+export function positionInScalar(raw: RawObject, path: readonly PathSeg[], value: string, offset: number): SourcePos {
+  const src = raw.scalarSource(path);
+  const start = raw.locate(path);
+  if (!src) return start;
+  const text = raw.text.slice(src.offset, src.end);
+  const at = (abs: number): SourcePos => {
+    const { line, col } = raw.lineCounter.linePos(abs);
+    return { file: raw.file, line, column: col };
+  };
+  if ((src.type === 'PLAIN' || src.type === 'QUOTE_DOUBLE' || src.type === 'QUOTE_SINGLE') && !value.includes('\n')) {
+    const skip = src.type === 'PLAIN' ? 0 : 1;
+    if (text.slice(skip, skip + value.length) === value) return at(src.offset + skip + offset);
+    return start;
+  }
+  if (src.type === 'BLOCK_LITERAL') {
+    const before = value.slice(0, offset);
+    const lineNo = before.split('\n').length - 1;
+    const col = offset - (before.lastIndexOf('\n') + 1);
+    const bodyStart = text.indexOf('\n');
+    if (bodyStart < 0) return start;
+    const lines = text.slice(bodyStart + 1).split('\n');
+    const indent = /^ */.exec(lines.find((l) => l.trim() !== '') ?? '')?.[0].length ?? 0;
+    let abs = src.offset + bodyStart + 1;
+    for (let i = 0; i < lineNo && i < lines.length; i++) abs += (lines[i]?.length ?? 0) + 1;
+    return at(abs + indent + col);
+  }
+  return start;
+}

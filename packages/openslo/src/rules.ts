@@ -1,0 +1,525 @@
+import type { z } from 'zod';
+import { COMPAT } from './compat';
+import type { ObjectContext, RefKind } from './context';
+import type { PathSeg } from './diagnostics';
+import {
+  annotationKeyProblem, CALENDAR_WORDS, durationProblem, isCalendarStartTime, isTimeZone, LABEL_KEY, LOOSE_NAME,
+  MAX_DESCRIPTION_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_NAME_LENGTH, parseDuration, RFC1123_LABEL, WEEKDAYS,
+} from './formats';
+import * as common from './schema/common';
+import * as v1 from './schema/v1';
+import * as v1alpha from './schema/v1alpha';
+import * as v2alpha from './schema/v2alpha';
+import { didYouMean } from './suggest';
+import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
+import { parseWith } from './zod-report';
+
+export const VERSIONS = {
+  'openslo/v1': ['SLO', 'SLI', 'DataSource', 'Service', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'],
+  'openslo/v1alpha': ['SLO', 'Service'],
+  'openslo.com/v2alpha': ['SLO', 'SLI', 'DataSource', 'Service', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'],
+} as const;
+export type ApiVersion = keyof typeof VERSIONS;
+
+/** Field names that differ between v1 and v2alpha. */
+interface Dialect {
+  version: ApiVersion;
+  indicator: string;
+  indicatorRef: string;
+  schemas: Record<string, () => z.ZodType>;
+  metric(m: Obj): { spec: Obj | undefined; type?: string; ref?: string; refField: string; specPath: PathSeg[] };
+}
+
+const V1: Dialect = {
+  version: 'openslo/v1',
+  indicator: 'indicator',
+  indicatorRef: 'indicatorRef',
+  schemas: v1.specs,
+  metric(m) {
+    const ms = asObj(m.metricSource);
+    return { spec: isObj(ms.spec) ? ms.spec : undefined, type: asStr(ms.type), ref: asStr(ms.metricSourceRef), refField: 'metricSource.metricSourceRef', specPath: ['metricSource', 'spec'] };
+  },
+};
+const V2ALPHA: Dialect = {
+  version: 'openslo.com/v2alpha',
+  indicator: 'sli',
+  indicatorRef: 'sliRef',
+  schemas: v2alpha.specs,
+  metric(m) {
+    return {
+      spec: isObj(m.spec) ? m.spec : undefined,
+      type: asStr(asObj(m.dataSourceSpec).type),
+      ref: asStr(m.dataSourceRef),
+      refField: 'dataSourceRef',
+      specPath: ['spec'],
+    };
+  },
+};
+
+// ---------------------------------------------------------------- names and metadata
+
+export function checkName(ctx: ObjectContext, path: PathSeg[], value: unknown, what: string): void {
+  if (typeof value !== 'string') return;
+  if (value === '') return ctx.error(path, 'name-format', `${what} must not be empty`);
+  if (RFC1123_LABEL.test(value) && value.length <= MAX_NAME_LENGTH) return;
+  const fix = value.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, MAX_NAME_LENGTH);
+  if (LOOSE_NAME.test(value) && value.length <= MAX_NAME_LENGTH) {
+    ctx.compat(path, 'name-format', `${what} "${value}" ${COMPAT['name-format'].strict}; use "${fix}"`);
+    return;
+  }
+  ctx.error(path, 'name-format', `${what} "${value}" ${COMPAT['name-format'].strict}`, fix ? `use "${fix}"` : undefined);
+}
+
+export function checkMetadata(ctx: ObjectContext, base: PathSeg[], metadata: unknown): void {
+  const md = asObj(metadata);
+  checkName(ctx, [...base, 'name'], md.name, 'name');
+  const dn = asStr(md.displayName);
+  if (dn !== undefined && dn.length > MAX_DISPLAY_NAME_LENGTH)
+    ctx.error([...base, 'displayName'], 'length', `displayName must be at most ${MAX_DISPLAY_NAME_LENGTH} characters (got ${dn.length})`);
+  for (const key of Object.keys(asObj(md.labels)))
+    if (!LABEL_KEY.test(key))
+      ctx.error([...base, 'labels', key], 'label-key', `label key "${key}" must be at most 63 characters, begin and end with a letter or digit, with only "-", "_", "." between`, undefined, 'key');
+  for (const key of Object.keys(asObj(md.annotations))) {
+    const problem = annotationKeyProblem(key);
+    if (problem) ctx.error([...base, 'annotations', key], 'annotation-key', `annotation key "${key}": ${problem}`, undefined, 'key');
+  }
+}
+
+function checkDescription(ctx: ObjectContext, path: PathSeg[], spec: Obj): void {
+  const d = asStr(spec.description);
+  if (d !== undefined && d.length > MAX_DESCRIPTION_LENGTH)
+    ctx.error([...path, 'description'], 'length', `description must be at most ${MAX_DESCRIPTION_LENGTH} characters (got ${d.length})`, 'shorten it, or move the details to an annotation with a link');
+}
+
+function schema(ctx: ObjectContext, s: z.ZodType, value: unknown, base: PathSeg[]): void {
+  for (const f of parseWith(s, value, base)) ctx.reports.push(f);
+}
+
+function checkDuration(ctx: ObjectContext, path: PathSeg[], value: unknown, what: string): void {
+  if (typeof value !== 'string') return;
+  if (!parseDuration(value)) ctx.error(path, 'duration', `${what}: ${durationProblem(value)}`);
+}
+
+// ---------------------------------------------------------------- envelope
+
+/** Checks apiVersion and kind; returns them when supported. */
+export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: ApiVersion; kind: string } | undefined {
+  if (!isObj(value)) {
+    ctx.error([], 'not-an-object', `expected an OpenSLO object (a map with apiVersion, kind, metadata, spec), got ${Array.isArray(value) ? 'a list' : typeof value}`);
+    return undefined;
+  }
+  const apiVersion = value.apiVersion;
+  const versions = Object.keys(VERSIONS);
+  if (apiVersion === undefined) {
+    ctx.error([], 'required', 'apiVersion is required', 'add apiVersion: openslo/v1');
+    return undefined;
+  }
+  if (typeof apiVersion !== 'string' || !(apiVersion in VERSIONS)) {
+    ctx.error(['apiVersion'], 'api-version', `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`, typeof apiVersion === 'string' ? didYouMean(apiVersion, versions) : undefined);
+    return undefined;
+  }
+  const version = apiVersion as ApiVersion;
+  const kinds: readonly string[] = VERSIONS[version];
+  const kind = value.kind;
+  if (kind === undefined) {
+    ctx.error([], 'required', `kind is required: one of ${kinds.join(', ')}`);
+    return undefined;
+  }
+  if (typeof kind !== 'string' || !kinds.includes(kind)) {
+    const elsewhere = typeof kind === 'string' && version === 'openslo/v1alpha' && VERSIONS['openslo/v1'].includes(kind as never);
+    ctx.error(
+      ['kind'],
+      'kind',
+      `kind ${JSON.stringify(kind)} does not exist in ${version}; it has ${kinds.join(', ')}`,
+      elsewhere ? `${kind} exists in openslo/v1: change apiVersion to openslo/v1` : typeof kind === 'string' ? didYouMean(kind, kinds) : undefined,
+    );
+    return undefined;
+  }
+  return { version, kind };
+}
+
+// ---------------------------------------------------------------- entry point
+
+/** Validates one top-level object; cross-object rules (names, references) run later. */
+export function checkObject(ctx: ObjectContext, value: unknown): { version: ApiVersion; kind: string } | undefined {
+  const env = checkEnvelope(ctx, value);
+  if (!env) return undefined;
+  const o = value as Obj;
+  const dialect = env.version === 'openslo/v1alpha' ? undefined : env.version === 'openslo/v1' ? V1 : V2ALPHA;
+  if (dialect) {
+    const specSchema = dialect.schemas[env.kind]!();
+    const spec = env.kind === 'Service' ? common.serviceSpec().optional() : specSchema;
+    schema(ctx, v1.envelope(spec), o, []);
+    checkMetadata(ctx, ['metadata'], o.metadata);
+    if (isObj(o.spec)) checkSpec(ctx, dialect, env.kind, o.spec, ['spec']);
+  } else {
+    const spec = env.kind === 'Service' ? common.serviceSpec().optional() : v1alpha.sloSpec();
+    schema(ctx, v1.envelope(spec), o, []);
+    checkMetadata(ctx, ['metadata'], o.metadata);
+    if (isObj(o.spec) && env.kind === 'SLO') checkV1alphaSlo(ctx, o.spec);
+    if (isObj(o.spec)) checkDescription(ctx, ['spec'], o.spec);
+  }
+  return env;
+}
+
+function checkSpec(ctx: ObjectContext, d: Dialect, kind: string, spec: Obj, path: PathSeg[]): void {
+  if (kind !== 'SLI') checkDescription(ctx, path, spec);
+  switch (kind) {
+    case 'SLO':
+      return checkSlo(ctx, d, spec, path);
+    case 'SLI':
+      checkSliSpec(ctx, d, spec, path, 'sli');
+      return;
+    case 'AlertPolicy':
+      return checkAlertPolicySpec(ctx, d, spec, path);
+    case 'AlertCondition':
+      return checkAlertConditionSpec(ctx, spec, path);
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------- SLI
+
+type SliShape = 'ratio' | 'threshold' | 'none' | 'unknown';
+
+function checkSliSpec(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[], group: string): SliShape {
+  checkDescription(ctx, path, spec);
+  const hasThreshold = has(spec, 'thresholdMetric');
+  const hasRatio = has(spec, 'ratioMetric');
+  if (hasThreshold && hasRatio) {
+    ctx.error([...path, 'ratioMetric'], 'sli-metric', 'set either thresholdMetric or ratioMetric, not both', undefined, 'key');
+    return 'unknown';
+  }
+  if (!hasThreshold && !hasRatio) {
+    ctx.error(path, 'sli-metric', 'an SLI needs exactly one of thresholdMetric or ratioMetric', 'add ratioMetric with good (or bad) and total queries');
+    return 'none';
+  }
+  if (hasThreshold) {
+    checkMetric(ctx, d, asObj(spec.thresholdMetric), [...path, 'thresholdMetric'], 'threshold', group);
+    return 'threshold';
+  }
+  const r = asObj(spec.ratioMetric);
+  const rp = [...path, 'ratioMetric'];
+  const [good, bad, total, raw] = ['good', 'bad', 'total', 'raw'].map((k) => has(r, k));
+  const counter = r.counter === true;
+  if (raw) {
+    if (good || bad || total)
+      ctx.error([...rp, 'raw'], 'ratio-shape', `raw cannot be used together with ${[good && 'good', bad && 'bad', total && 'total'].filter(Boolean).join('/')}; use raw + rawType, or good/bad + total`, undefined, 'key');
+    if (!has(r, 'rawType')) ctx.error(rp, 'ratio-shape', 'raw needs rawType: success (raw is a success ratio) or failure (raw is an error ratio)');
+    checkMetric(ctx, d, asObj(r.raw), [...rp, 'raw'], 'raw', group, counter);
+  } else {
+    if (has(r, 'rawType')) ctx.error([...rp, 'rawType'], 'ratio-shape', 'rawType is only used with raw', 'remove rawType, or replace good/total by raw', 'key');
+    if (good && bad) ctx.error([...rp, 'bad'], 'ratio-shape', 'set either good or bad, not both: the numerator is one of them', undefined, 'key');
+    if (!good && !bad && total) ctx.error(rp, 'ratio-shape', 'ratioMetric has total but neither good nor bad; add the numerator (good or bad)');
+    if ((good || bad) && !total) ctx.error(rp, 'ratio-shape', `ratioMetric has ${good ? 'good' : 'bad'} but no total; add the denominator (total)`);
+    if (!good && !bad && !total) ctx.error(rp, 'ratio-shape', 'ratioMetric needs good (or bad) and total, or raw with rawType');
+    for (const k of ['good', 'bad', 'total'] as const) if (has(r, k)) checkMetric(ctx, d, asObj(r[k]), [...rp, k], k, group, counter);
+  }
+  return 'ratio';
+}
+
+function checkMetric(ctx: ObjectContext, d: Dialect, m: Obj, path: PathSeg[], role: 'good' | 'bad' | 'total' | 'raw' | 'threshold', group: string, counter?: boolean): void {
+  const info = d.metric(m);
+  if (info.ref !== undefined) {
+    const refPath = [...path, ...info.refField.split('.')];
+    checkName(ctx, refPath, info.ref, info.refField.split('.').pop()!);
+    ctx.ref('DataSource', info.ref, refPath, info.refField.split('.').pop()!);
+  }
+  if (d === V2ALPHA && has(m, 'dataSourceRef') && has(m, 'dataSourceSpec'))
+    ctx.error([...path, 'dataSourceSpec'], 'data-source', 'set either dataSourceRef or dataSourceSpec, not both', undefined, 'key');
+  if (info.spec !== undefined && Object.keys(info.spec).length === 0)
+    ctx.error([...path, ...info.specPath], 'metric-spec', 'the metric source spec is empty; put the query in it, e.g. spec: {query: ...}');
+  if (info.spec && d === V1 && isObj(m.metricSource) && !has(m.metricSource, 'spec')) return;
+  const query = info.spec ? asStr(info.spec.query) : undefined;
+  if (query !== undefined) ctx.queries.push({ path: [...path, ...info.specPath, 'query'], query, type: info.type, dataSourceRef: info.ref, role, group, counter });
+}
+
+// ---------------------------------------------------------------- SLO
+
+function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): void {
+  const I = d.indicator;
+  const IR = d.indicatorRef;
+  const objectives = asArr(spec.objectives);
+  const composite = objectives.some((o) => isObj(o) && (has(o, I) || has(o, IR)));
+  const specLevel = has(spec, I) || has(spec, IR);
+  if (d === V2ALPHA && !has(spec, 'service') && !has(spec, 'serviceRef')) ctx.error(path, 'required', 'service is required: the name of the service this SLO belongs to');
+  if (has(spec, 'service') && spec.service === '') ctx.error([...path, 'service'], 'required', 'service must not be empty');
+  if (has(spec, I) && has(spec, IR)) ctx.error([...path, IR], 'indicator', `set either ${I} or ${IR}, not both`, undefined, 'key');
+  if (composite && specLevel)
+    ctx.error([...path, has(spec, I) ? I : IR], 'indicator', `objectives[] declare their own ${I}/${IR} (a composite SLO), so spec.${has(spec, I) ? I : IR} must not be set`, `move it into the objectives, or remove it from the objectives`, 'key');
+  if (!composite && !specLevel) ctx.error(path, 'indicator', `an SLO needs ${I} (inline SLI) or ${IR} (name of an SLI)`, `add ${IR}: <sli-name> or an inline ${I}`);
+
+  let sliShape: SliShape = 'unknown';
+  if (has(spec, IR)) {
+    checkName(ctx, [...path, IR], spec[IR], IR);
+    ctx.ref('SLI', spec[IR], [...path, IR], IR);
+  }
+  if (has(spec, I)) sliShape = checkInlineIndicator(ctx, d, spec[I], [...path, I], 'spec');
+
+  // time window
+  const tw = spec.timeWindow;
+  if (Array.isArray(tw)) {
+    if (tw.length !== 1) ctx.error([...path, 'timeWindow'], 'time-window', `timeWindow must contain exactly one item (got ${tw.length})`);
+    tw.forEach((w, i) => checkTimeWindow(ctx, asObj(w), [...path, 'timeWindow', i]));
+  }
+
+  const method = asStr(spec.budgetingMethod);
+  objectives.forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    const op: PathSeg[] = [...path, 'objectives', i];
+    let shape = sliShape;
+    if (has(raw, IR)) {
+      checkName(ctx, [...op, IR], raw[IR], IR);
+      ctx.ref('SLI', raw[IR], [...op, IR], IR);
+    }
+    if (has(raw, I)) shape = checkInlineIndicator(ctx, d, raw[I], [...op, I], `objectives[${i}]`);
+    if (composite && has(raw, I) && has(raw, IR)) ctx.error([...op, IR], 'indicator', `set either ${I} or ${IR} on an objective, not both`, undefined, 'key');
+    if (composite && !has(raw, I) && !has(raw, IR)) ctx.error(op, 'indicator', `in a composite SLO every objective needs ${I} or ${IR}`);
+    checkObjective(ctx, raw, op, method, shape, metricSpecOf(d, spec, raw));
+  });
+  if (sliShape === 'threshold' && objectives.length > 1)
+    ctx.compat([...path, 'objectives'], 'threshold-objectives', `${COMPAT['threshold-objectives'].strict} (got ${objectives.length}); split it into one SLO per threshold`);
+  if (!has(spec, 'objectives')) ctx.compat(path, 'objectives-missing', `${COMPAT['objectives-missing'].strict}; add objectives: [{target: 0.999}]`);
+  else if (Array.isArray(spec.objectives) && objectives.length === 0) ctx.error([...path, 'objectives'], 'required', 'objectives must contain at least one objective');
+
+  asArr(spec.alertPolicies).forEach((p, i) => checkAlertPolicyItem(ctx, d, p, [...path, 'alertPolicies', i]));
+}
+
+/** The metric source spec of the SLI that applies to an objective, if inline (for slogen-style comparisons). */
+function metricSpecOf(d: Dialect, spec: Obj, objective: Obj): Obj | undefined {
+  const ind = asObj(objective[d.indicator] ?? spec[d.indicator]);
+  const tm = asObj(asObj(ind.spec).thresholdMetric);
+  return d.metric(tm).spec;
+}
+
+function checkInlineIndicator(ctx: ObjectContext, d: Dialect, value: unknown, path: PathSeg[], group: string): SliShape {
+  if (!isObj(value)) return 'unknown';
+  checkMetadata(ctx, [...path, 'metadata'], value.metadata);
+  if (!has(value, 'spec')) {
+    const name = asStr(asObj(value.metadata).name);
+    if (d === V1 && name) {
+      ctx.compat(path, 'indicator-without-spec', `inline ${d.indicator} "${name}" has no spec; ${COMPAT['indicator-without-spec'].strict}`, 'key');
+      ctx.ref('SLI', name, [...path, 'metadata', 'name'], `${d.indicator}.metadata.name`);
+      return 'unknown';
+    }
+    ctx.error(path, 'required', `inline ${d.indicator} needs a spec with thresholdMetric or ratioMetric`);
+    return 'none';
+  }
+  return isObj(value.spec) ? checkSliSpec(ctx, d, value.spec, [...path, 'spec'], group) : 'unknown';
+}
+
+function checkTimeWindow(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
+  const rolling = w.isRolling === true;
+  const cal = isObj(w.calendar) ? w.calendar : undefined;
+  const duration = asStr(w.duration);
+  if (duration !== undefined && !parseDuration(duration)) {
+    if (duration in CALENDAR_WORDS)
+      ctx.compat([...path, 'duration'], 'calendar-word-duration', `duration "${duration}": ${COMPAT['calendar-word-duration'].strict}; write ${CALENDAR_WORDS[duration]!.text}`);
+    else ctx.error([...path, 'duration'], 'duration', `duration ${durationProblem(duration)}`);
+  }
+  if (rolling && cal) {
+    if (has(cal, 'startTime')) ctx.error([...path, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', 'remove calendar, or set isRolling: false', 'key');
+    else ctx.compat([...path, 'calendar'], 'rolling-with-calendar', COMPAT['rolling-with-calendar'].strict, 'key');
+  }
+  if (!rolling && !cal)
+    ctx.error(path, 'time-window', 'a time window needs isRolling: true, or a calendar (startTime and timeZone) for a calendar-aligned window', 'add isRolling: true for a rolling window');
+  if (cal && !(rolling && !has(cal, 'startTime'))) checkCalendar(ctx, cal, [...path, 'calendar']);
+  else if (cal && has(cal, 'timeZone')) checkTimeZone(ctx, cal.timeZone, [...path, 'calendar', 'timeZone']);
+}
+
+function checkCalendar(ctx: ObjectContext, cal: Obj, path: PathSeg[]): void {
+  for (const k of ['startTime', 'timeZone'])
+    if (!has(cal, k)) ctx.error([...path], 'calendar', `a calendar-aligned window needs calendar.${k}`, k === 'startTime' ? 'e.g. startTime: "2024-01-01 00:00:00"' : 'e.g. timeZone: UTC');
+  const start = asStr(cal.startTime);
+  if (start !== undefined && !isCalendarStartTime(start)) {
+    if (WEEKDAYS.includes(start)) ctx.compat([...path, 'startTime'], 'calendar-weekday-start', `startTime "${start}": ${COMPAT['calendar-weekday-start'].strict}`);
+    else ctx.error([...path, 'startTime'], 'calendar', `startTime "${start}" must be a date and time without time zone, "YYYY-MM-DD hh:mm:ss"`, 'for example startTime: "2024-01-01 00:00:00" and put the zone in timeZone');
+  }
+  checkTimeZone(ctx, cal.timeZone, [...path, 'timeZone']);
+}
+
+function checkTimeZone(ctx: ObjectContext, tz: unknown, path: PathSeg[]): void {
+  if (typeof tz === 'string' && !isTimeZone(tz)) {
+    const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+    ctx.error(path, 'calendar', `timeZone "${tz}" is not a name from the IANA time zone database`, didYouMean(tz, all) ?? 'for example UTC or Europe/Berlin');
+  }
+}
+
+function checkObjective(ctx: ObjectContext, o: Obj, path: PathSeg[], method: string | undefined, shape: SliShape, sourceSpec: Obj | undefined): void {
+  if (has(o, 'target') && has(o, 'targetPercent')) ctx.error([...path, 'targetPercent'], 'target', 'set either target or targetPercent, not both', undefined, 'key');
+  if (!has(o, 'target') && !has(o, 'targetPercent')) ctx.error(path, 'target', 'an objective needs target (e.g. 0.995) or targetPercent (e.g. 99.5)');
+  if (has(o, 'timeSliceWindow')) checkDuration(ctx, [...path, 'timeSliceWindow'], o.timeSliceWindow, 'timeSliceWindow');
+  const sourceDefinesSlices = shape === 'threshold' && sourceSpec !== undefined && has(sourceSpec, 'op') && has(sourceSpec, 'threshold');
+  if (method === 'Timeslices' || method === 'RatioTimeslices') {
+    if (method === 'Timeslices' && !has(o, 'timeSliceTarget')) {
+      if (sourceDefinesSlices) ctx.compat(path, 'threshold-in-source', `Timeslices needs timeSliceTarget; ${COMPAT['threshold-in-source'].acceptedBy}`);
+      else ctx.error(path, 'time-slices', 'budgetingMethod Timeslices needs timeSliceTarget (the share of good events that makes a slice good, e.g. 0.95)');
+    }
+    if (!has(o, 'timeSliceWindow')) {
+      if (sourceDefinesSlices && has(sourceSpec!, 'size')) ctx.compat(path, 'threshold-in-source', `${method} needs timeSliceWindow; ${COMPAT['threshold-in-source'].acceptedBy}`);
+      else ctx.error(path, 'time-slices', `budgetingMethod ${method} needs timeSliceWindow (the length of one slice, e.g. 1m or 5m)`);
+    }
+  }
+  if (shape === 'threshold') {
+    if (!has(o, 'op') || !has(o, 'value')) {
+      if (sourceDefinesSlices) ctx.compat(path, 'threshold-in-source', COMPAT['threshold-in-source'].strict);
+      else ctx.error(path, 'threshold-objective', `the SLI is a thresholdMetric, so the objective needs ${[!has(o, 'op') && 'op', !has(o, 'value') && 'value'].filter(Boolean).join(' and ')}`, 'e.g. op: lte and value: 0.3 (good when the metric is at most 0.3)');
+    }
+  } else if (shape === 'ratio') {
+    if (has(o, 'value')) ctx.error([...path, 'value'], 'ratio-objective', 'value must not be set when the SLI is a ratioMetric (it is only meaningful for a thresholdMetric)', 'remove value (and op)', 'key');
+    else if (has(o, 'op')) ctx.compat([...path, 'op'], 'ratio-objective-op', COMPAT['ratio-objective-op'].strict, 'key');
+  }
+}
+
+// ---------------------------------------------------------------- alerting
+
+function refOrInline(
+  ctx: ObjectContext,
+  item: unknown,
+  path: PathSeg[],
+  refKey: string,
+  kind: 'AlertPolicy' | 'AlertCondition' | 'AlertNotificationTarget',
+  refSchema: () => z.ZodType,
+  inlineSpec: () => z.ZodType,
+  onInline: (spec: Obj, p: PathSeg[]) => void,
+): void {
+  if (!isObj(item)) {
+    ctx.error(path, 'ref-or-inline', `must be {${refKey}: <name>} or an inline ${kind} (kind, metadata, spec), got ${Array.isArray(item) ? 'a list' : JSON.stringify(item)}`);
+    return;
+  }
+  const isRef = has(item, refKey);
+  const isInline = has(item, 'kind') || has(item, 'metadata') || has(item, 'spec');
+  if (isRef && isInline) {
+    ctx.error(path, 'ref-or-inline', `set either ${refKey} or an inline ${kind} (kind, metadata, spec), not both`);
+    return;
+  }
+  if (isRef) {
+    schema(ctx, refSchema(), item, path);
+    checkName(ctx, [...path, refKey], item[refKey], refKey);
+    ctx.ref(kind, item[refKey], [...path, refKey], refKey);
+    if (has(item, 'operator')) ctx.compat([...path, 'operator'], 'condition-operator', COMPAT['condition-operator'].strict, 'key');
+    return;
+  }
+  if (isInline) {
+    schema(ctx, common.inline(kind, inlineSpec()), item, path);
+    checkMetadata(ctx, [...path, 'metadata'], item.metadata);
+    if (isObj(item.spec)) {
+      checkDescription(ctx, [...path, 'spec'], item.spec);
+      onInline(item.spec, [...path, 'spec']);
+    }
+    return;
+  }
+  const keys = Object.keys(item);
+  ctx.error(path, 'ref-or-inline', `must be {${refKey}: <name>} or an inline ${kind} (kind, metadata, spec)`, keys.length ? didYouMean(keys[0]!, [refKey]) ?? `unexpected field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : undefined);
+  schema(ctx, refSchema(), item, path);
+}
+
+function checkAlertPolicyItem(ctx: ObjectContext, d: Dialect, item: unknown, path: PathSeg[]): void {
+  if (typeof item === 'string') {
+    ctx.compat(path, 'alert-policy-string', `"${item}": ${COMPAT['alert-policy-string'].strict}; write {alertPolicyRef: ${item}}`);
+    checkName(ctx, path, item, 'alertPolicyRef');
+    ctx.ref('AlertPolicy', item, path, 'alertPolicies[]');
+    return;
+  }
+  refOrInline(ctx, item, path, 'alertPolicyRef', 'AlertPolicy', common.alertPolicyRef, common.alertPolicySpec, (spec, p) => checkAlertPolicySpec(ctx, d, spec, p));
+}
+
+function checkAlertPolicySpec(ctx: ObjectContext, _d: Dialect, spec: Obj, path: PathSeg[]): void {
+  const conditions = spec.conditions;
+  if (Array.isArray(conditions)) {
+    if (conditions.length === 0) ctx.error([...path, 'conditions'], 'conditions', 'conditions must contain exactly one condition (got none)');
+    if (conditions.length > 1) {
+      // slogen inlines one condition per severity; several references are just a mistake
+      const allInline = conditions.every((c) => isObj(c) && !has(c, 'conditionRef') && has(c, 'spec'));
+      const msg = `${COMPAT['multiple-conditions'].strict} (got ${conditions.length})`;
+      if (allInline) ctx.compat([...path, 'conditions'], 'multiple-conditions', msg);
+      else ctx.error([...path, 'conditions'], 'multiple-conditions', msg, 'give each condition its own AlertPolicy');
+    }
+    conditions.forEach((c, i) =>
+      refOrInline(ctx, c, [...path, 'conditions', i], 'conditionRef', 'AlertCondition', common.conditionRef, common.alertConditionSpec, (s, p) => checkAlertConditionSpec(ctx, s, p)),
+    );
+  }
+  const targets = spec.notificationTargets;
+  if (Array.isArray(targets)) {
+    if (targets.length === 0) ctx.error([...path, 'notificationTargets'], 'notification-targets', 'notificationTargets must contain at least one target');
+    targets.forEach((t, i) => refOrInline(ctx, t, [...path, 'notificationTargets', i], 'targetRef', 'AlertNotificationTarget', common.targetRef, common.alertNotificationTargetSpec, () => undefined));
+  }
+}
+
+function checkAlertConditionSpec(ctx: ObjectContext, spec: Obj, path: PathSeg[]): void {
+  if (!isObj(spec.condition)) return;
+  const c = spec.condition;
+  const cp = [...path, 'condition'];
+  const kind = asStr(c.kind);
+  if (kind === undefined) return;
+  if (kind === 'sli') {
+    ctx.compat([...cp, 'kind'], 'condition-kind-sli', `kind "sli": ${COMPAT['condition-kind-sli'].strict}`);
+    if (!has(c, 'threshold')) ctx.error(cp, 'condition', 'a condition needs threshold');
+    return;
+  }
+  if (kind !== 'burnrate') {
+    ctx.error([...cp, 'kind'], 'condition', `condition.kind must be burnrate (got ${JSON.stringify(kind)})`, didYouMean(kind, ['burnrate']));
+    return;
+  }
+  if (!has(c, 'op')) ctx.compat(cp, 'burnrate-without-op', COMPAT['burnrate-without-op'].strict);
+  if (!has(c, 'threshold')) ctx.error(cp, 'condition', 'a burnrate condition needs threshold (the burn-rate factor, e.g. 14.4)');
+  if (!has(c, 'lookbackWindow')) ctx.error(cp, 'condition', 'a burnrate condition needs lookbackWindow (the long alert window, e.g. 1h)');
+  const lb = asStr(c.lookbackWindow);
+  if (lb !== undefined && lb.startsWith('-') && parseDuration(lb.slice(1))) ctx.compat([...cp, 'lookbackWindow'], 'negative-lookback', `lookbackWindow "${lb}": ${COMPAT['negative-lookback'].strict}`);
+  else checkDuration(ctx, [...cp, 'lookbackWindow'], c.lookbackWindow, 'lookbackWindow');
+  checkDuration(ctx, [...cp, 'alertAfter'], c.alertAfter, 'alertAfter');
+  const t = asNum(c.threshold);
+  if (t !== undefined && t <= 0) ctx.error([...cp, 'threshold'], 'condition', `threshold must be above 0 (got ${t})`);
+}
+
+// ---------------------------------------------------------------- v1alpha (the Sloth dialect)
+
+function checkV1alphaSlo(ctx: ObjectContext, spec: Obj): void {
+  const path: PathSeg[] = ['spec'];
+  const objectives = asArr(spec.objectives);
+  const ratio = objectives.some((o) => isObj(o) && has(o, 'ratioMetrics'));
+  if (ratio && has(spec, 'indicator')) ctx.error([...path, 'indicator'], 'indicator', "set either indicator or objectives[].ratioMetrics, not both", undefined, 'key');
+  if (!ratio && !has(spec, 'indicator')) ctx.error(path, 'indicator', 'a v1alpha SLO needs indicator.thresholdMetric or objectives[].ratioMetrics');
+  const tw = spec.timeWindows;
+  if (Array.isArray(tw)) {
+    if (tw.length !== 1) ctx.error([...path, 'timeWindows'], 'time-window', `timeWindows must contain exactly one item (got ${tw.length})`);
+    tw.forEach((raw, i) => {
+      const w = asObj(raw);
+      const wp = [...path, 'timeWindows', i];
+      const cal = isObj(w.calendar) ? w.calendar : undefined;
+      if (w.isRolling === true && cal) ctx.error([...wp, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', undefined, 'key');
+      if (w.isRolling !== true && !cal) ctx.compat(wp, 'v1alpha-implicit-rolling', COMPAT['v1alpha-implicit-rolling'].strict);
+      if (cal) checkCalendar(ctx, cal, [...wp, 'calendar']);
+    });
+  }
+  const tq = asObj(asObj(spec.indicator).thresholdMetric);
+  pushV1alphaQuery(ctx, tq, [...path, 'indicator', 'thresholdMetric'], 'threshold', 'spec');
+  objectives.forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    const op: PathSeg[] = [...path, 'objectives', i];
+    const rm = isObj(raw.ratioMetrics) ? raw.ratioMetrics : undefined;
+    if (!has(raw, 'value')) {
+      if (rm) ctx.compat(op, 'v1alpha-objective-value', COMPAT['v1alpha-objective-value'].strict);
+      else ctx.error(op, 'threshold-objective', 'objectives need value (the threshold the metric is compared with)');
+    }
+    if (!rm && !has(raw, 'op') && !ratio) ctx.error(op, 'threshold-objective', 'objectives need op (lte | gte | lt | gt) with a thresholdMetric');
+    if (rm && has(raw, 'op')) ctx.error([...op, 'op'], 'ratio-objective', 'op must not be set with ratioMetrics', undefined, 'key');
+    if (spec.budgetingMethod === 'Timeslices' && !has(raw, 'timeSliceTarget')) ctx.compat(op, 'v1alpha-timeslice-target', `${COMPAT['v1alpha-timeslice-target'].strict} (e.g. 0.95)`);
+    if (rm) {
+      if (has(rm, 'counter')) ctx.compat([...op, 'ratioMetrics', 'counter'], 'v1alpha-counter', COMPAT['v1alpha-counter'].strict, 'key');
+      const counter = rm.incremental === true || rm.counter === true;
+      pushV1alphaQuery(ctx, asObj(rm.good), [...op, 'ratioMetrics', 'good'], 'good', `objectives[${i}]`, counter);
+      pushV1alphaQuery(ctx, asObj(rm.total), [...op, 'ratioMetrics', 'total'], 'total', `objectives[${i}]`, counter);
+    }
+  });
+}
+
+function pushV1alphaQuery(ctx: ObjectContext, q: Obj, path: PathSeg[], role: 'good' | 'total' | 'threshold', group: string, counter?: boolean): void {
+  const query = asStr(q.query);
+  if (query === undefined) return;
+  const promql = /^prometheus$/i.test(asStr(q.source) ?? '') || /^promql$/i.test(asStr(q.queryType) ?? '');
+  ctx.queries.push({ path: [...path, 'query'], query, type: promql ? 'Prometheus' : asStr(q.source), role, group, counter });
+}
+
+export type { RefKind };

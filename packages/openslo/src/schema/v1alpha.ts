@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { bool, calendar, description, metadata, nonEmpty, num, obj, operator, serviceSpec, str } from './common';
+
+/** v1alpha queries: `{source, queryType, query}` (Sloth writes `source: prometheus, queryType: promql`). */
+export const querySource = () => obj({ source: nonEmpty(), queryType: nonEmpty(), query: nonEmpty(), metadata: z.record(z.string(), z.unknown()).optional() });
+
+export const TIME_WINDOW_UNITS = ['Second', 'Day', 'Week', 'Month', 'Quarter', 'Year'] as const;
+
+export const sloSpec = () =>
+  obj({
+    description: description(),
+    service: nonEmpty(),
+    indicator: obj({ thresholdMetric: querySource() }).optional(),
+    timeWindows: z.array(
+      obj({
+        unit: z.enum(TIME_WINDOW_UNITS),
+        count: num().int({ error: 'must be a whole number' }).gt(0),
+        isRolling: bool().optional(),
+        calendar: calendar().optional(),
+      }),
+      { error: (iss) => (iss.input === undefined ? 'is required: give exactly one time window, e.g. [{count: 30, unit: Day, isRolling: true}]' : 'must be a list') },
+    ),
+    budgetingMethod: z.enum(['Occurrences', 'Timeslices'], { error: (iss) => (iss.input === undefined ? 'is required: Occurrences or Timeslices' : undefined) }),
+    objectives: z.array(
+      obj({
+        displayName: str().optional(),
+        op: operator().optional(),
+        value: num().optional(),
+        target: num().gte(0).lt(1),
+        timeSliceTarget: num().gte(0).lte(1).optional(),
+        ratioMetrics: obj({ good: querySource(), total: querySource(), incremental: bool().optional(), counter: bool().optional() }).optional(),
+      }),
+      { error: (iss) => (iss.input === undefined ? 'is required: give at least one objective' : 'must be a list') },
+    ),
+  });
+
+export const specs = { SLO: sloSpec, Service: serviceSpec } as const;
+export { metadata };
