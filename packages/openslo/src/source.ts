@@ -3,6 +3,25 @@ import { Diagnostic, type PathSeg, type SourcePos } from './diagnostics';
 
 /** Caps that keep hostile input cheap: alias expansion and nesting are bounded. */
 export const MAX_ALIAS_COUNT = 100;
+/** OpenSLO documents nest about ten levels; anything far deeper is refused before the rules walk it. */
+export const MAX_DEPTH = 64;
+
+/** Depth of nested lists and maps, computed without recursion so that hostile input cannot overflow the stack. */
+export function nestingDepth(value: unknown, limit = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+const tooDeep = (e: unknown) => e instanceof RangeError;
+const TOO_DEEP_MESSAGE = `the document is nested too deeply to read (OpenSLO documents need fewer than ${MAX_DEPTH} levels)`;
 
 /** One top-level value of an input: a document, or an item of a document that is a list of objects. */
 export interface RawObject {
@@ -91,13 +110,21 @@ export function parseSource(file: string, text: string): ParsedFile {
     docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (e) {
-    diagnostics.push(new Diagnostic('error', 'yaml-syntax', `cannot parse the file: ${(e as Error).message}`, { file, line: 1, column: 1 }, ''));
+    const msg = tooDeep(e) ? TOO_DEEP_MESSAGE : `cannot parse the file: ${(e as Error).message}`;
+    diagnostics.push(new Diagnostic('error', tooDeep(e) ? 'too-deep' : 'yaml-syntax', msg, { file, line: 1, column: 1 }, ''));
     return { objects, diagnostics };
   }
   docs.forEach((doc, docIndex) => {
     const errors = [...doc.errors, ...doc.warnings.filter(() => false)];
+    let deep = false;
     for (const err of errors) {
       const offset = err.pos?.[0] ?? 0;
+      if (/call stack/i.test(err.message)) {
+        // the parser ran out of stack: report once, in words a user can act on
+        if (!deep) diagnostics.push(new Diagnostic('error', 'too-deep', TOO_DEEP_MESSAGE, posAt(file, lineCounter, offset), ''));
+        deep = true;
+        continue;
+      }
       const first = err.message.split('\n')[0] ?? err.message;
       diagnostics.push(new Diagnostic('error', yamlErrorCode(err.code), first.replace(/ at line \d+, column \d+:?$/, ''), posAt(file, lineCounter, offset), '', yamlHint(err.code)));
     }
@@ -106,13 +133,13 @@ export function parseSource(file: string, text: string): ParsedFile {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = tooDeep(e) ? TOO_DEEP_MESSAGE : (e as Error).message;
       const aliasBomb = /alias/i.test(msg);
       diagnostics.push(
         new Diagnostic(
           'error',
-          aliasBomb ? 'yaml-alias-limit' : 'yaml-syntax',
-          aliasBomb ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions); refusing a possible alias bomb` : `cannot read the document: ${msg}`,
+          aliasBomb ? 'yaml-alias-limit' : tooDeep(e) ? 'too-deep' : 'yaml-syntax',
+          aliasBomb ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions); refusing a possible alias bomb` : tooDeep(e) ? msg : `cannot read the document: ${msg}`,
           posAt(file, lineCounter, doc.contents?.range?.[0] ?? 0),
           '',
           aliasBomb ? 'write the repeated parts out, or use fewer nested aliases' : undefined,
@@ -121,6 +148,10 @@ export function parseSource(file: string, text: string): ParsedFile {
       return;
     }
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`
+    if (nestingDepth(value, MAX_DEPTH) > MAX_DEPTH) {
+      diagnostics.push(new Diagnostic('error', 'too-deep', `the document is nested more than ${MAX_DEPTH} levels deep; OpenSLO documents need far fewer`, posAt(file, lineCounter, doc.contents?.range?.[0] ?? 0), ''));
+      return;
+    }
     const make = (v: unknown, base: PathSeg[]): RawObject => ({
       file,
       value: v,

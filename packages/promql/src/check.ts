@@ -34,13 +34,10 @@ export function checkPromql(query: string, opts?: { window?: string }): PromqlCh
 }
 
 function analyse(original: string, text: string, placeholderMap: OffsetMap): Omit<PromqlCheck, 'substituted'> {
-  const fail = (problems: RawProblem[], map: OffsetMap = placeholderMap) => ({
-    ok: false,
-    problems: toOriginal(problems, map, original.length),
-  });
-  if (isBlank(text)) return fail([{ from: 0, to: text.length, message: 'query is empty' }]);
+  const fail = (problem: RawProblem) => ({ ok: false, problems: toOriginal([problem], placeholderMap, original.length) });
+  if (isBlank(text)) return fail({ from: 0, to: text.length, message: 'query is empty' });
   if (text.length > MAX_QUERY_LENGTH) {
-    return fail([{ from: 0, to: 0, message: `query is too long (${text.length} characters, at most ${MAX_QUERY_LENGTH})` }]);
+    return fail({ from: 0, to: 0, message: `query is too long (${text.length} characters, at most ${MAX_QUERY_LENGTH})` });
   }
 
   const parsed = parseWithRepairs(text);

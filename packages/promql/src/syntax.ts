@@ -146,7 +146,10 @@ function describe(run: Run, text: string): Described {
   }
   let to = Math.max(run.to, start + found.length);
   while (to > start + found.length && /\s/.test(text[to - 1] ?? '')) to--;
-  const here = (message: string, bracket?: Bracket): Described => ({ problem: { from: start, to, message }, bracket });
+  const here = (message: string, bracket?: Bracket): Described => {
+    const problem = { from: start, to, message };
+    return bracket ? { problem, bracket } : { problem };
+  };
   const shown = show(found);
 
   const duration = durationBefore(err, start);

@@ -32,13 +32,6 @@ export function textOf(text: string, node: { from: number; to: number }): string
   return text.slice(node.from, node.to);
 }
 
-/** Visits every node in document order without recursion (queries can nest deeply). */
-export function forEachNode(tree: Tree, visit: (node: SyntaxNode) => void): void {
-  const cursor = tree.cursor();
-  do visit(cursor.node);
-  while (cursor.next());
-}
-
 /** Value of a PromQL string literal (Go-style escapes in "..." and '...', raw in backticks). */
 export function unquote(literal: string): string {
   const quote = literal[0];
