@@ -2,7 +2,7 @@ import type { Diagnostic } from '@slo-engine/openslo';
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '') && env.TERM !== 'dumb';
 }
 
 const paint = (on: boolean, code: string, s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);

@@ -34,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io, (c) => (code = c));
   try {
     if (argv.length === 0) {
-      program.outputHelp();
+      program.outputHelp({ error: true });
       return EXIT.usage;
     }
     await program.parseAsync(argv, { from: 'user' });

@@ -52,6 +52,8 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
   for (const src of sources) {
     const parsed = parseSource(src.file, src.text);
     diagnostics.push(...parsed.diagnostics);
+    if (parsed.objects.length === 0 && parsed.diagnostics.length === 0)
+      diagnostics.push(new Diagnostic('warning', 'empty', 'contains no OpenSLO objects', { file: src.file, line: 1, column: 1 }, '', 'is this the right file?'));
     for (const raw of parsed.objects) {
       const ctx = new ObjectContext(raw);
       const env = checkObject(ctx, raw.value);

@@ -21,14 +21,25 @@ function display(p: string, cwd: string): string {
   return rel && !rel.startsWith('..') ? rel.split(path.sep).join('/') : p;
 }
 
-async function walkDir(dir: string, out: string[]): Promise<void> {
+/** Collects spec files below a directory; follows symbolic links (a mounted ConfigMap is all links), never in circles. */
+async function walkDir(dir: string, out: string[], visited = new Set<string>()): Promise<void> {
+  const real = await fs.realpath(dir);
+  if (visited.has(real)) return;
+  visited.add(real);
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) await walkDir(p, out);
-    else if (e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      const st = await fs.stat(p).catch(() => undefined);
+      isDir = st?.isDirectory() ?? false;
+      isFile = st?.isFile() ?? false;
+    }
+    if (isDir) await walkDir(p, out, visited);
+    else if (isFile && EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
   }
 }
 
@@ -62,6 +73,8 @@ export async function readInputs(
   const seen = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
+      if (seen.has('-')) continue;
+      seen.add('-');
       const r = await readStdin(opts.stdin ?? process.stdin, maxBytes);
       if (typeof r === 'string') sources.push({ file: '<stdin>', text: r });
       else diagnostics.push(r);
