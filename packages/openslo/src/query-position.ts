@@ -11,10 +11,9 @@ export function positionInScalar(raw: RawObject, path: readonly PathSeg[], value
   const start = raw.locate(path);
   if (!src) return start;
   const text = raw.text.slice(src.offset, src.end);
-  const at = (abs: number): SourcePos => {
-    const { line, col } = raw.lineCounter.linePos(abs);
-    return { file: raw.file, line, column: col };
-  };
+  // never point past the value's last character (an "unexpected end" sits right after it)
+  offset = Math.min(offset, value.replace(/\s+$/, '').length);
+  const at = (abs: number): SourcePos => raw.posAt(Math.min(abs, src.end));
   if ((src.type === 'PLAIN' || src.type === 'QUOTE_DOUBLE' || src.type === 'QUOTE_SINGLE') && !value.includes('\n')) {
     const skip = src.type === 'PLAIN' ? 0 : 1;
     if (text.slice(skip, skip + value.length) === value) return at(src.offset + skip + offset);

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import { Diagnostic, type PathSeg, type SourcePos } from './diagnostics';
 
 /** Caps that keep hostile input cheap: alias expansion and nesting are bounded. */
@@ -38,7 +38,8 @@ export interface RawObject {
   scalarSource(path: readonly PathSeg[]): ScalarSource | undefined;
   /** The whole source text of the file. */
   text: string;
-  lineCounter: LineCounter;
+  /** Line and column of an offset in the file. */
+  posAt(offset: number): SourcePos;
 }
 
 export interface ScalarSource {
@@ -52,9 +53,30 @@ export interface ParsedFile {
   diagnostics: Diagnostic[];
 }
 
-function posAt(file: string, lc: LineCounter, offset: number): SourcePos {
-  const { line, col } = lc.linePos(offset);
-  return { file, line, column: col };
+/**
+ * Line starts computed from the text itself: the parser's own line counter misses line breaks inside
+ * scalars it skips while recovering from an error, which would shift every later position.
+ */
+class Lines {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  pos(file: string, offset: number): SourcePos {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file, line: lo + 1, column: o - this.starts[lo]! + 1 };
+  }
+}
+
+function posAt(file: string, lines: Lines, offset: number): SourcePos {
+  return lines.pos(file, offset);
 }
 
 /** Walks a YAML node along a path; returns the deepest node reached and whether the whole path was found. */
@@ -102,12 +124,12 @@ function yamlHint(code: string): string | undefined {
  * Never throws: syntax errors, alias bombs and oversized structures become diagnostics.
  */
 export function parseSource(file: string, text: string): ParsedFile {
-  const lineCounter = new LineCounter();
+  const lines = new Lines(text);
   const diagnostics: Diagnostic[] = [];
   const objects: RawObject[] = [];
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'error' }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (e) {
     const msg = tooDeep(e) ? TOO_DEEP_MESSAGE : `cannot parse the file: ${(e as Error).message}`;
@@ -121,12 +143,12 @@ export function parseSource(file: string, text: string): ParsedFile {
       const offset = err.pos?.[0] ?? 0;
       if (/call stack/i.test(err.message)) {
         // the parser ran out of stack: report once, in words a user can act on
-        if (!deep) diagnostics.push(new Diagnostic('error', 'too-deep', TOO_DEEP_MESSAGE, posAt(file, lineCounter, offset), ''));
+        if (!deep) diagnostics.push(new Diagnostic('error', 'too-deep', TOO_DEEP_MESSAGE, posAt(file, lines, offset), ''));
         deep = true;
         continue;
       }
       const first = err.message.split('\n')[0] ?? err.message;
-      diagnostics.push(new Diagnostic('error', yamlErrorCode(err.code), first.replace(/ at line \d+, column \d+:?$/, ''), posAt(file, lineCounter, offset), '', yamlHint(err.code)));
+      diagnostics.push(new Diagnostic('error', yamlErrorCode(err.code), first.replace(/ at line \d+, column \d+:?$/, ''), posAt(file, lines, offset), '', yamlHint(err.code)));
     }
     if (doc.errors.length) return;
     let value: unknown;
@@ -134,13 +156,13 @@ export function parseSource(file: string, text: string): ParsedFile {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       const msg = tooDeep(e) ? TOO_DEEP_MESSAGE : (e as Error).message;
-      const aliasBomb = /alias/i.test(msg);
+      const aliasBomb = /excessive alias/i.test(msg);
       diagnostics.push(
         new Diagnostic(
           'error',
           aliasBomb ? 'yaml-alias-limit' : tooDeep(e) ? 'too-deep' : 'yaml-syntax',
           aliasBomb ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions); refusing a possible alias bomb` : tooDeep(e) ? msg : `cannot read the document: ${msg}`,
-          posAt(file, lineCounter, doc.contents?.range?.[0] ?? 0),
+          posAt(file, lines, doc.contents?.range?.[0] ?? 0),
           '',
           aliasBomb ? 'write the repeated parts out, or use fewer nested aliases' : undefined,
         ),
@@ -149,7 +171,7 @@ export function parseSource(file: string, text: string): ParsedFile {
     }
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`
     if (nestingDepth(value, MAX_DEPTH) > MAX_DEPTH) {
-      diagnostics.push(new Diagnostic('error', 'too-deep', `the document is nested more than ${MAX_DEPTH} levels deep; OpenSLO documents need far fewer`, posAt(file, lineCounter, doc.contents?.range?.[0] ?? 0), ''));
+      diagnostics.push(new Diagnostic('error', 'too-deep', `the document is nested more than ${MAX_DEPTH} levels deep; OpenSLO documents need far fewer`, posAt(file, lines, doc.contents?.range?.[0] ?? 0), ''));
       return;
     }
     const make = (v: unknown, base: PathSeg[]): RawObject => ({
@@ -158,11 +180,11 @@ export function parseSource(file: string, text: string): ParsedFile {
       docIndex,
       base,
       text,
-      lineCounter,
+      posAt: (offset) => lines.pos(file, offset),
       locate(path, at = 'value') {
         const { node, key, complete } = walk(doc.contents, [...base, ...path]);
         const target = complete && at === 'key' && key ? key : node;
-        return posAt(file, lineCounter, target?.range?.[0] ?? 0);
+        return posAt(file, lines, target?.range?.[0] ?? 0);
       },
       scalarSource(path) {
         const { node, complete } = walk(doc.contents, [...base, ...path]);
