@@ -63,6 +63,22 @@ export interface TimeWindow {
   calendar?: { startTime: string; timeZone: string };
 }
 
+/** Labels and annotations for the default page/ticket alerts (Sloth's `alerting` block maps here). */
+export interface AlertCustomisation {
+  enabled: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface DefaultAlerting {
+  /** Alert name instead of the engine's. */
+  name?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  page: AlertCustomisation;
+  ticket: AlertCustomisation;
+}
+
 export interface Slo {
   name: string;
   displayName?: string;
@@ -77,4 +93,8 @@ export interface Slo {
   /** Where the SLO is defined. */
   pos: SourcePos;
   apiVersion: string;
+  /** Customisation of the default alerts when the SLO has no alert policies (from Sloth documents). */
+  alerting?: DefaultAlerting;
+  /** Extra labels for every rule of this SLO (Sloth's `labels`). */
+  ruleLabels?: Record<string, string>;
 }
