@@ -4,6 +4,7 @@ import { ObjectContext, type QueryUse, type RefKind, type Report } from './conte
 import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg, type SourcePos } from './diagnostics';
 import { positionInScalar } from './query-position';
 import { checkObject, type ApiVersion } from './rules';
+import { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './sloth';
 import { parseSource, type RawObject } from './source';
 import { asObj, asStr, isObj } from './values';
 
@@ -23,7 +24,7 @@ export interface EngineOptions {
 /** A top-level object that passed its own checks, with where it came from. */
 export interface CheckedObject {
   raw: RawObject;
-  version: ApiVersion;
+  version: ApiVersion | SlothVersion;
   kind: string;
   name: string;
   value: Record<string, unknown>;
@@ -48,6 +49,7 @@ function describe(o: { kind: string; name: string }): string {
 export function checkSources(sources: readonly SourceText[], options: EngineOptions = {}): EngineResult {
   const diagnostics: Diagnostic[] = [];
   const contexts: { ctx: ObjectContext; obj?: CheckedObject }[] = [];
+  const slothIds: SlothSloIds = new Map();
 
   for (const src of sources) {
     const parsed = parseSource(src.file, src.text);
@@ -56,16 +58,23 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
       diagnostics.push(new Diagnostic('warning', 'empty', 'contains no OpenSLO objects', { file: src.file, line: 1, column: 1 }, '', 'is this the right file?'));
     for (const raw of parsed.objects) {
       const ctx = new ObjectContext(raw);
-      const env = checkObject(ctx, raw.value);
       const value = raw.value as Record<string, unknown>;
-      const obj = env ? { raw, version: env.version, kind: env.kind, name: asStr(asObj(value.metadata).name) ?? '', value, valid: true } : undefined;
+      let obj: CheckedObject | undefined;
+      if (isSlothDocument(raw.value)) {
+        const sloth = checkSlothObject(ctx, raw.value, slothIds);
+        obj = sloth ? { raw, version: sloth.version, kind: sloth.kind, name: sloth.name, value, valid: true } : undefined;
+      } else {
+        const env = checkObject(ctx, raw.value);
+        obj = env ? { raw, version: env.version, kind: env.kind, name: asStr(asObj(value.metadata).name) ?? '', value, valid: true } : undefined;
+      }
       contexts.push({ ctx, obj });
     }
   }
 
   const index = new Map<string, CheckedObject>();
   for (const { ctx, obj } of contexts) {
-    if (!obj || !obj.name) continue;
+    // Sloth prometheus/v1 documents are named by their service, which several may share; their SLO ids are checked instead
+    if (!obj || !obj.name || obj.version === 'prometheus/v1') continue;
     const k = key(obj.kind, obj.name);
     const first = index.get(k);
     if (!first) {

@@ -5,3 +5,4 @@ export { parseDuration, type Duration } from './formats';
 export { readInputs, MAX_FILE_BYTES, type ReadResult } from './read';
 export * from './model';
 export { buildModel, shiftDecimal, decimalString } from './normalise';
+export { checkSlothObject, isSlothDocument, slothToModel, SLOTH_KIND, type SlothSloIds, type SlothVersion } from './sloth';

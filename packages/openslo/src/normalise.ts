@@ -2,6 +2,7 @@ import type { CheckedObject, EngineResult } from './engine';
 import { Diagnostic, type PathSeg } from './diagnostics';
 import { CALENDAR_WORDS, parseDuration, type Duration } from './formats';
 import type { AlertCondition, AlertPolicy, BudgetingMethod, Indicator, Objective, Operator, Query, Slo, TimeWindow } from './model';
+import { slothToModel } from './sloth';
 import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
 
 const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -287,6 +288,7 @@ export function buildModel(result: EngineResult): { slos: Slo[]; diagnostics: Di
   const b = new Builder(result);
   const slos: Slo[] = [];
   for (const o of result.objects) {
+    if (o.kind === 'PrometheusServiceLevel' && o.valid) slos.push(...slothToModel(o.raw, o.value));
     if (o.kind !== 'SLO' || !o.valid) continue;
     const slo = b.slo(o);
     if (slo) slos.push(slo);

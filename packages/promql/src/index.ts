@@ -2,3 +2,13 @@
 export type { PromqlCheck, PromqlProblem, PromqlValueType, QueryShape } from './types';
 export { checkPromql } from './check';
 export { substituteWindow, windowPlaceholderPattern } from './placeholders';
+export { toRate, rewriteLeMatchers, type ToRateResult } from './rewrite';
+export {
+  selectors,
+  matchesSelector,
+  matchesLabelMatcher,
+  sampleLabelValue,
+  type SelectorInfo,
+  type LabelMatcher,
+  type MatchOperator,
+} from './selectors';

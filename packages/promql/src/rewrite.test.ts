@@ -1,0 +1,118 @@
+import { checkPromql, rewriteLeMatchers, selectors, toRate } from './index';
+
+const SLOTH_ERRORS = 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))';
+
+describe('toRate', () => {
+  const ok: [string, string, { window: string; counter: boolean }, string][] = [
+    ['Sloth query with {{.window}}', SLOTH_ERRORS, { window: '5m', counter: true },
+      'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[5m]))'],
+    ['Sloth query, counter false', SLOTH_ERRORS, { window: '1h', counter: false },
+      'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[1h]))'],
+    ['{{ .window }}', 'sum(increase(x[{{ .window }}]))', { window: '30m', counter: true }, 'sum(increase(x[30m]))'],
+    ['$window and ${window}', 'rate(a[$window]) / rate(b[${window}])', { window: '2h', counter: true },
+      'rate(a[2h]) / rate(b[2h])'],
+    ['fixed range is kept', 'rate(x[1m])', { window: '5m', counter: true }, 'rate(x[1m])'],
+    ['over_time function', 'avg_over_time(up{job="api"}[{{.window}}])', { window: '5m', counter: true },
+      'avg_over_time(up{job="api"}[5m])'],
+    ['histogram bucket rate', 'sum(rate(http_request_duration_seconds_bucket{le="0.3"}[{{.window}}]))',
+      { window: '5m', counter: true }, 'sum(rate(http_request_duration_seconds_bucket{le="0.3"}[5m]))'],
+    ['bare counter selector', 'http_requests_total{code=~"5.."}', { window: '5m', counter: true },
+      'rate(http_requests_total{code=~"5.."}[5m])'],
+    ['bare selector without matchers', 'http_requests_total', { window: '1d', counter: true }, 'rate(http_requests_total[1d])'],
+    ['spec-style sum of a counter',
+      'sum(localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"})', { window: '5m', counter: true },
+      'sum(rate(localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}[5m]))'],
+    ['grouping before the argument', 'sum by (code) (http_requests_total{job="api"})', { window: '5m', counter: true },
+      'sum by (code) (rate(http_requests_total{job="api"}[5m]))'],
+    ['grouping after the argument', 'sum(http_requests_total{job="api"}) by (code)', { window: '5m', counter: true },
+      'sum(rate(http_requests_total{job="api"}[5m])) by (code)'],
+    ['without', 'sum without (instance) (x)', { window: '5m', counter: true }, 'sum without (instance) (rate(x[5m]))'],
+    ['parens around everything', '((x{a="b"}))', { window: '5m', counter: true }, '((rate(x{a="b"}[5m])))'],
+    ['parens around the argument', '(sum((x)))', { window: '5m', counter: true }, '(sum((rate(x[5m]))))'],
+    ['offset modifier', 'x offset 1h', { window: '5m', counter: true }, 'rate(x[5m] offset 1h)'],
+    ['multi-line aggregation with a comment',
+      'sum by (route) (\n  http_requests_total{\n    job="api",\n    code=~"5.."\n  }\n) # errors',
+      { window: '5m', counter: true },
+      'sum by (route) (\n  rate(http_requests_total{\n    job="api",\n    code=~"5.."\n  }[5m])\n) # errors'],
+    ['multi-line rate', 'sum(\n  rate(x[{{.window}}])\n)', { window: '10m', counter: true }, 'sum(\n  rate(x[10m])\n)'],
+    ['gauge used as is', 'sum(queue_depth{queue="jobs"}) / 2', { window: '5m', counter: false }, 'sum(queue_depth{queue="jobs"}) / 2'],
+    ['already a rate, recorded', 'job:http_errors:rate5m', { window: '5m', counter: false }, 'job:http_errors:rate5m'],
+    ['scalar gauge', '1', { window: '5m', counter: false }, '1'],
+    ['seconds as window', 'x', { window: '300', counter: true }, 'rate(x[300])'],
+  ];
+  it.each(ok)('%s', (_, query, opts, expected) => {
+    const r = toRate(query, opts);
+    expect(r).toEqual({ ok: true, promql: expected });
+    if (r.ok) expect(checkPromql(r.promql).problems).toEqual([]);
+  });
+
+  const refused: [string, string, { window: string; counter: boolean }, RegExp][] = [
+    ['arithmetic on a counter', 'sum(x) / 2', { window: '5m', counter: true }, /write the query as a rate.* or as a bare counter selector/],
+    ['ratio of counters', 'sum(errors_total) / sum(requests_total)', { window: '5m', counter: true }, /bare counter selector/],
+    ['aggregation with a parameter', 'topk(3, x)', { window: '5m', counter: true }, /bare counter selector/],
+    ['aggregation of an expression', 'sum(x + y)', { window: '5m', counter: true }, /bare counter selector/],
+    ['function on a counter', 'abs(x)', { window: '5m', counter: true }, /bare counter selector/],
+    ['range vector', 'x[5m]', { window: '5m', counter: false }, /range vector/],
+    ['range vector, counter', 'x[{{.window}}]', { window: '5m', counter: true }, /range vector/],
+    ['string', '"x"', { window: '5m', counter: false }, /string/],
+    ['syntax error', 'sum(rate(x[5m])', { window: '5m', counter: true }, /not valid PromQL: unclosed "\("/],
+    ['unknown function', 'summ(rate(x[5m]))', { window: '5m', counter: true }, /did you mean "sum"/],
+    ['empty', '  ', { window: '5m', counter: true }, /empty/],
+    ['bad window', 'x', { window: '5 minutes', counter: true }, /invalid window "5 minutes"/],
+    ['zero window', 'x', { window: '0s', counter: true }, /invalid window/],
+  ];
+  it.each(refused)('refuses %s', (_, query, opts, reason) => {
+    const r = toRate(query, opts);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('rewriteLeMatchers', () => {
+  const cases: [string, string, string][] = [
+    ['integer bound', 'x_bucket{le="1"}', 'x_bucket{le=~"1|1\\\\.0"}'],
+    ['two digits', 'x_bucket{le="10"}', 'x_bucket{le=~"10|10\\\\.0"}'],
+    ['float spelling', 'x_bucket{le="1.0"}', 'x_bucket{le=~"1|1\\\\.0"}'],
+    ['extra zeros keep their own spelling', 'x_bucket{le="2.00"}', 'x_bucket{le=~"2|2\\\\.0|2\\\\.00"}'],
+    ['non-integer left alone', 'x_bucket{le="0.3"}', 'x_bucket{le="0.3"}'],
+    ['another non-integer', 'x_bucket{le="0.25"}', 'x_bucket{le="0.25"}'],
+    ['+Inf left alone', 'x_bucket{le="+Inf"}', 'x_bucket{le="+Inf"}'],
+    ['!= left alone', 'x_bucket{le!="1"}', 'x_bucket{le!="1"}'],
+    ['regex left alone', 'x_bucket{le=~"1"}', 'x_bucket{le=~"1"}'],
+    ['other labels left alone', 'x{code="1", lee="1"}', 'x{code="1", lee="1"}'],
+    ['single quotes', "x_bucket{le='5'}", "x_bucket{le=~'5|5\\\\.0'}"],
+    ['backticks (raw string)', 'x_bucket{le=`5`}', 'x_bucket{le=~`5|5\\.0`}'],
+    ['quoted label name', 'x_bucket{"le"="5"}', 'x_bucket{"le"=~"5|5\\\\.0"}'],
+    ['spaces around the operator', 'x_bucket{le = "5"}', 'x_bucket{le =~ "5|5\\\\.0"}'],
+    ['a million (Go spells it 1e+06)', 'x_bucket{le="1000000"}', 'x_bucket{le=~"1000000|1000000\\\\.0|1e\\\\+06"}'],
+    ['leading zero', 'x_bucket{le="05"}', 'x_bucket{le=~"5|5\\\\.0|05"}'],
+    [
+      'histogram SLI with placeholders',
+      'sum(rate(http_request_duration_seconds_bucket{job="api",le="1"}[{{.window}}]))\n/\nsum(rate(http_request_duration_seconds_count{job="api"}[{{.window}}]))',
+      'sum(rate(http_request_duration_seconds_bucket{job="api",le=~"1|1\\\\.0"}[{{.window}}]))\n/\nsum(rate(http_request_duration_seconds_count{job="api"}[{{.window}}]))',
+    ],
+    [
+      'several matchers, mixed',
+      'sum(rate(h_bucket{le="0.3"}[$window])) + sum(rate(h_bucket{le="10", job="a"}[${window}])) # le="1" in a comment',
+      'sum(rate(h_bucket{le="0.3"}[$window])) + sum(rate(h_bucket{le=~"10|10\\\\.0", job="a"}[${window}])) # le="1" in a comment',
+    ],
+    ['no matchers', 'rate(x[1m])', 'rate(x[1m])'],
+    ['text that does not parse is still rewritten where it can be', 'sum(x_bucket{le="1"}', 'sum(x_bucket{le=~"1|1\\\\.0"}'],
+  ];
+  it.each(cases)('%s', (_, query, expected) => {
+    const out = rewriteLeMatchers(query);
+    expect(out).toBe(expected);
+    if (checkPromql(query).ok) expect(checkPromql(out).problems).toEqual([]);
+  });
+
+  it.each([
+    ['x{le="1"}', '1|1\\.0', ['1', '1.0'], ['10', '1x0', '2']],
+    ['x{le="1000000"}', '1000000|1000000\\.0|1e\\+06', ['1000000', '1e+06', '1000000.0'], ['1e06', '1000000.00']],
+  ])('the regex in %s matches both spellings', (query, pattern, matches, nonMatches) => {
+    const [sel] = selectors(rewriteLeMatchers(query));
+    expect(sel?.matchers).toEqual([{ label: 'le', op: '=~', value: pattern }]);
+    const re = new RegExp(`^(?:${pattern})$`);
+    for (const v of matches) expect([v, re.test(v)]).toEqual([v, true]);
+    for (const v of nonMatches) expect([v, re.test(v)]).toEqual([v, false]);
+  });
+});

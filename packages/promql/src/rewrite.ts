@@ -1,0 +1,166 @@
+/**
+ * Rewrites of SLI queries for generated rules: a per-second rate over a window for recording
+ * rules, and `le` matchers that work on both Prometheus 2 and 3. All edits are made at the
+ * positions of syntax tree nodes; the rest of the text is kept byte for byte.
+ */
+import {
+  AggregateExpr,
+  FunctionCallBody,
+  OffsetExpr,
+  QuotedLabelMatcher,
+  StepInvariantExpr,
+  UnquotedLabelMatcher,
+  VectorSelector,
+} from '@prometheus-io/lezer-promql';
+import { checkPromql } from './check';
+import { DURATION_HINT, durationSeconds } from './durations';
+import { applyEdits, composeMaps, type Edit } from './edits';
+import { parseWithRepairs } from './parse';
+import { substituteWindowMapped } from './placeholders';
+import { matcherParts } from './selectors';
+import { exprChildren, firstChildOfType, parsePromql, textOf, type SyntaxNode } from './tree';
+import type { PromqlProblem } from './types';
+import { unwrapParens } from './valueTypes';
+
+export type ToRateResult = { ok: true; promql: string } | { ok: false; reason: string };
+
+const SHAPE_ADVICE =
+  'write the query as a rate, e.g. sum(rate(http_requests_total{code=~"5.."}[{{.window}}])), ' +
+  'or as a bare counter selector, e.g. http_requests_total{code=~"5.."} or sum by (code) (http_requests_total)';
+
+/**
+ * The SLI query as a per-second rate over `window` (e.g. `5m`), for a recording rule.
+ *
+ * Window placeholders are substituted first. A query that already uses a range function
+ * (rate, increase, *_over_time, ...) is returned as is, and so is any query when `counter` is
+ * false (a gauge or an already computed rate). For a counter, a bare selector `x{...}` becomes
+ * `rate(x{...}[window])` and a single-argument aggregation of one, `sum by (a) (x{...})`, the
+ * same aggregation of that rate; offset and @ modifiers on the selector are kept. Anything else
+ * is refused with a reason.
+ */
+export function toRate(query: string, opts: { window: string; counter: boolean }): ToRateResult {
+  if (typeof query !== 'string') return { ok: false, reason: 'query must be a string' };
+  const window = opts?.window;
+  const seconds = typeof window === 'string' ? durationSeconds(window) : undefined;
+  if (typeof window !== 'string' || seconds === undefined || !(seconds > 0)) {
+    return { ok: false, reason: `invalid window ${JSON.stringify(window)}, ${DURATION_HINT}` };
+  }
+
+  const check = checkPromql(query, { window });
+  if (!check.ok || !check.shape) return { ok: false, reason: `query is not valid PromQL: ${describeProblems(check.problems)}` };
+  const text = check.substituted;
+  const shape = check.shape;
+  if (shape.valueType === 'matrix') {
+    return {
+      ok: false,
+      reason: 'query returns a range vector (like x[5m]), a recording rule needs an instant vector; ' + SHAPE_ADVICE,
+    };
+  }
+  if (shape.valueType === 'string') return { ok: false, reason: 'query is a string literal, not a rate; ' + SHAPE_ADVICE };
+  if (shape.usesRangeFunction || opts.counter !== true) return { ok: true, promql: text };
+
+  // checkPromql found no unknown functions, so the text parses as it is, without repairs.
+  const root = exprChildren(parsePromql(text).topNode)[0];
+  const target = root && rateTarget(unwrapParens(root));
+  if (!target) {
+    return { ok: false, reason: `a counter query must be a rate or a bare counter selector; ${SHAPE_ADVICE}` };
+  }
+  const { node, selector } = target;
+  const insert = `rate(${text.slice(node.from, selector.to)}[${window}]${text.slice(selector.to, node.to)})`;
+  const promql = applyEdits(text, [{ from: node.from, to: node.to, insert }]).text;
+  const after = checkPromql(promql);
+  if (!after.ok) return { ok: false, reason: `internal error: the rewritten query is invalid: ${describeProblems(after.problems)}` };
+  return { ok: true, promql };
+}
+
+/** The part of the query to wrap in rate(), and the selector in it that gets the range. */
+function rateTarget(node: SyntaxNode): { node: SyntaxNode; selector: SyntaxNode } | undefined {
+  const selector = modifiedSelector(node);
+  if (selector) return { node, selector };
+  if (node.type.id !== AggregateExpr) return undefined;
+  const body = firstChildOfType(node, FunctionCallBody);
+  const args = body ? exprChildren(body) : [];
+  const only = args.length === 1 ? unwrapParens(args[0] as SyntaxNode) : undefined;
+  const inner = only && modifiedSelector(only);
+  return only && inner ? { node: only, selector: inner } : undefined;
+}
+
+/** `x{...}`, optionally with `offset` / `@` modifiers: the selector inside, else undefined. */
+function modifiedSelector(node: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | undefined = node;
+  while (n && (n.type.id === OffsetExpr || n.type.id === StepInvariantExpr)) n = exprChildren(n)[0];
+  return n && n.type.id === VectorSelector ? n : undefined;
+}
+
+function describeProblems(problems: readonly PromqlProblem[]): string {
+  if (problems.length === 0) return 'unknown problem';
+  const shown = problems.slice(0, 3).map((p) => `${p.message} (at offset ${p.offset})`);
+  return shown.join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
+}
+
+/** An integer written in digits, optionally with a fractional part of zeros: `1`, `10`, `1.0`, `2.00`. */
+const INTEGER_VALUE = /^(-?)(\d+)(?:\.0*)?$/;
+
+/**
+ * Makes `le="1"` equality matchers work on both Prometheus 2 and 3: Prometheus 3 normalises
+ * classic histogram bucket bounds to floats (`le="1.0"`, and `le="1e+06"` from a million up),
+ * where Prometheus 2 kept what the target exposed (often `le="1"`). Each equality matcher on `le`
+ * whose value is an integer becomes a regex matcher for all spellings, e.g. `le=~"1|1\\.0"`
+ * (the written spelling is kept too, e.g. `le=~"2|2\\.0|2\\.00"` for `le="2.00"`). Non-integer
+ * bounds (`0.3`, `+Inf`) are spelled the same by both and left alone, as are `!=` and regex
+ * matchers. Everything else is kept byte for byte; placeholders may be present.
+ */
+export function rewriteLeMatchers(query: string): string {
+  if (typeof query !== 'string') return query;
+  const sub = substituteWindowMapped(query, '5m');
+  const parsed = parseWithRepairs(sub.text);
+  const map = composeMaps(sub.map, parsed.map);
+  const { text } = parsed;
+  const edits: Edit[] = [];
+  const cursor = parsed.tree.cursor();
+  do {
+    if (cursor.type.id !== UnquotedLabelMatcher && cursor.type.id !== QuotedLabelMatcher) continue;
+    const parts = matcherParts(cursor.node, text);
+    if (!parts || parts.matcher.label !== 'le' || parts.matcher.op !== '=') continue;
+    const pattern = bothSpellings(parts.matcher.value);
+    if (pattern === undefined) continue;
+    const quote = text[parts.value.from] ?? '"';
+    const literal = quote === '`' ? `\`${pattern}\`` : `${quote}${pattern.replace(/\\/g, '\\\\')}${quote}`;
+    // Nodes map back to the original only where it reads the same (not inside a placeholder).
+    const at = (node: SyntaxNode) => {
+      const from = map.toOriginal(node.from);
+      const to = map.toOriginalEnd(node.to);
+      return query.slice(from, to) === textOf(text, node) ? { from, to } : undefined;
+    };
+    const op = at(parts.op);
+    const value = at(parts.value);
+    if (!op || !value) continue;
+    edits.push({ ...op, insert: '=~' }, { ...value, insert: literal });
+  } while (cursor.next());
+  return edits.length === 0 ? query : applyEdits(query, edits).text;
+}
+
+/** The RE2 pattern for every spelling of an integer bucket bound, or undefined if it is not one. */
+function bothSpellings(value: string): string | undefined {
+  const m = INTEGER_VALUE.exec(value);
+  if (!m) return undefined;
+  const sign = m[1] ?? '';
+  const digits = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
+  const spellings = [`${sign}${digits}`, `${sign}${digits}.0`];
+  const n = Number(`${sign}${digits}`);
+  // Go formats floats of a million and more with an exponent: 1e+06, 1.5e+06.
+  if (Number.isFinite(n) && Math.abs(n) >= 1e6) spellings.push(goExponent(n));
+  spellings.push(value);
+  return [...new Set(spellings)].map(escapeRegex).join('|');
+}
+
+/** strconv.FormatFloat(n, 'e', -1, 64): shortest digits, exponent with a sign and at least two digits. */
+function goExponent(n: number): string {
+  const [mantissa = '', exponent = '0'] = n.toExponential().split('e');
+  const exp = Number(exponent);
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&');
+}

@@ -1,0 +1,82 @@
+import { Decimal } from 'decimal.js';
+import type { BudgetingMethod, Indicator, Objective, Operator, Query } from '@slo-engine/openslo';
+import { rewriteLeMatchers, substituteWindow, toRate } from '@slo-engine/promql';
+import { BLOCK_RANGE } from './names';
+
+/** The two building-block expressions of an objective: bad and total events (or slices) per second. */
+export interface Blocks {
+  bad: string;
+  total: string;
+}
+
+export class BlockError extends Error {
+  constructor(
+    message: string,
+    readonly query?: Query,
+  ) {
+    super(message);
+    this.name = 'BlockError';
+  }
+}
+
+function rate(q: Query, counter: boolean, window: string): string {
+  const r = toRate(rewriteLeMatchers(q.promql), { window, counter });
+  if (!r.ok) throw new BlockError(r.reason, q);
+  return r.promql.trim();
+}
+
+function gauge(q: Query, window: string): string {
+  return substituteWindow(rewriteLeMatchers(q.promql), window).text.trim();
+}
+
+const INVERSE: Record<Operator, string> = { lte: '>', lt: '>=', gte: '<', gt: '<=' };
+/** A threshold metric with several series is judged by its worst series. */
+const WORST: Record<Operator, string> = { lte: 'max', lt: 'max', gte: 'min', gt: 'min' };
+
+/** `sum(x) or vector(0)`: a missing series counts as zero events instead of making the ratio absent. */
+const orZero = (e: string) => `${e} or vector(0)`;
+
+function ratioParts(ind: Extract<Indicator, { kind: 'ratio' }>, window: string): { bad: string; total: string } {
+  const total = `sum(${rate(ind.total, ind.counter, window)})`;
+  if (ind.bad) return { bad: `sum(${rate(ind.bad, ind.counter, window)})`, total };
+  const good = `sum(${rate(ind.good!, ind.counter, window)})`;
+  // total - good can dip below zero when the two are scraped a moment apart
+  return { bad: `clamp_min(${total} - (${good} or vector(0)), 0)`, total };
+}
+
+/**
+ * Building blocks per budgeting method. Occurrences: bad and total events per second over 5m.
+ * Timeslices: 1 for a bad slice (error ratio above 1 - timeSliceTarget, or the threshold broken), per slice.
+ * RatioTimeslices: the slice's error ratio, counted only for slices with traffic.
+ */
+export function buildingBlocks(method: BudgetingMethod, objective: Objective): Blocks {
+  const ind = objective.indicator;
+  const sliceWindow = objective.timeSliceWindow?.text ?? BLOCK_RANGE;
+  if (ind.kind === 'threshold') {
+    if (objective.op === undefined || objective.value === undefined) throw new BlockError('a threshold SLI needs op and value on its objective', ind.metric);
+    const m = gauge(ind.metric, method === 'Occurrences' ? BLOCK_RANGE : sliceWindow);
+    const v = new Decimal(objective.value).toString();
+    return { bad: orZero(`(${WORST[objective.op]}(${m}) ${INVERSE[objective.op]} bool ${v})`), total: orZero(`(count(${m}) > bool 0)`) };
+  }
+  if (ind.kind === 'raw') {
+    const r = gauge(ind.raw, method === 'Occurrences' ? BLOCK_RANGE : sliceWindow);
+    const errorRatio = ind.rawType === 'failure' ? `avg(${r})` : `1 - avg(${r})`;
+    if (method === 'Timeslices') {
+      const limit = new Decimal(1).minus(objective.timeSliceTarget ?? 1).toString();
+      return { bad: orZero(`((${errorRatio}) > bool ${limit})`), total: orZero(`(count(${r}) > bool 0)`) };
+    }
+    return { bad: orZero(`clamp(${errorRatio}, 0, 1)`), total: orZero(`(count(${r}) > bool 0)`) };
+  }
+  if (method === 'Occurrences') {
+    const p = ratioParts(ind, BLOCK_RANGE);
+    return { bad: orZero(p.bad), total: orZero(p.total) };
+  }
+  const p = ratioParts(ind, sliceWindow);
+  const sliceErrorRatio = `(${p.bad}) / (${p.total} > 0)`;
+  if (method === 'Timeslices') {
+    const limit = new Decimal(1).minus(objective.timeSliceTarget ?? 1).toString();
+    // a slice without traffic is a good slice
+    return { bad: orZero(`(${sliceErrorRatio} > bool ${limit})`), total: 'vector(1)' };
+  }
+  return { bad: orZero(`clamp(${sliceErrorRatio}, 0, 1)`), total: orZero(`(${p.total} > bool 0)`) };
+}

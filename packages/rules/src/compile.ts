@@ -1,0 +1,173 @@
+import type { Slo } from '@slo-engine/openslo';
+import { BlockError, buildingBlocks } from './blocks';
+import { promDuration } from './durations';
+import { baseLabels, objectiveName, quote, selector, sortKeys } from './labels';
+import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
+import { ALERT_NAME, BLOCK, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
+
+export interface CompileOptions extends TierOptions {
+  engineVersion: string;
+}
+
+/** What the compiler decided for one objective; dashboards and generated tests read it. */
+export interface CompiledObjective {
+  index: number;
+  sloName: string;
+  selector: string;
+  labels: Record<string, string>;
+  target: string;
+  budget: string;
+  periodMinutes: number;
+  /** Every window with an error-ratio record, in minutes, ascending. */
+  windows: number[];
+  tiers: Tier[];
+}
+
+export interface CompiledSlo {
+  slo: Slo;
+  rules: RuleFile;
+  objectives: CompiledObjective[];
+  warnings: string[];
+}
+
+export class CompileError extends Error {
+  constructor(
+    message: string,
+    readonly slo: Slo,
+    readonly blockError?: BlockError,
+  ) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}
+
+const COMPARATOR = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const;
+
+/** Error ratio over a window as a ratio of sums of building blocks; 0, never NaN, when there were no events. */
+function ratioExpr(sel: string, minutes: number): string {
+  if (minutes === BLOCK_RANGE_MINUTES) return `(${BLOCK.bad}${sel} / (${BLOCK.total}${sel} > 0)) or on() vector(0)`;
+  const [bad, total] = minutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.badRollup, BLOCK.totalRollup] : [BLOCK.bad, BLOCK.total];
+  const w = promDuration(minutes);
+  return `(sum_over_time(${bad}${sel}[${w}]) / (sum_over_time(${total}${sel}[${w}]) > 0)) or on() vector(0)`;
+}
+
+const pct = (ratio: string) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
+
+function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
+  const cmp = COMPARATOR[tier.op];
+  const t = threshold(tier.factor, o.budget);
+  const long = promDuration(tier.longMinutes);
+  const short = promDuration(tier.shortMinutes);
+  const side = (m: number) => `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(m))}${o.selector}) ${cmp} ${t}`;
+  let expr = `${side(tier.longMinutes)}\nand\n${side(tier.shortMinutes)}`;
+  if (tier.op === 'lt' || tier.op === 'lte') expr += `\nand on()\nsum_over_time(${BLOCK.total}${o.selector}[${long}]) > 0`; // no traffic never alerts
+  const custom = slo.alerting;
+  const severityCustom = tier.severity === 'page' ? custom?.page : tier.severity === 'ticket' ? custom?.ticket : undefined;
+  const labels: Record<string, string> = {
+    ...(custom?.labels ?? {}),
+    ...(severityCustom?.labels ?? {}),
+    [LABEL.severity]: tier.severity,
+    [LABEL.tier]: tier.id,
+  };
+  if (tier.targets.length) {
+    labels[LABEL.targets] = tier.targets.map((x) => x.name ?? x.target).join(',');
+    labels[LABEL.targetKinds] = [...new Set(tier.targets.map((x) => x.target))].join(',');
+  }
+  const display = slo.displayName ?? slo.name;
+  const share = tier.budgetShare ?? String(+((Number(tier.factor) * tier.longMinutes) / o.periodMinutes).toPrecision(4));
+  const annotations: Record<string, string> = {
+    summary: `${display}: error budget burning ${tier.factor}x too fast (${tier.severity})`,
+    description:
+      `The error ratio of ${o.sloName} (service ${slo.service}) over the last ${long} is {{ $value | humanizePercentage }} and over the last ${short} also ${cmp} ${pct(t)}: ` +
+      `${tier.factor} times the error budget of ${pct(o.budget)}. At this rate ${pct(share)} of the ${promDuration(o.periodMinutes)} error budget is spent in ${long}.`,
+    ...(custom?.annotations ?? {}),
+    ...(severityCustom?.annotations ?? {}),
+  };
+  const runbook = findAnnotation(slo, 'runbook_url');
+  const dashboard = findAnnotation(slo, 'dashboard_url');
+  if (runbook) annotations.runbook_url = runbook;
+  if (dashboard) annotations.dashboard_url = dashboard;
+  return {
+    alert: custom?.name ?? ALERT_NAME,
+    expr,
+    ...(tier.forMinutes > 0 ? { for: promDuration(tier.forMinutes) } : {}),
+    labels: sortKeys(labels),
+    annotations: sortKeys(annotations),
+  };
+}
+
+/** `runbook_url`, `runbook-url` or any `prefix/runbook_url` annotation. */
+function findAnnotation(slo: Slo, name: string): string | undefined {
+  const alt = name.replace('_', '-');
+  for (const [k, v] of Object.entries(slo.annotations)) {
+    const base = k.slice(k.lastIndexOf('/') + 1);
+    if (base === name || base === alt) return v;
+  }
+  return undefined;
+}
+
+const rec = (record: string, expr: string, labels: Record<string, string>): RecordingRule => ({ record, expr, labels: sortKeys(labels) });
+
+/** Compiles one SLO into four rule groups (building blocks, roll-ups, day-plus windows, alerts). */
+export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
+  const warnings: string[] = [];
+  const periodMinutes = slo.window.duration.minutes;
+  const period = promDuration(periodMinutes);
+  const sli: RuleGroup = { name: GROUP.sli(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
+  const rollup: RuleGroup = { name: GROUP.rollup(slo.service, slo.name), interval: INTERVAL.rollup, rules: [] };
+  const long: RuleGroup = { name: GROUP.period(slo.service, slo.name), interval: INTERVAL.period, rules: [] };
+  const alerts: RuleGroup = { name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
+  const objectives: CompiledObjective[] = [];
+  const { tiers, warnings: tierWarnings } = tiersFor(slo, opts);
+  warnings.push(...tierWarnings.map((w) => w.message));
+  if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
+
+  slo.objectives.forEach((objective, index) => {
+    const labels = baseLabels(slo, index);
+    const sel = selector(slo, index);
+    const budget = errorBudget(objective.target);
+    const windows = [...new Set([BLOCK_RANGE_MINUTES, ...tiers.flatMap((t) => [t.longMinutes, t.shortMinutes]), periodMinutes])].sort((a, b) => a - b);
+    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers };
+    objectives.push(o);
+
+    let blocks;
+    try {
+      blocks = buildingBlocks(slo.budgetingMethod, objective);
+    } catch (e) {
+      if (e instanceof BlockError) throw new CompileError(e.message, slo, e);
+      throw e;
+    }
+    sli.rules.push(rec(BLOCK.bad, blocks.bad, labels), rec(BLOCK.total, blocks.total, labels));
+    const roll = promDuration(ROLLUP_MINUTES);
+    rollup.rules.push(rec(BLOCK.badRollup, `sum_over_time(${BLOCK.bad}${sel}[${roll}])`, labels), rec(BLOCK.totalRollup, `sum_over_time(${BLOCK.total}${sel}[${roll}])`, labels));
+    for (const m of windows) {
+      const w = promDuration(m);
+      const group = m >= ROLLUP_THRESHOLD_MINUTES ? long : sli;
+      group.rules.push(rec(RECORD.errorRatio(w), ratioExpr(sel, m), { ...labels, [LABEL.window]: w }));
+    }
+    const ratio5m = `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(BLOCK_RANGE_MINUTES))}${sel})`;
+    sli.rules.push(
+      rec(RECORD.currentBurnRate, `${ratio5m} / ${budget}`, labels),
+      rec(RECORD.noTraffic, `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`, labels),
+    );
+    long.rules.push(
+      rec(RECORD.objective, `vector(${objective.target})`, labels),
+      rec(RECORD.errorBudget, `vector(${budget})`, labels),
+      rec(RECORD.budgetRemaining, `1 - max without (${LABEL.window}) (${RECORD.errorRatio(period)}${sel}) / ${budget}`, labels),
+      rec(RECORD.info, 'vector(1)', {
+        ...labels,
+        [LABEL.objective]: objective.target,
+        [LABEL.period]: period,
+        [LABEL.budgetingMethod]: slo.budgetingMethod,
+        [LABEL.displayName]: objective.displayName ?? slo.displayName ?? slo.name,
+        [LABEL.engineVersion]: opts.engineVersion,
+      }),
+    );
+    for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier));
+  });
+  const groups = [sli, rollup, long, ...(alerts.rules.length ? [alerts] : [])];
+  return { slo, rules: { groups }, objectives, warnings };
+}
+
+export { quote };

@@ -1,0 +1,32 @@
+import type { Slo } from '@slo-engine/openslo';
+import { LABEL, RESERVED_LABELS } from './names';
+
+const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** The slo_name of one objective: the SLO's name, suffixed by the objective's index when it has several. */
+export function objectiveName(slo: Slo, index: number): string {
+  return slo.objectives.length > 1 ? `${slo.name}-${index}` : slo.name;
+}
+
+/** Labels on every series and alert of an objective: slo_name, slo_service and the SLO's own valid labels. */
+export function baseLabels(slo: Slo, index: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...slo.labels, ...(slo.ruleLabels ?? {}) })) if (PROM_LABEL.test(k) && !RESERVED_LABELS.has(k)) out[k] = v;
+  out[LABEL.name] = objectiveName(slo, index);
+  out[LABEL.service] = slo.service;
+  return sortKeys(out);
+}
+
+export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A PromQL string literal. */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** `{slo_name="x",slo_service="y"}`: selects exactly one objective's series. */
+export function selector(slo: Slo, index: number): string {
+  return `{${LABEL.name}=${quote(objectiveName(slo, index))},${LABEL.service}=${quote(slo.service)}}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every metric, label, group and alert name the compiler writes. Dashboards, `slo report` and the
+ * README's metrics contract refer to these; change a name here and nowhere else.
+ */
+
+export const LABEL = {
+  name: 'slo_name',
+  service: 'slo_service',
+  window: 'slo_window',
+  severity: 'slo_severity',
+  tier: 'slo_tier',
+  targets: 'slo_notification_targets',
+  targetKinds: 'slo_notification_kinds',
+  objective: 'objective',
+  period: 'period',
+  budgetingMethod: 'budgeting_method',
+  displayName: 'display_name',
+  engineVersion: 'slo_engine_version',
+} as const;
+
+/** Labels the compiler owns; an SLO's own label with one of these names is not copied. */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set([...Object.values(LABEL), 'alertname', '__name__', 'le', 'job', 'instance']);
+
+/** Building blocks (read from the raw metrics once per evaluation) and their roll-ups. */
+export const BLOCK = {
+  /** Bad events per second over the last 5 minutes (or bad slices), evaluated every minute. */
+  bad: 'slo:sli_bad:rate5m',
+  total: 'slo:sli_total:rate5m',
+  /** Sum of the last 10 minutes of building-block samples, evaluated every 10 minutes. */
+  badRollup: 'slo:sli_bad:rate5m_sum10m',
+  totalRollup: 'slo:sli_total:rate5m_sum10m',
+} as const;
+
+export const RECORD = {
+  errorRatio: (window: string) => `slo:sli_error:ratio_rate${window}`,
+  objective: 'slo:objective:ratio',
+  errorBudget: 'slo:error_budget:ratio',
+  budgetRemaining: 'slo:period_error_budget_remaining:ratio',
+  currentBurnRate: 'slo:current_burn_rate:ratio',
+  /** 1 while the SLO saw no events in the last 5 minutes (its error ratio then reads 0). */
+  noTraffic: 'slo:no_traffic:bool',
+  info: 'slo_info',
+} as const;
+
+export const ALERT_NAME = 'SLOErrorBudgetBurn';
+
+/** Rule groups per SLO: names are unique because SLO names are unique per service. */
+export const GROUP = {
+  sli: (service: string, slo: string) => `slo:${service}:${slo}:sli`,
+  rollup: (service: string, slo: string) => `slo:${service}:${slo}:rollup`,
+  period: (service: string, slo: string) => `slo:${service}:${slo}:period`,
+  alerts: (service: string, slo: string) => `slo:${service}:${slo}:alerts`,
+} as const;
+
+export const INTERVAL = {
+  /** Building blocks, short windows and alerts. */
+  sli: '1m',
+  /** Roll-ups: each sample sums the last 10 minutes of building blocks. */
+  rollup: '10m',
+  /** Day-plus windows and the period: cheap, and need not run every minute. */
+  period: '2m',
+} as const;
+
+/** Building blocks rate over this range; the shortest window, and the resolution of everything else. */
+export const BLOCK_RANGE = '5m';
+export const BLOCK_RANGE_MINUTES = 5;
+export const ROLLUP_MINUTES = 10;
+/** Windows of at least this many minutes read the roll-ups. */
+export const ROLLUP_THRESHOLD_MINUTES = 1440;
