@@ -46,14 +46,16 @@ function minutesOf(text: string | undefined): number | undefined | 'invalid' {
   return m ? Number(m[1]) * (m[2] === 'h' ? 60 : 1) : 'invalid';
 }
 
-/** `slo compile`: returns the exit code (0 ok, 1 invalid input or stale outputs with --check). */
-export async function runCompile(paths: string[], opts: CompileCliOptions, io: Io): Promise<number> {
-  const colour = useColour(io.stderr, io.env);
-  const forMinutes = minutesOf(opts.for);
-  if (forMinutes === 'invalid') {
-    io.stderr.write(`error: --for must be a whole number of minutes or hours, e.g. 2m (got "${opts.for}")\n`);
-    return 2;
-  }
+export interface CompilePlan {
+  diagnostics: Diagnostic[];
+  slos: number;
+  /** Files relative to the rules output directory; empty when there are errors. */
+  files: OutputFile[];
+}
+
+/** Reads, checks and compiles; returns every file it would write, without touching the disk. */
+export async function planCompile(paths: string[], opts: Pick<CompileCliOptions, 'strict' | 'disableTier'> & { forMinutes?: number }, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
+  const forMinutes = opts.forMinutes;
   const diagnostics: Diagnostic[] = [];
   const read = await readInputs(paths, { cwd: io.cwd, stdin: io.stdin });
   diagnostics.push(...read.diagnostics);
@@ -79,15 +81,27 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  const files = failed ? [] : compiled.flatMap((x) => x.files).sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { diagnostics, slos: compiled.length, files };
+}
+
+/** `slo compile`: returns the exit code (0 ok, 1 invalid input or stale outputs with --check). */
+export async function runCompile(paths: string[], opts: CompileCliOptions, io: Io): Promise<number> {
+  const colour = useColour(io.stderr, io.env);
+  const forMinutes = minutesOf(opts.for);
+  if (forMinutes === 'invalid') {
+    io.stderr.write(`error: --for must be a whole number of minutes or hours, e.g. 2m (got "${opts.for}")\n`);
+    return 2;
+  }
+  const result = await planCompile(paths, { ...opts, forMinutes }, io);
+  for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors) {
     io.stderr.write(`${plural(errors, 'error')}; nothing was written\n`);
     return 1;
   }
-
-  const plan: OutputPlan = { root: path.resolve(io.cwd, opts.rulesOut), files: compiled.flatMap((x) => x.files) };
-  plan.files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const plan: OutputPlan = { root: path.resolve(io.cwd, opts.rulesOut), files: result.files };
   if (opts.check) {
     const d = await drift(plan);
     const stale = [...d.missing.map((p) => `missing  ${opts.rulesOut}/${p}`), ...d.changed.map((p) => `changed  ${opts.rulesOut}/${p}`), ...d.extra.map((p) => `extra    ${opts.rulesOut}/${p}`)];
@@ -99,6 +113,6 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 0;
   }
   const { written, removed } = await write(plan);
-  io.stdout.write(`${plural(compiled.length, 'SLO')} compiled: ${plural(plan.files.length, 'file')} in ${opts.rulesOut} (${written} updated${removed.length ? `, ${removed.length} removed` : ''})\n`);
+  io.stdout.write(`${plural(result.slos, 'SLO')} compiled: ${plural(plan.files.length, 'file')} in ${opts.rulesOut} (${written} updated${removed.length ? `, ${removed.length} removed` : ''})\n`);
   return 0;
 }

@@ -16,9 +16,10 @@ function fileError(file: string, message: string, hint?: string): Diagnostic {
   return new Diagnostic('error', 'input', message, { file, line: 1, column: 1 }, '', hint);
 }
 
+/** Paths as the user would write them from the working directory (never absolute: they end up in generated files). */
 function display(p: string, cwd: string): string {
   const rel = path.relative(cwd, p);
-  return rel && !rel.startsWith('..') ? rel.split(path.sep).join('/') : p;
+  return rel ? rel.split(path.sep).join('/') : path.basename(p);
 }
 
 /** Collects spec files below a directory; follows symbolic links (a mounted ConfigMap is all links), never in circles. */

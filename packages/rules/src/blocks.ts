@@ -19,13 +19,21 @@ export class BlockError extends Error {
   }
 }
 
+/** Only PromQL can become a recording rule; a Datadog or CloudWatch query cannot. */
+function prometheusOnly(q: Query): void {
+  if (q.sourceType !== undefined && !/^prometheus$/i.test(q.sourceType))
+    throw new BlockError(`the query reads a ${q.sourceType} data source; only Prometheus queries can be compiled to Prometheus rules`, q);
+}
+
 function rate(q: Query, counter: boolean, window: string): string {
+  prometheusOnly(q);
   const r = toRate(rewriteLeMatchers(q.promql), { window, counter });
   if (!r.ok) throw new BlockError(r.reason, q);
   return r.promql.trim();
 }
 
 function gauge(q: Query, window: string): string {
+  prometheusOnly(q);
   return substituteWindow(rewriteLeMatchers(q.promql), window).text.trim();
 }
 

@@ -69,6 +69,9 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
     ...(severityCustom?.labels ?? {}),
     [LABEL.severity]: tier.severity,
     [LABEL.tier]: tier.id,
+    // also on the series, but static labels keep the alerts of several objectives apart for linting and routing
+    [LABEL.name]: o.sloName,
+    [LABEL.service]: slo.service,
   };
   if (tier.targets.length) {
     labels[LABEL.targets] = tier.targets.map((x) => x.name ?? x.target).join(',');

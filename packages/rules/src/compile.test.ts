@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildModel, checkSources } from '@slo-engine/openslo';
+import { compileSlo, CompileError, type CompiledSlo } from './compile';
+import { isAlert, type RecordingRule } from './model';
+import { header, renderRuleFile } from './render';
+
+function compile(text: string, opts = {}): CompiledSlo[] {
+  const result = checkSources([{ file: 'in.yaml', text }], { missingReferences: 'error' });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
+  return buildModel(result).slos.map((s) => compileSlo(s, { engineVersion: 'test', ...opts }));
+}
+
+const slo = (sli: string, extra = '', window = '    - duration: 30d\n      isRolling: true', method = 'Occurrences', name = 'api', service = 'shop') => `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: ${name}
+spec:
+  service: ${service}
+  indicator:
+    metadata:
+      name: sli
+    spec:
+${sli}
+  timeWindow:
+${window}
+  budgetingMethod: ${method}
+  objectives:
+    - target: 0.999
+${extra}`;
+
+const q = (query: string) => `metricSource:\n  type: Prometheus\n  spec:\n    query: '${query}'`;
+const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const ratio = (parts: Record<string, string>, counter = true) =>
+  `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts).map(([k, v]) => `        ${k}:\n${indent(q(v), 10)}`).join('\n')}`;
+
+function record(c: CompiledSlo, name: string): RecordingRule {
+  const r = c.rules.groups.flatMap((g) => g.rules).find((x) => !isAlert(x) && x.record === name);
+  if (!r || isAlert(r)) throw new Error(`no record ${name}`);
+  return r;
+}
+
+describe('building blocks read the raw metrics once, for every SLI shape', () => {
+  it.each([
+    ['a bare counter selector (good/total)', ratio({ good: 'http_requests_total{job="x",code!~"5.."}', total: 'http_requests_total{job="x"}' }),
+      'clamp_min(sum(rate(http_requests_total{job="x"}[5m])) - (sum(rate(http_requests_total{job="x",code!~"5.."}[5m])) or vector(0)), 0) or vector(0)'],
+    ['bad/total', ratio({ bad: 'http_requests_total{code=~"5.."}', total: 'http_requests_total' }), 'sum(rate(http_requests_total{code=~"5.."}[5m])) or vector(0)'],
+    ['a {{.window}} placeholder', ratio({ bad: 'sum(rate(x{e="1"}[{{.window}}]))', total: 'sum(rate(x[{{.window}}]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
+    ['a $window placeholder', ratio({ bad: 'sum(rate(x{e="1"}[$window]))', total: 'sum(rate(x[$window]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
+    ['a fixed range', ratio({ bad: 'sum(rate(x{e="1"}[5m]))', total: 'sum(rate(x[5m]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
+    ['an aggregated counter', ratio({ bad: 'sum by (route) (x{e="1"})', total: 'sum by (route) (x)' }), 'sum(sum by (route) (rate(x{e="1"}[5m]))) or vector(0)'],
+    ['a histogram bucket (le spelled for Prometheus 2 and 3)', ratio({ good: 'h_bucket{le="1"}', total: 'h_count' }),
+      'clamp_min(sum(rate(h_count[5m])) - (sum(rate(h_bucket{le=~"1|1\\\\.0"}[5m])) or vector(0)), 0) or vector(0)'],
+    ['raw failure ratio', `      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio'), 10)}`, 'clamp(avg(errors:ratio), 0, 1) or vector(0)'],
+    ['raw success ratio', `      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('ok:ratio'), 10)}`, 'clamp(1 - avg(ok:ratio), 0, 1) or vector(0)'],
+  ])('%s', (_t, sli, bad) => {
+    const [c] = compile(slo(sli));
+    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe(bad);
+  });
+
+  it('thresholdMetric with Timeslices: a slice is bad when the threshold is broken', () => {
+    const sli = `      thresholdMetric:\n${indent(q('histogram_quantile(0.99, sum by (le) (rate(h_bucket[{{.window}}])))'), 8)}`;
+    const [c] = compile(slo(sli, '      op: lte\n      value: 0.3\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n', undefined, 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n'));
+    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('(max(histogram_quantile(0.99, sum by (le) (rate(h_bucket[1m])))) > bool 0.3) or vector(0)');
+  });
+
+  it('RatioTimeslices averages slice error ratios over slices with traffic', () => {
+    const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceWindow: 2m\n', undefined, 'RatioTimeslices'));
+    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('clamp((sum(rate(x{e="1"}[2m]))) / (sum(rate(x[2m])) > 0), 0, 1) or vector(0)');
+    expect(record(c!, 'slo:sli_total:rate5m').expr).toBe('(sum(rate(x[2m])) > bool 0) or vector(0)');
+  });
+});
+
+describe('windows are ratios of sums, never NaN', () => {
+  const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' })));
+  it('short windows sum the 1m building blocks, day-plus windows and the period the 10m roll-ups', () => {
+    expect(record(c!, 'slo:sli_error:ratio_rate1h').expr).toBe(
+      '(sum_over_time(slo:sli_bad:rate5m{slo_name="api",slo_service="shop"}[1h]) / (sum_over_time(slo:sli_total:rate5m{slo_name="api",slo_service="shop"}[1h]) > 0)) or on() vector(0)',
+    );
+    expect(record(c!, 'slo:sli_error:ratio_rate30d').expr).toContain('sum_over_time(slo:sli_bad:rate5m_sum10m{slo_name="api",slo_service="shop"}[30d])');
+    expect(c!.rules.groups.map((g) => `${g.name}@${g.interval}`)).toEqual(['slo:shop:api:sli@1m', 'slo:shop:api:rollup@10m', 'slo:shop:api:period@2m', 'slo:shop:api:alerts@1m']);
+  });
+  it('writes the objective and budget exactly, and the contract labels', () => {
+    expect(record(c!, 'slo:error_budget:ratio').expr).toBe('vector(0.001)');
+    expect(record(c!, 'slo:sli_error:ratio_rate6h').labels).toEqual({ slo_name: 'api', slo_service: 'shop', slo_window: '6h' });
+    expect(record(c!, 'slo_info').labels).toMatchObject({ objective: '0.999', period: '30d', budgeting_method: 'Occurrences', slo_engine_version: 'test' });
+  });
+  it('writes the four default tiers as multi-window alerts', () => {
+    const alerts = c!.rules.groups.flatMap((g) => g.rules).filter(isAlert);
+    expect(alerts.map((a) => `${a.labels.slo_tier} ${a.labels.slo_severity} ${a.expr.split('\n').map((l) => l.replace(/.*ratio_rate(\w+)\{.*\) (>=) (.*)/, '$1$2$3')).join(' ')}`)).toEqual([
+      'page-fast page 1h>=0.0144 and 5m>=0.0144',
+      'page-slow page 6h>=0.006 and 30m>=0.006',
+      'ticket-fast ticket 1d>=0.003 and 2h>=0.003',
+      'ticket-slow ticket 3d>=0.001 and 6h>=0.001',
+    ]);
+  });
+});
+
+describe('names never collide', () => {
+  it('several objectives get their own slo_name', () => {
+    const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '    - target: 0.99\n'));
+    expect(c!.objectives.map((o) => o.selector)).toEqual(['{slo_name="api-0",slo_service="shop"}', '{slo_name="api-1",slo_service="shop"}']);
+  });
+  it('the same SLO name in two services gives distinct groups and selectors', () => {
+    const a = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', undefined, undefined, 'api', 'shop'))[0]!;
+    const b = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', undefined, undefined, 'api', 'cart'))[0]!;
+    expect(a.rules.groups.map((g) => g.name)).not.toEqual(expect.arrayContaining(b.rules.groups.map((g) => g.name)));
+    expect(a.objectives[0]!.selector).not.toBe(b.objectives[0]!.selector);
+  });
+});
+
+describe('what cannot be compiled is said', () => {
+  it('calendar windows compile as rolling, with a warning', () => {
+    const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 1M\n      calendar:\n        startTime: "2024-01-01 00:00:00"\n        timeZone: UTC'));
+    expect(c!.warnings).toEqual([expect.stringContaining('calendar-aligned 1M window is compiled as a rolling 30d window')]);
+  });
+  it('a non-Prometheus query is an error naming the data source', () => {
+    const sli = ratio({ bad: 'x', total: 'y' }).replace(/type: Prometheus/g, 'type: Datadog');
+    expect(() => compile(slo(sli))).toThrow(CompileError);
+    expect(() => compile(slo(sli))).toThrow(/Datadog data source/);
+  });
+  it('a counter query that cannot be turned into a rate is an error', () => {
+    expect(() => compile(slo(ratio({ bad: 'x / 2', total: 'y' })))).toThrow(/rate/);
+  });
+});
+
+describe('promtool accepts every rule file', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rules-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cases: [string, string][] = [
+    ['counter', slo(ratio({ good: 'http_requests_total{job="x",code!~"5.."}', total: 'http_requests_total{job="x"}' }))],
+    ['histogram', slo(ratio({ good: 'h_bucket{le="1"}', total: 'h_count' }))],
+    ['timeslices', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceTarget: 0.9\n      timeSliceWindow: 1m\n', undefined, 'Timeslices')],
+    ['ratio-timeslices', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceWindow: 1m\n', undefined, 'RatioTimeslices')],
+    ['7d', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 7d\n      isRolling: true')],
+    ['90d', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 1Q\n      isRolling: true')],
+  ];
+  it.each(cases)('%s', (name, text) => {
+    const [c] = compile(text);
+    const file = path.join(dir, `${name}.yaml`);
+    writeFileSync(file, renderRuleFile(c!.rules, header('test', 'in.yaml', name)));
+    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+});

@@ -1,0 +1,26 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { CORPUS } from '../corpus';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface GoldenCase {
+  name: string;
+  /** Input paths relative to the repository root. */
+  inputs: string[];
+  /** Output directory relative to the repository root. */
+  out: string;
+}
+
+const slothInputs = path.relative(ROOT, path.join(CORPUS, 'sloth/inputs'));
+/** Sloth examples that use SLO plugins cannot be compiled (refused with a message); the rest have golden outputs. */
+const PLUGIN = /plugin|denominator-corrected/;
+
+/** The bundled specs (their golden output is rules-out/ itself) and every compilable Sloth example, one folder each. */
+export const GOLDEN_CASES: GoldenCase[] = [
+  { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out' },
+  ...readdirSync(path.join(CORPUS, 'sloth/inputs'))
+    .filter((f) => !PLUGIN.test(f))
+    .sort()
+    .map((f) => ({ name: f, inputs: [`${slothInputs}/${f}`], out: `test/golden/sloth/${f.replace(/\.ya?ml$/, '')}` })),
+];

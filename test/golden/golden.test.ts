@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { planCompile } from '../../packages/cli/src/compile';
+import { drift, write } from '../../packages/cli/src/outputs';
+import { GOLDEN_CASES, ROOT } from './cases';
+
+/**
+ * Golden files: compiled output must match what is committed, byte for byte.
+ * Regenerate deliberately with UPDATE_GOLDEN=1; a test never rewrites them on its own.
+ */
+const update = process.env.UPDATE_GOLDEN === '1';
+
+describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out }) => {
+  it(`matches ${out}`, async () => {
+    const plan = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
+    expect(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+    expect(plan.files.length).toBeGreaterThan(0);
+    const target = { root: path.join(ROOT, out), files: plan.files };
+    if (update) await write(target);
+    const d = await drift(target);
+    expect(d).toEqual({ missing: [], changed: [], extra: [] });
+  });
+
+  it('is byte-identical when compiled twice', async () => {
+    const a = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
+    const b = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
+    expect(b.files).toEqual(a.files);
+  });
+});
