@@ -94,6 +94,11 @@ it('the period error ratio of the compiled rules is the ratio of sums, within 1%
   expect(traffic.series.length).toBeGreaterThanOrEqual(40);
   const rps = traffic.rpsPerStep;
   expect(Math.max(...rps) / Math.min(...rps)).toBeGreaterThanOrEqual(10);
+  // incidents both where an average of ratios over-weights them (quiet hours) and under-weights them (busy hours)
+  const rpsAt = (minute: number) => rps[Math.floor(minute / (traffic.options.stepSeconds / 60))]!;
+  const incidentRps = traffic.options.incidents.map((i) => rpsAt(i.startMinute + i.minutes / 2));
+  expect(incidentRps.filter((r) => r < 3 * traffic.options.quietRps).length).toBeGreaterThanOrEqual(2);
+  expect(incidentRps.filter((r) => r > traffic.options.busyRps / 3).length).toBeGreaterThanOrEqual(2);
   const exact = traffic.exactErrorRatio;
   const T = traffic.end;
   phase('generate');
@@ -123,6 +128,7 @@ it('the period error ratio of the compiled rules is the ratio of sums, within 1%
   ]);
   let server: PrometheusServer = await box.start({ dataDir });
   expect(await server.queryValue('count(http_requests_total{job="acc"})', T)).toBe(traffic.series.length);
+  expect(await server.queryValue('sum(resets(http_requests_total{job="acc"}[7d]))', T)).toBe(traffic.options.resets.length);
   phase('server start');
   for (const [i, pass] of passes.entries()) {
     const file = `pass-${i + 1}.rules.yml`; // relative: group evaluation offsets then do not depend on the temp dir's name
@@ -163,7 +169,7 @@ it('the period error ratio of the compiled rules is the ratio of sums, within 1%
   const total = (Date.now() - began) / 1000;
   console.log(
     [
-      `accuracy over ${traffic.series.length} series, ${steps} steps of ${traffic.options.stepSeconds}s (${traffic.total} requests, ${traffic.bad} failed, ${rps.length && Math.min(...rps).toFixed(0)}..${Math.max(...rps).toFixed(0)} rps):`,
+      `accuracy over ${traffic.series.length} series, ${steps} steps of ${traffic.options.stepSeconds}s (${traffic.total} requests, ${traffic.bad} failed, ${Math.min(...rps).toFixed(0)}..${Math.max(...rps).toFixed(0)} rps):`,
       `  exact ratio of sums (generator)     ${pct(exact)}`,
       `  compiled period rule (${RECORD.errorRatio('30d')})  ${pct(ours)}  rel. error ${pct(relErr(ours, exact), 3)}`,
       `  average of 5m ratios (Sloth style)  ${pct(slothStyle)}  rel. error ${pct(relErr(slothStyle, exact), 1)}  (generator's own 5m average ${pct(jsAverage)})`,

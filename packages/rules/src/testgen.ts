@@ -109,7 +109,8 @@ export function generateTests(c: CompiledSlo, ruleFile: string): { file: Generat
   const untestable: string[] = [];
   const plans = c.objectives.map((o) => (c.slo.budgetingMethod === 'Occurrences' ? planSeries(c.slo.objectives[o.index]!) : undefined));
   const longest = (o: CompiledObjective) => Math.max(60, ...o.tiers.map((t) => t.longMinutes));
-  const step = Math.max(1, ...c.objectives.map((o) => Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS)));
+  // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
+  const step = Math.max(1, ...c.objectives.map((o) => Math.max(Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS), Math.ceil(longest(o) / 1440))));
   c.objectives.forEach((o, i) => {
     tests.push(zeroTrafficTest(o));
     const plan = plans[i];

@@ -1,0 +1,3 @@
+import { promtoolSuite } from './shared';
+
+promtoolSuite(1);
