@@ -2,6 +2,7 @@
  * The vector selectors of a query, and what series they select: used to make up input series
  * for testing a query.
  */
+import { isClosedString } from './tree';
 import {
   DurationExpr,
   EqlRegex,
@@ -121,19 +122,11 @@ export function matcherParts(m: SyntaxNode, text: string): MatcherParts | undefi
   const valueNode = firstChildOfType(m, StringLiteral);
   const opKind = opNode?.firstChild?.type.id;
   const op = OPERATORS.find(([id]) => id === opKind)?.[1];
-  if (!labelNode || !opNode || !valueNode || !op || !isClosedLiteral(textOf(text, valueNode))) return undefined;
+  if (!labelNode || !opNode || !valueNode || !op || !isClosedString(textOf(text, valueNode))) return undefined;
   const label = quoted ? unquote(textOf(text, labelNode)) : textOf(text, labelNode);
   return { matcher: { label, op, value: unquote(textOf(text, valueNode)) }, op: opNode, value: valueNode };
 }
 
-function isClosedLiteral(s: string): boolean {
-  const quote = s[0];
-  if (s.length < 2 || s[s.length - 1] !== quote) return false;
-  if (quote === '`') return true;
-  let backslashes = 0;
-  for (let i = s.length - 2; i > 0 && s[i] === '\\'; i--) backslashes++;
-  return backslashes % 2 === 0;
-}
 
 /** Whether a label value (`""` for a missing label) satisfies one matcher. */
 export function matchesLabelMatcher(value: string, m: LabelMatcher): boolean {

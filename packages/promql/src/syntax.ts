@@ -6,6 +6,7 @@
  * (an unclosed bracket, a malformed duration, an unquoted label value) and otherwise just name
  * the unexpected token.
  */
+import { isClosedString } from './tree';
 import {
   AggregateModifier,
   By,
@@ -81,14 +82,6 @@ function firstUnclosedString(tree: Tree, text: string): RawProblem | undefined {
   return undefined;
 }
 
-function isClosedString(s: string): boolean {
-  const quote = s[0];
-  if (s.length < 2 || s[s.length - 1] !== quote) return false;
-  if (quote === '`') return true;
-  let backslashes = 0;
-  for (let i = s.length - 2; i > 0 && s[i] === '\\'; i--) backslashes++;
-  return backslashes % 2 === 0;
-}
 
 function collectErrors(tree: Tree, cutoff: number): SyntaxNode[] {
   const out: SyntaxNode[] = [];

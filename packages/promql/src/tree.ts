@@ -52,3 +52,13 @@ export function unquote(literal: string): string {
 function safeFromCodePoint(cp: number, fallback: string): string {
   return cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : fallback;
 }
+
+/** Whether a string literal has its closing quote (an escaped quote does not close it). */
+export function isClosedString(s: string): boolean {
+  const quote = s[0];
+  if (s.length < 2 || s[s.length - 1] !== quote) return false;
+  if (quote === '`') return true;
+  let backslashes = 0;
+  for (let i = s.length - 2; i > 0 && s[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0;
+}
