@@ -64,7 +64,7 @@ export interface SlothSlo {
   slo: string;
   /** Windows with a `slo:sli_error:ratio_rate<w>` record. */
   windows: string[];
-  alerts: Partial<Record<Severity, { name: string; tiers: WindowPair[] }>>;
+  alerts: Partial<Record<Severity, { name: string; tiers: WindowPair[]; labels: Record<string, string> }>>;
 }
 
 /** One of our objectives, side by side with the Sloth SLO it corresponds to. */
@@ -78,6 +78,11 @@ export interface Pair {
   traffic: Traffic;
   /** Our alert names by severity (one name per severity), from the compiled rules. */
   ourAlerts: Partial<Record<Severity, string>>;
+  /** Only this SLO's rule groups: Sloth's (its sloth_id) and ours (the compiled SLO). */
+  slothRules: RuleFile;
+  ourRules: RuleFile;
+  /** Labels of our alert rules by severity (those all tiers of the severity share). */
+  ourAlertLabels: Partial<Record<Severity, Record<string, string>>>;
 }
 
 export interface LoadedExample {
@@ -133,6 +138,12 @@ function slothTiers(expr: string): WindowPair[] {
   return tiers;
 }
 
+/** Sloth's groups for one SLO: those whose every rule is labelled with, or selects, its sloth_id. */
+export function slothGroupsOf(file: RuleFile, id: string): RuleFile {
+  const mine = (r: PromRule) => r.labels?.sloth_id === id || (r.alert !== undefined && r.expr.includes(`sloth_id="${id}"`));
+  return { groups: file.groups.filter((g) => (g.rules as PromRule[]).every(mine)) };
+}
+
 export function slothSlos(file: RuleFile): SlothSlo[] {
   const byId = new Map<string, SlothSlo>();
   const rules = file.groups.flatMap((g) => g.rules as PromRule[]);
@@ -150,7 +161,7 @@ export function slothSlos(file: RuleFile): SlothSlo[] {
     const severity = r.labels?.sloth_severity as Severity | undefined;
     const s = id ? byId.get(id) : undefined;
     if (!s || !severity) throw new Error(`cannot tell which SLO and severity Sloth's alert ${r.alert} belongs to`);
-    s.alerts[severity] = { name: r.alert, tiers: slothTiers(r.expr) };
+    s.alerts[severity] = { name: r.alert, tiers: slothTiers(r.expr), labels: r.labels ?? {} };
   }
   return [...byId.values()];
 }
@@ -161,16 +172,19 @@ export function ourTiers(o: CompiledObjective, severity: Severity): WindowPair[]
   return o.tiers.filter((t) => t.severity === severity).map((t) => ({ factor: Number(t.factor), long: promDuration(t.longMinutes), short: promDuration(t.shortMinutes) }));
 }
 
-function ourAlertNames(c: CompiledSlo, o: CompiledObjective): Partial<Record<Severity, string>> {
-  const out: Partial<Record<Severity, string>> = {};
+function ourAlerts(c: CompiledSlo, o: CompiledObjective): Pick<Pair, 'ourAlerts' | 'ourAlertLabels'> {
+  const names: Partial<Record<Severity, string>> = {};
+  const labels: Partial<Record<Severity, Record<string, string>>> = {};
   for (const g of c.rules.groups)
     for (const r of g.rules) {
       if (!isAlert(r) || !r.expr.includes(o.selector)) continue;
       const sev = r.labels.slo_severity as Severity;
-      if (out[sev] && out[sev] !== r.alert) throw new Error(`${o.sloName}: ${sev} alerts with two names`);
-      out[sev] = r.alert;
+      if (names[sev] && names[sev] !== r.alert) throw new Error(`${o.sloName}: ${sev} alerts with two names`);
+      names[sev] = r.alert;
+      const own = Object.entries(r.labels).filter(([k]) => k !== 'slo_tier');
+      labels[sev] = labels[sev] ? Object.fromEntries(own.filter(([k, v]) => labels[sev]![k] === v)) : Object.fromEntries(own);
     }
-  return out;
+  return { ourAlerts: names, ourAlertLabels: labels };
 }
 
 /**
@@ -201,9 +215,12 @@ export function loadExample(file: string, category: Category): LoadedExample {
       if (custom && planned) throw new Error(`${key}: planSeries now covers this SLI; drop it from CUSTOM_TRAFFIC`);
       const traffic = custom?.() ?? planned;
       if (!traffic) throw new Error(`${key}: planSeries cannot synthesise this SLI and CUSTOM_TRAFFIC has no entry for it`);
-      pairs.push({ example: file, category, slo, compiled, objective, sloth: match, traffic, ourAlerts: ourAlertNames(compiled, objective) });
+      const slothRules = slothGroupsOf(sloth, match.id);
+      pairs.push({ example: file, category, slo, compiled, objective, sloth: match, traffic, slothRules, ourRules: compiled.rules, ...ourAlerts(compiled, objective) });
     }
   }
+  const grouped = pairs.reduce((n, p) => n + p.slothRules.groups.length, 0);
+  if (grouped !== sloth.groups.length) throw new Error(`${file}: ${sloth.groups.length - grouped} of Sloth's rule groups belong to no single SLO`);
   const unmatched = theirs.filter((s) => !pairs.some((p) => p.sloth.id === s.id));
   if (unmatched.length) throw new Error(`${file}: Sloth SLOs without one of ours: ${unmatched.map((s) => s.id).join(', ')}`);
   return { file, category, diagnostics: result.diagnostics, ours, sloth, pairs };

@@ -3,8 +3,8 @@ import { planSeries, type Phase } from '@slo-engine/rules';
 
 /**
  * Synthetic traffic as promtool input series. Both rule sets read the same raw metrics, so one set of input
- * series drives Sloth's rules and ours alike. Phases follow planSeries' timeline: phase 0 owns minutes 0..p0,
- * phase k the p_k minutes after the previous phase.
+ * series drives Sloth's rules and ours alike. Phases follow planSeries' timeline: phase 0 owns samples 0..p0,
+ * phase k the p_k samples after the previous phase (the scenario's sample interval apart; events are per sample).
  */
 
 export interface InputSeries {
@@ -17,16 +17,16 @@ export interface Traffic {
   how: string;
   series(phases: Phase[]): InputSeries[];
   /**
-   * Extra minutes a window may need to see a steady error ratio, beyond the burn-rate arithmetic: the time to
+   * Extra samples a window may need to see a steady error ratio, beyond the burn-rate arithmetic: the time to
    * accrue two bad events where events are whole clients (0 for counters, which move smoothly).
    */
-  granularityMinutes(errorRatio: number): number;
+  granularitySamples(errorRatio: number): number;
 }
 
 const fmt = (n: number) => String(+n.toPrecision(12));
 
-/** The error ratio of each minute 0..end of the phases. */
-function ratioPerMinute(phases: Phase[]): number[] {
+/** The error ratio of each sample 0..end of the phases. */
+function ratioPerSample(phases: Phase[]): number[] {
   const out: number[] = [];
   phases.forEach((p, i) => {
     const r = p.good + p.bad > 0 ? p.bad / (p.good + p.bad) : 0;
@@ -47,7 +47,7 @@ function gauge(values: number[]): string {
   return parts.join(' ');
 }
 
-/** Counters growing by `count(phase)` per minute (the same notation as planSeries). */
+/** Counters growing by `count(phase)` per sample (the same notation as planSeries). */
 function counter(phases: Phase[], count: (p: Phase) => number): string {
   let value = 0;
   return phases
@@ -64,23 +64,36 @@ function counter(phases: Phase[], count: (p: Phase) => number): string {
 /** The engine's own series planner: counters whose labels the SLI's selectors were solved for. */
 export function plannedTraffic(objective: Objective): Traffic | undefined {
   const plan = planSeries(objective);
-  return plan && { how: 'planSeries counters', series: (phases) => plan.series(phases), granularityMinutes: () => 0 };
+  return plan && { how: 'planSeries counters', series: (phases) => plan.series(phases), granularitySamples: () => 0 };
 }
 
 /**
- * home-wifi: an event is a Wi-Fi client, counted once per minute by `count(unifipoller_client_satisfaction_ratio ...)`
- * subqueries; a client below the SLO's satisfaction threshold is an error. `clients` gauge series, of which the
- * number below the threshold each minute spreads the bad share evenly over time (cumulative, rounded down), so any
- * window holds at most one bad client-minute more than the exact share and never exceeds it from the start.
- * promtool loads at most 10,000 samples per query and Sloth's `[3d:]` subquery reads every client for 4,320 minutes,
- * so two clients is the most it allows.
+ * Most clients. promtool refuses queries that load more than 10,000 samples, and Sloth's `count(x < 0.75)[3d:]` subquery
+ * holds every client, and the bad ones again, at each of its steps: 865 at 5m, up to ~480 in the 1m scenarios. Enough
+ * that a 6h window at 5m (72 samples) holds a bad client at a 0.2% error ratio.
  */
-export function clientTraffic(clients = 2, bad = 0.3, good = 0.9): Traffic {
-  const names = Array.from({ length: clients }, (_, i) => `unifipoller_client_satisfaction_ratio{mac="client-${i}"}`);
+const MAX_CLIENTS = 8;
+
+/** The fewest clients (2..MAX_CLIENTS) that realise every ratio exactly at every sample, if any. */
+function exactClients(ratios: number[]): number | undefined {
+  for (let k = 2; k <= MAX_CLIENTS; k++) if (ratios.every((r) => Math.abs(r * k - Math.round(r * k)) < 1e-9)) return k;
+  return undefined;
+}
+
+/**
+ * home-wifi: an event is a Wi-Fi client, counted at every step of `count(unifipoller_client_satisfaction_ratio ...)`
+ * subqueries; a client below the SLO's satisfaction threshold is an error. Gauge series, one per client: the fewest
+ * clients that give each phase's error ratio exactly at every sample (25% → 4 clients, one bad), or else
+ * MAX_CLIENTS clients of which the number bad at each sample spreads the bad share evenly over time (cumulative,
+ * rounded down), so a window holds at most one bad client-sample more than its exact share, and never more than
+ * its share when counted from the start.
+ */
+export function clientTraffic(bad = 0.3, good = 0.9): Traffic {
   return {
-    how: `${clients} Wi-Fi clients (satisfaction ${bad} when bad, ${good} when good)`,
+    how: `Wi-Fi clients (satisfaction ${bad} when bad, ${good} when good)`,
     series(phases) {
-      const ratios = ratioPerMinute(phases);
+      const ratios = ratioPerSample(phases);
+      const clients = exactClients([...new Set(ratios)]) ?? MAX_CLIENTS;
       let cum = 0;
       let done = 0;
       const badClients = ratios.map((r) => {
@@ -89,9 +102,12 @@ export function clientTraffic(clients = 2, bad = 0.3, good = 0.9): Traffic {
         done += now;
         return now;
       });
-      return names.map((series, i) => ({ series, values: gauge(badClients.map((n) => (i < n ? bad : good))) }));
+      return Array.from({ length: clients }, (_, i) => ({
+        series: `unifipoller_client_satisfaction_ratio{mac="client-${String(i).padStart(2, '0')}"}`,
+        values: gauge(badClients.map((n) => (i < n ? bad : good))),
+      }));
     },
-    granularityMinutes: (r) => (r > 0 ? 2 / (clients * r) : 0),
+    granularitySamples: (r) => (r <= 0 || exactClients([r]) ? 0 : 2 / (MAX_CLIENTS * r)),
   };
 }
 
@@ -99,8 +115,8 @@ export function clientTraffic(clients = 2, bad = 0.3, good = 0.9): Traffic {
 export function satisfactionTraffic(): Traffic {
   return {
     how: 'one Wi-Fi client whose satisfaction is 1 - the error ratio',
-    series: (phases) => [{ series: 'unifipoller_client_satisfaction_ratio{mac="client-0"}', values: gauge(ratioPerMinute(phases).map((r) => 1 - r)) }],
-    granularityMinutes: () => 0,
+    series: (phases) => [{ series: 'unifipoller_client_satisfaction_ratio{mac="client-0"}', values: gauge(ratioPerSample(phases).map((r) => 1 - r)) }],
+    granularitySamples: () => 0,
   };
 }
 
@@ -115,6 +131,6 @@ export function latencyTraffic(le = '0.4'): Traffic {
       { series: 'apiserver_request_duration_seconds_count{verb="GET"}', values: counter(phases, (p) => p.good + p.bad) },
       { series: `apiserver_request_duration_seconds_bucket{le="${le}",verb="GET"}`, values: counter(phases, (p) => p.good) },
     ],
-    granularityMinutes: () => 0,
+    granularitySamples: () => 0,
   };
 }
