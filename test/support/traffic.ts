@@ -1,3 +1,4 @@
+import { mulberry32 } from './random';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
@@ -8,17 +9,6 @@ import { once } from 'node:events';
  * query over the same data can be checked against it.
  */
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). Same seed, same sequence, on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A period of raised errors on some instances. */
 export interface Incident {
@@ -260,3 +250,5 @@ export async function writeOpenMetrics(t: Traffic, file: string, family = 'http_
   out.end();
   await once(out, 'finish');
 }
+
+export { mulberry32 };

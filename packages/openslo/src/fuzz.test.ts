@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../test/support/random';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -25,15 +26,6 @@ const SPECS = path.resolve(__dirname, '../../../slo-specs');
 
 // ---------------------------------------------------------------- PRNG
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a of a string, to derive one seed per (kind, run). */
 function hash(text: string): number {

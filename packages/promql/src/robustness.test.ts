@@ -1,17 +1,7 @@
+import { mulberry32 as prng } from '../../../test/support/random';
 import { checkPromql, type PromqlCheck } from './index';
 import { MAX_QUERY_LENGTH } from './check';
 
-/** Deterministic PRNG so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   'sum', 'rate', 'foo', 'by', 'without', 'on', 'offset', 'bool', 'x', 'http_requests_total', '(', ')', '{', '}',
