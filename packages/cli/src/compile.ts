@@ -19,7 +19,7 @@ export interface CompileCliOptions {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
 
 /** The generated files of one SLO, relative to the rules output directory. */
-export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[]; untestable: string[] } {
+export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = `${safe(c.slo.service)}/${safe(c.slo.name)}`;
   const rules = renderRuleFile(c.rules, header(VERSION, source, `Prometheus rules for SLO ${c.slo.name} (service ${c.slo.service})`));
   const manifest = {
@@ -71,8 +71,8 @@ export async function planCompile(paths: string[], opts: Pick<CompileCliOptions,
         const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes });
         for (const w of c.warnings) diagnostics.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
         const out = sloFiles(c, slo.pos.file);
-        for (const name of out.untestable)
-          diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${name} cover zero traffic only: its queries are too intricate to synthesise input series for`, slo.pos, '', 'test the burn-rate alerts of this SLO by hand, or simplify its queries to one selector each', [], `SLO ${slo.name}`));
+        for (const u of out.untestable)
+          diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${u.name} cover zero traffic only: ${u.reason}`, slo.pos, '', 'test the burn-rate alerts of this SLO by hand', [], `SLO ${slo.name}`));
         compiled.push({ c, source: slo.pos.file, files: out.files });
       } catch (e) {
         if (!(e instanceof CompileError)) throw e;

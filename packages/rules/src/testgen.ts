@@ -104,9 +104,9 @@ function zeroTrafficTest(o: CompiledObjective): TestGroup {
 }
 
 /** promtool tests for one compiled SLO, and the objectives whose queries were too intricate to synthesise input for. */
-export function generateTests(c: CompiledSlo, ruleFile: string): { file: GeneratedTests; untestable: string[] } {
+export function generateTests(c: CompiledSlo, ruleFile: string): { file: GeneratedTests; untestable: { name: string; reason: string }[] } {
   const tests: TestGroup[] = [];
-  const untestable: string[] = [];
+  const untestable: { name: string; reason: string }[] = [];
   const plans = c.objectives.map((o) => (c.slo.budgetingMethod === 'Occurrences' ? planSeries(c.slo.objectives[o.index]!) : undefined));
   const longest = (o: CompiledObjective) => Math.max(60, ...o.tiers.map((t) => t.longMinutes));
   // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
@@ -115,7 +115,13 @@ export function generateTests(c: CompiledSlo, ruleFile: string): { file: Generat
     tests.push(zeroTrafficTest(o));
     const plan = plans[i];
     if (!plan) {
-      untestable.push(o.sloName);
+      untestable.push({
+        name: o.sloName,
+        reason:
+          c.slo.budgetingMethod === 'Occurrences'
+            ? 'its queries are too intricate to synthesise input series for (one selector per query is needed)'
+            : `burn scenarios are generated for Occurrences SLOs, not ${c.slo.budgetingMethod}`,
+      });
       return;
     }
     if (o.tiers.length === 0) return;
