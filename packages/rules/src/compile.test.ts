@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { buildModel, checkSources } from '@slo-engine/openslo';
 import { compileSlo, CompileError, type CompiledSlo } from './compile';
 import { isAlert, type RecordingRule } from './model';
-import { header, renderRuleFile } from './render';
+import { header, renderRuleFile, toYaml } from './render';
+import { generateTests } from './testgen';
 
 function compile(text: string, opts = {}): CompiledSlo[] {
   const result = checkSources([{ file: 'in.yaml', text }], { missingReferences: 'error' });
@@ -138,6 +139,23 @@ describe('promtool accepts every rule file', () => {
     ['7d', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 7d\n      isRolling: true')],
     ['90d', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 1Q\n      isRolling: true')],
   ];
+  const tested: [string, string][] = [
+    ['ratio-timeslices', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceWindow: 2m\n', undefined, 'RatioTimeslices')],
+    ['raw-failure', slo(`      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio{job="a"}'), 10)}`)],
+    ['raw-success', slo(`      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('sum(ok:ratio)'), 10)}`, '', '    - duration: 7d\n      isRolling: true')],
+  ];
+  it.each(tested)('generated burn scenarios pass for %s', (name, text) => {
+    const [c] = compile(text);
+    const tests = generateTests(c!, `${name}.yaml`);
+    expect(tests.untestable).toEqual([]);
+    expect(tests.file.tests.length).toBeGreaterThan(4);
+    writeFileSync(path.join(dir, `${name}.yaml`), renderRuleFile(c!.rules, header('test', 'in.yaml', name)));
+    writeFileSync(path.join(dir, `${name}.test.yaml`), toYaml(tests.file));
+    const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8' });
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  }, 300_000);
+
   it.each(cases)('%s', (name, text) => {
     const [c] = compile(text);
     const file = path.join(dir, `${name}.yaml`);

@@ -124,12 +124,28 @@ function ratioPlan(ind: Extract<Indicator, { kind: 'ratio' }>): Part[] | undefin
   ];
 }
 
+/** A raw ratio read from one gauge: its value is the error ratio (failure) or success ratio of each minute. */
+function rawPlan(ind: Extract<Indicator, { kind: 'raw' }>): SeriesPlan | undefined {
+  const sel = single(ind.raw);
+  if (!sel || sel.range !== undefined) return undefined;
+  const labels = solveLabels([sel], []);
+  if (!labels) return undefined;
+  const ratio = (p: Phase) => {
+    const e = p.good + p.bad > 0 ? p.bad / (p.good + p.bad) : 0;
+    return ind.rawType === 'failure' ? e : 1 - e;
+  };
+  return {
+    series: (phases) => [{ series: seriesName(labels), values: phases.map((p, i) => `${fmt(ratio(p))}+0x${i === 0 ? p.minutes : p.minutes - 1}`).join(' ') }],
+  };
+}
+
 /**
  * Input series for an objective's SLI, or undefined when its queries are too intricate to synthesise
  * (the generated tests then cover zero traffic only).
  */
 export function planSeries(objective: Objective): SeriesPlan | undefined {
   const ind = objective.indicator;
+  if (ind.kind === 'raw') return rawPlan(ind);
   if (ind.kind !== 'ratio') return undefined;
   const parts = ratioPlan(ind);
   if (!parts) return undefined;

@@ -107,7 +107,8 @@ function zeroTrafficTest(o: CompiledObjective): TestGroup {
 export function generateTests(c: CompiledSlo, ruleFile: string): { file: GeneratedTests; untestable: { name: string; reason: string }[] } {
   const tests: TestGroup[] = [];
   const untestable: { name: string; reason: string }[] = [];
-  const plans = c.objectives.map((o) => (c.slo.budgetingMethod === 'Occurrences' ? planSeries(c.slo.objectives[o.index]!) : undefined));
+  // with steady traffic a RatioTimeslices SLI reads like an Occurrences one; Timeslices need per-slice patterns
+  const plans = c.objectives.map((o) => (c.slo.budgetingMethod !== 'Timeslices' ? planSeries(c.slo.objectives[o.index]!) : undefined));
   const longest = (o: CompiledObjective) => Math.max(60, ...o.tiers.map((t) => t.longMinutes));
   // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
   const step = Math.max(1, ...c.objectives.map((o) => Math.max(Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS), Math.ceil(longest(o) / 1440))));
@@ -118,9 +119,9 @@ export function generateTests(c: CompiledSlo, ruleFile: string): { file: Generat
       untestable.push({
         name: o.sloName,
         reason:
-          c.slo.budgetingMethod === 'Occurrences'
-            ? 'its queries are too intricate to synthesise input series for (one selector per query is needed)'
-            : `burn scenarios are generated for Occurrences SLOs, not ${c.slo.budgetingMethod}`,
+          c.slo.budgetingMethod === 'Timeslices'
+            ? 'burn scenarios are not generated for Timeslices SLOs yet'
+            : 'its queries are too intricate to synthesise input series for (one selector per query is needed)',
       });
       return;
     }
