@@ -98,7 +98,7 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
   }
 
   const refSeverity = options.missingReferences ?? 'warning';
-  for (const { ctx, obj } of contexts) {
+  for (const { ctx } of contexts) {
     for (const ref of ctx.refs) {
       if (index.has(key(ref.kind, ref.name))) continue;
       ctx.reports.push({
@@ -110,7 +110,6 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
       });
     }
     for (const group of groupQueries(ctx.queries)) checkQueries(ctx, group, index);
-    void obj;
   }
 
   for (const { ctx, obj } of contexts) diagnostics.push(...locate(ctx, obj, options.strict === true));

@@ -1,7 +1,7 @@
 import type { Slo } from '@slo-engine/openslo';
 import { BlockError, buildingBlocks } from './blocks';
 import { promDuration } from './durations';
-import { baseLabels, objectiveName, quote, selector, sortKeys } from './labels';
+import { baseLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
 import { ALERT_NAME, BLOCK, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
@@ -173,4 +173,3 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   return { slo, rules: { groups }, objectives, warnings };
 }
 
-export { quote };
