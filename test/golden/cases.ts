@@ -19,6 +19,8 @@ const PLUGIN = /plugin|denominator-corrected/;
 /** The bundled specs (their golden output is rules-out/ itself) and every compilable Sloth example, one folder each. */
 export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out' },
+  // SLIs counted in time slices (ratio and threshold) and a query too intricate for generated burn scenarios
+  { name: 'sliced', inputs: ['test/golden/inputs'], out: 'test/golden/sliced' },
   ...readdirSync(path.join(CORPUS, 'sloth/inputs'))
     .filter((f) => !PLUGIN.test(f))
     .sort()

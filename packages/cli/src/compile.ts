@@ -72,7 +72,7 @@ export async function planCompile(paths: string[], opts: Pick<CompileCliOptions,
         for (const w of c.warnings) diagnostics.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
         const out = sloFiles(c, slo.pos.file);
         for (const u of out.untestable)
-          diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${u.name} cover zero traffic only: ${u.reason}`, slo.pos, '', 'test the burn-rate alerts of this SLO by hand', [], `SLO ${slo.name}`));
+          diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${u.name} ${u.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
         compiled.push({ c, source: slo.pos.file, files: out.files });
       } catch (e) {
         if (!(e instanceof CompileError)) throw e;

@@ -7,6 +7,8 @@ import { BLOCK_RANGE } from './names';
 export interface Blocks {
   bad: string;
   total: string;
+  /** 1 when the SLI saw no events lately; defaults to "the total block is 0". */
+  noTraffic?: string;
 }
 
 export class BlockError extends Error {
@@ -83,8 +85,8 @@ export function buildingBlocks(method: BudgetingMethod, objective: Objective): B
   const sliceErrorRatio = `(${p.bad}) / (${p.total} > 0)`;
   if (method === 'Timeslices') {
     const limit = new Decimal(1).minus(objective.timeSliceTarget ?? 1).toString();
-    // a slice without traffic is a good slice
-    return { bad: orZero(`(${sliceErrorRatio} > bool ${limit})`), total: 'vector(1)' };
+    // a slice without traffic is a good slice, so the total block counts every slice and cannot tell quiet from busy
+    return { bad: orZero(`(${sliceErrorRatio} > bool ${limit})`), total: 'vector(1)', noTraffic: `(${p.total} == bool 0) or on() vector(1)` };
   }
   return { bad: orZero(`clamp(${sliceErrorRatio}, 0, 1)`), total: orZero(`(${p.total} > bool 0)`) };
 }

@@ -38,6 +38,9 @@ const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) 
 const ratio = (parts: Record<string, string>, counter = true) =>
   `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts).map(([k, v]) => `        ${k}:\n${indent(q(v), 10)}`).join('\n')}`;
 
+/** A 95% objective: coarse enough for slice-counted SLIs to get every generated scenario. */
+const loose = (text: string) => text.replace('target: 0.999', 'target: 0.95');
+
 function record(c: CompiledSlo, name: string): RecordingRule {
   const r = c.rules.groups.flatMap((g) => g.rules).find((x) => !isAlert(x) && x.record === name);
   if (!r || isAlert(r)) throw new Error(`no record ${name}`);
@@ -118,6 +121,25 @@ describe('what cannot be compiled is said', () => {
     const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '', '    - duration: 1M\n      calendar:\n        startTime: "2024-01-01 00:00:00"\n        timeZone: UTC'));
     expect(c!.warnings).toEqual([expect.stringContaining('calendar-aligned 1M window is compiled as a rolling 30d window')]);
   });
+  it('says when a single bad slice already fires a tier', () => {
+    const sli = `      thresholdMetric:\n${indent(q('lag_seconds{job="w"}'), 8)}`;
+    const [c] = compile(slo(sli, '      op: lt\n      value: 30\n      timeSliceTarget: 1\n      timeSliceWindow: 1m\n', undefined, 'Timeslices'));
+    expect(c!.warnings).toEqual([expect.stringMatching(/^api: a single bad slice fires page-fast \(one slice in 1h is 1\.66667% of the window, above its threshold 1\.44%\)/)]);
+    const tests = generateTests(c!, 'x.yaml');
+    expect(tests.untestable).toEqual([{ name: 'api', reason: expect.stringContaining("page-fast's threshold (14.4 × 0.001 over 1h) is too close to a single bad slice") }]);
+    expect(tests.file.tests.map((t) => t.name)).toEqual(expect.arrayContaining([expect.stringContaining('fire page-fast within')]));
+  });
+  it('Timeslices ratio SLIs tell no traffic from good slices by their total query', () => {
+    const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceTarget: 0.9\n      timeSliceWindow: 1m\n', undefined, 'Timeslices'));
+    expect(record(c!, 'slo:sli_total:rate5m').expr).toBe('vector(1)');
+    expect(record(c!, 'slo:no_traffic:bool').expr).toBe('(sum(rate(x[1m])) == bool 0) or on() vector(1)');
+  });
+  it('a query with several selectors compiles, with zero-traffic tests only', () => {
+    const [c] = compile(slo(ratio({ bad: 'sum(rate(a{e="1"}[5m])) + sum(rate(b{e="1"}[5m]))', total: 'sum(rate(a[5m])) + sum(rate(b[5m]))' }, false)));
+    const tests = generateTests(c!, 'x.yaml');
+    expect(tests.untestable).toEqual([{ name: 'api', reason: expect.stringContaining('cover zero traffic only') }]);
+    expect(tests.file.tests.map((t) => t.name)).toEqual([expect.stringContaining('no traffic fires nothing')]);
+  });
   it('a non-Prometheus query is an error naming the data source', () => {
     const sli = ratio({ bad: 'x', total: 'y' }).replace(/type: Prometheus/g, 'type: Datadog');
     expect(() => compile(slo(sli))).toThrow(CompileError);
@@ -143,6 +165,9 @@ describe('promtool accepts every rule file', () => {
     ['ratio-timeslices', slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceWindow: 2m\n', undefined, 'RatioTimeslices')],
     ['raw-failure', slo(`      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio{job="a"}'), 10)}`)],
     ['raw-success', slo(`      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('sum(ok:ratio)'), 10)}`, '', '    - duration: 7d\n      isRolling: true')],
+    // slices: a burn is a train of bad slices
+    ['timeslices-ratio', loose(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceTarget: 0.9\n      timeSliceWindow: 2m\n', '    - duration: 7d\n      isRolling: true', 'Timeslices'))],
+    ['threshold-rate', loose(slo(`      thresholdMetric:\n${indent(q('sum(rate(queue_drops_total{job="q"}[{{.window}}]))'), 8)}`, '      op: lt\n      value: 5\n      timeSliceTarget: 1\n      timeSliceWindow: 5m\n', '    - duration: 28d\n      isRolling: true', 'Timeslices'))],
   ];
   it.each(tested)('generated burn scenarios pass for %s', (name, text) => {
     const [c] = compile(text);

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import type { Slo } from '@slo-engine/openslo';
 import { BlockError, buildingBlocks } from './blocks';
 import { promDuration } from './durations';
@@ -152,7 +153,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     const ratio5m = `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(BLOCK_RANGE_MINUTES))}${sel})`;
     sli.rules.push(
       rec(RECORD.currentBurnRate, `${ratio5m} / ${budget}`, labels),
-      rec(RECORD.noTraffic, `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`, labels),
+      rec(RECORD.noTraffic, blocks.noTraffic ?? `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`, labels),
     );
     long.rules.push(
       rec(RECORD.objective, `vector(${objective.target})`, labels),
@@ -168,6 +169,11 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
       }),
     );
     for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier));
+    if (slo.budgetingMethod === 'Timeslices' || objective.indicator.kind === 'threshold')
+      for (const tier of tiers.filter((t) => new Decimal(1).div(t.longMinutes).gt(threshold(t.factor, budget))))
+        warnings.push(
+          `${o.sloName}: a single bad slice fires ${tier.id} (one slice in ${promDuration(tier.longMinutes)} is ${pct(String(1 / tier.longMinutes))} of the window, above its threshold ${pct(threshold(tier.factor, budget))}); use longer windows or a lower objective if that is too eager`,
+        );
   });
   const groups = [sli, rollup, long, ...(alerts.rules.length ? [alerts] : [])];
   return { slo, rules: { groups }, objectives, warnings };

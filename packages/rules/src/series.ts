@@ -139,6 +139,25 @@ function rawPlan(ind: Extract<Indicator, { kind: 'raw' }>): SeriesPlan | undefin
   };
 }
 
+/** A threshold metric read from one selector: comfortably on the good side of the threshold, or clearly past it while a phase has bad events. */
+function thresholdPlan(ind: Extract<Indicator, { kind: 'threshold' }>, objective: Objective): SeriesPlan | undefined {
+  const sel = single(ind.metric);
+  if (!sel || objective.op === undefined || objective.value === undefined) return undefined;
+  const labels = solveLabels([sel], []);
+  if (!labels) return undefined;
+  const v = Number(objective.value);
+  const [low, high] = v > 0 ? [v / 2, v * 2] : [v - 1, v + 1];
+  const [good, bad] = objective.op === 'lte' || objective.op === 'lt' ? [low, high] : [high, low];
+  const value: Counts = (p) => (p.bad > 0 ? bad : good);
+  // a range under rate()/increase() reads a counter; under max_over_time() and the like, a gauge
+  if (sel.range !== undefined && /\b(?:i?rate|increase)\s*\(/.test(ind.metric.promql)) {
+    if (good < 0 || bad < 0) return undefined;
+    // read through rate(): grow by the wanted per-second value every minute
+    return { series: (phases) => [{ series: seriesName(labels), values: counterValues(phases, (p) => value(p) * 60) }] };
+  }
+  return { series: (phases) => [{ series: seriesName(labels), values: gaugeValues(phases, (p) => value(p) * 60) }] };
+}
+
 /**
  * Input series for an objective's SLI, or undefined when its queries are too intricate to synthesise
  * (the generated tests then cover zero traffic only).
@@ -146,7 +165,7 @@ function rawPlan(ind: Extract<Indicator, { kind: 'raw' }>): SeriesPlan | undefin
 export function planSeries(objective: Objective): SeriesPlan | undefined {
   const ind = objective.indicator;
   if (ind.kind === 'raw') return rawPlan(ind);
-  if (ind.kind !== 'ratio') return undefined;
+  if (ind.kind === 'threshold') return thresholdPlan(ind, objective);
   const parts = ratioPlan(ind);
   if (!parts) return undefined;
   return {

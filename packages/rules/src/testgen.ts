@@ -103,31 +103,128 @@ function zeroTrafficTest(o: CompiledObjective): TestGroup {
   };
 }
 
+/**
+ * SLIs counted in slices (Timeslices, threshold metrics) burn in whole slices, so their burns are pulses:
+ * every `period` minutes, some minutes of bad input. promtool evaluates every group once per step. A pulse of
+ * a whole slice and one step makes at least one slice wholly bad, whatever the query does over its range
+ * (rate, avg, max); a pulse of `p` minutes makes at most `(p + slice) / step + 1` bad slices. Tests that must
+ * fire count the fewest, tests that must stay quiet the most.
+ */
+interface Pulses {
+  pulse: number;
+  period: number;
+}
+/** Bad evaluations a pulse can cause, at most. */
+const mostBadSlices = (pulse: number, slice: number, step: number) => Math.floor((pulse + slice) / step) + 1;
+
+function pulsePhases(p: Pulses, minutes: number): Phase[] {
+  if (p.period <= p.pulse) return [{ minutes, good: 0, bad: TRAFFIC }];
+  const phases: Phase[] = [];
+  for (let t = 0; t < minutes; t += p.period) {
+    const bad = Math.min(p.pulse, minutes - t);
+    phases.push({ minutes: bad, good: 0, bad: TRAFFIC });
+    if (minutes - t - bad > 0) phases.push({ minutes: Math.min(p.period, minutes - t) - bad, good: TRAFFIC, bad: 0 });
+  }
+  return phases;
+}
+
+/** Has the tier's alert fired at any evaluation in the last `range` minutes (a pulsed burn may flap)? */
+const firedWithin = (o: CompiledObjective, tier: Tier, evalTime: number, range: number) => ({
+  expr: `count(max_over_time(${alertsSelector(o, tier)}[${at(range)}]))`,
+  eval_time: at(evalTime),
+  exp_samples: [{ labels: '{}', value: 1 }],
+});
+const silentWithin = (o: CompiledObjective, evalTime: number) => ({ expr: `count(max_over_time(${alertsSelector(o)}[${at(evalTime)}]))`, eval_time: at(evalTime), exp_samples: [] });
+
+function slicedTierTest(o: CompiledObjective, plan: SeriesPlan, tier: Tier, step: number, slice: number): TestGroup[] {
+  const budget = Number(o.budget);
+  const maxBurn = 1 / budget;
+  const factor = Number(tier.factor);
+  if (factor >= maxBurn) return [];
+  const wanted = Math.min(2 * factor, (factor + maxBurn) / 2);
+  const pulse = slice + step;
+  // with for: as long as the short window, only a solid burn holds the condition that long
+  const period = tier.forMinutes + step >= tier.shortMinutes ? pulse : Math.max(pulse, Math.floor(step / (wanted * budget)));
+  const p: Pulses = { pulse, period };
+  const burn = period <= pulse ? maxBurn : step / (period * budget);
+  const warmup = tier.longMinutes + smear(tier.longMinutes) + ROLLUP_MINUTES;
+  const detect = detectionMinutes(tier, burn);
+  const slack = step + tier.forMinutes + smear(tier.longMinutes) + period + slice + 1;
+  const fireAt = Math.ceil(warmup + detect + slack);
+  const resolvedAt = fireAt + tier.shortMinutes + smear(tier.shortMinutes) + slice + 2 * step;
+  return [
+    {
+      name: `${o.sloName}: bad slices at ${+burn.toPrecision(4)}x the budget or more fire ${tier.id} within ${at(detect)} (+${slack}m) and it resolves after they stop`,
+      interval: '1m',
+      input_series: plan.series([
+        { minutes: warmup, good: TRAFFIC, bad: 0 },
+        ...pulsePhases(p, fireAt - warmup),
+        { minutes: resolvedAt - fireAt + 5, good: TRAFFIC, bad: 0 },
+      ]),
+      promql_expr_test: [silent(o, warmup, tier), firedWithin(o, tier, fireAt, fireAt - warmup), silent(o, resolvedAt, tier)],
+    },
+  ];
+}
+
+/**
+ * Half the slowest factor in pulses fires nothing, but only where a single pulse cannot already cross a tier's
+ * threshold on its own; the reason is returned otherwise.
+ */
+function slicedSlowBurnTest(o: CompiledObjective, plan: SeriesPlan, step: number, slice: number, longest: number): TestGroup | string {
+  const budget = Number(o.budget);
+  const slowest = Math.min(...o.tiers.map((t) => Number(t.factor)));
+  const pulse = slice + step;
+  const most = mostBadSlices(pulse, slice, step) * step;
+  const period = Math.ceil(most / ((slowest / 2) * budget));
+  // the most bad slices a long window can hold, as a share of its slices, must stay below every threshold
+  const tooCoarse = o.tiers.find((t) => (t.longMinutes / period + 1) * most >= Number(t.factor) * budget * t.longMinutes);
+  if (tooCoarse)
+    return `${tooCoarse.id}'s threshold (${tooCoarse.factor} × ${o.budget} over ${promDuration(tooCoarse.longMinutes)}) is too close to a single bad slice for a half-factor burn in ${slice}m slices to stay below it`;
+  // windows fill with good slices first: in a window that has barely begun, one pulse is most of it
+  const warmup = longest + smear(longest) + ROLLUP_MINUTES;
+  const minutes = longest + smear(longest) + ROLLUP_MINUTES;
+  return {
+    name: `${o.sloName}: bad slices at half the slowest factor (${+(slowest / 2).toPrecision(4)}x) fire nothing for ${at(minutes)}`,
+    interval: '1m',
+    input_series: plan.series([{ minutes: warmup, good: TRAFFIC, bad: 0 }, ...pulsePhases({ pulse, period }, minutes + 1)]),
+    promql_expr_test: [silentWithin(o, warmup + minutes)],
+  };
+}
+
+/** The slice length of an objective whose SLI is counted in slices, or undefined for event-counted ones. */
+function sliceMinutes(c: CompiledSlo, o: CompiledObjective): number | undefined {
+  const objective = c.slo.objectives[o.index]!;
+  if (c.slo.budgetingMethod === 'Timeslices') return objective.timeSliceWindow?.minutes ?? BLOCK_RANGE_MINUTES;
+  if (objective.indicator.kind === 'threshold') return c.slo.budgetingMethod === 'Occurrences' ? BLOCK_RANGE_MINUTES : (objective.timeSliceWindow?.minutes ?? BLOCK_RANGE_MINUTES);
+  return undefined;
+}
+
 /** promtool tests for one compiled SLO, and the objectives whose queries were too intricate to synthesise input for. */
 export function generateTests(c: CompiledSlo, ruleFile: string): { file: GeneratedTests; untestable: { name: string; reason: string }[] } {
   const tests: TestGroup[] = [];
   const untestable: { name: string; reason: string }[] = [];
-  // with steady traffic a RatioTimeslices SLI reads like an Occurrences one; Timeslices need per-slice patterns
-  const plans = c.objectives.map((o) => (c.slo.budgetingMethod !== 'Timeslices' ? planSeries(c.slo.objectives[o.index]!) : undefined));
   const longest = (o: CompiledObjective) => Math.max(60, ...o.tiers.map((t) => t.longMinutes));
   // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
   const step = Math.max(1, ...c.objectives.map((o) => Math.max(Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS), Math.ceil(longest(o) / 1440))));
-  c.objectives.forEach((o, i) => {
+  for (const o of c.objectives) {
     tests.push(zeroTrafficTest(o));
-    const plan = plans[i];
+    const plan = planSeries(c.slo.objectives[o.index]!);
     if (!plan) {
-      untestable.push({
-        name: o.sloName,
-        reason:
-          c.slo.budgetingMethod === 'Timeslices'
-            ? 'burn scenarios are not generated for Timeslices SLOs yet'
-            : 'its queries are too intricate to synthesise input series for (one selector per query is needed)',
-      });
-      return;
+      untestable.push({ name: o.sloName, reason: 'cover zero traffic only: its queries are too intricate to synthesise input series for (one selector per query is needed)' });
+      continue;
     }
-    if (o.tiers.length === 0) return;
-    for (const tier of o.tiers) tests.push(...tierTests(o, plan, tier, step));
-    tests.push(slowBurnTest(o, plan, longest(o), Math.min(...o.tiers.map((t) => Number(t.factor)))));
-  });
+    if (o.tiers.length === 0) continue;
+    const slice = sliceMinutes(c, o);
+    if (slice === undefined) {
+      // with steady traffic a RatioTimeslices SLI reads like an Occurrences one
+      for (const tier of o.tiers) tests.push(...tierTests(o, plan, tier, step));
+      tests.push(slowBurnTest(o, plan, longest(o), Math.min(...o.tiers.map((t) => Number(t.factor)))));
+      continue;
+    }
+    for (const tier of o.tiers) tests.push(...slicedTierTest(o, plan, tier, step, slice));
+    const slow = slicedSlowBurnTest(o, plan, step, slice, longest(o));
+    if (typeof slow === 'string') untestable.push({ name: o.sloName, reason: `have no half-factor burn test: ${slow}` });
+    else tests.push(slow);
+  }
   return { file: { rule_files: [ruleFile], evaluation_interval: promDuration(step), tests }, untestable };
 }
