@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the real components the test suite runs: promtool and Prometheus (Debian package).
+# Installs the real components the test suite runs (Debian packages): promtool and Prometheus, jsonnet as a
+# second, independent jsonnet engine, and PostgreSQL for the demo app (tests start private clusters).
 # Idempotent: does nothing when they are already there.
 set -euo pipefail
 need_apt=()
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v jsonnet >/dev/null 2>&1 || need_apt+=(jsonnet)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: need ${need_apt[*]} (Debian packages); run as root or install them first" >&2
@@ -15,3 +18,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 echo "setup: promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}')"
+echo "setup: jsonnet $(jsonnet --version 2>&1 | head -1)"
+echo "setup: postgresql $(ls -d /usr/lib/postgresql/*/bin | head -1)"

@@ -10,6 +10,8 @@ export interface GoldenCase {
   inputs: string[];
   /** Output directory relative to the repository root. */
   out: string;
+  /** Where the dashboards' golden files are, for the cases that keep them. */
+  dashboards?: string;
 }
 
 const slothInputs = path.relative(ROOT, path.join(CORPUS, 'sloth/inputs'));
@@ -18,9 +20,9 @@ const PLUGIN = /plugin|denominator-corrected/;
 
 /** The bundled specs (their golden output is rules-out/ itself) and every compilable Sloth example, one folder each. */
 export const GOLDEN_CASES: GoldenCase[] = [
-  { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out' },
+  { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out', dashboards: 'dashboards-out' },
   // SLIs counted in time slices (ratio and threshold) and a query too intricate for generated burn scenarios
-  { name: 'sliced', inputs: ['test/golden/inputs'], out: 'test/golden/sliced' },
+  { name: 'sliced', inputs: ['test/golden/inputs'], out: 'test/golden/sliced', dashboards: 'test/golden/sliced-dashboards' },
   ...readdirSync(path.join(CORPUS, 'sloth/inputs'))
     .filter((f) => !PLUGIN.test(f))
     .sort()

@@ -10,7 +10,7 @@ import { GOLDEN_CASES, ROOT } from './cases';
  */
 const update = process.env.UPDATE_GOLDEN === '1';
 
-describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out }) => {
+describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out, dashboards }) => {
   it(`matches ${out}`, async () => {
     const plan = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
     expect(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
@@ -19,11 +19,16 @@ describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out }) => {
     if (update) await write(target);
     const d = await drift(target);
     expect(d).toEqual({ missing: [], changed: [], extra: [] });
+    if (!dashboards) return;
+    const boards = { root: path.join(ROOT, dashboards), files: plan.dashboards };
+    if (update) await write(boards);
+    expect(await drift(boards)).toEqual({ missing: [], changed: [], extra: [] });
   });
 
   it('is byte-identical when compiled twice', async () => {
     const a = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
     const b = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
     expect(b.files).toEqual(a.files);
+    expect(b.dashboards).toEqual(a.dashboards);
   });
 });

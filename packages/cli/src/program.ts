@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runCompile } from './compile';
+import { DEFAULT_PROMETHEUS_URL, runReport } from './report';
 import { runValidate, type Io } from './validate';
 import { VERSION } from './version';
 
@@ -36,14 +37,45 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'reject what the reference validator rejects, including documents other tools accept', false)
     .option('--disable-tier <tier>', 'leave out an alert tier: page-fast, page-slow, ticket-fast, ticket-slow, a severity (page, ticket) or an AlertCondition name; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--for <duration>', 'for: of every alert without its own alertAfter, e.g. 2m')
+    .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
+    .option('--mixin <dir>', 'also write a monitoring mixin (mixin.libsonnet: prometheusRules, prometheusAlerts, grafanaDashboards) to this directory')
     .addHelpText(
       'after',
       '\nPer SLO it writes <rules-out>/<service>/<slo>.rules.yaml (Prometheus rule file), <slo>.test.yaml (promtool tests:\n' +
-        'promtool test rules <slo>.test.yaml) and <slo>.prometheusrule.yaml (Prometheus Operator PrometheusRule).\n' +
+        'promtool test rules <slo>.test.yaml) and <slo>.prometheusrule.yaml (Prometheus Operator PrometheusRule), and\n' +
+        '<dashboards-out>/<service>/<slo>.json (Grafana dashboard) plus <dashboards-out>/overview.json.\n' +
         'Nothing is written when any input is invalid. Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error.',
     )
-    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string }) => {
+    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string }) => {
       setExit(await runCompile(paths, { ...opts, format: 'text' }, io));
+    });
+
+  program
+    .command('report')
+    .description('query Prometheus and print, per SLO objective, the SLI over the period, error budget left, burn rates and firing alerts')
+    .argument('[paths...]', 'files, directories (read recursively) or - for standard input: the SLOs to report on', ['slo-specs'])
+    .option('--prometheus <url>', `Prometheus base URL (default: $PROMETHEUS_URL, else ${DEFAULT_PROMETHEUS_URL})`)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    // for tests and post-mortems: evaluate every query at this time (RFC 3339 or unix seconds) instead of now
+    .addOption(new Option('--time <time>').hideHelp())
+    .addHelpText(
+      'after',
+      '\nOne row per SLO objective, read from the series the rules of slo compile record:\n' +
+        '  OBJECTIVE, PERIOD   the objective and its rolling period, from the specs\n' +
+        '  SLI                 1 - error ratio over the period\n' +
+        '  BUDGET LEFT         share of the period\'s error budget not yet spent (negative: overspent)\n' +
+        '  BURN RATE           per alert tier, error ratio / error budget over its long/short window; * when both meet\n' +
+        '                      the tier\'s factor (its alert fires)\n' +
+        '  FIRING              alert tiers firing now\n' +
+        '  STATUS              ok, no traffic (no events in the last 5 minutes) or no data (no recorded series: rules not\n' +
+        '                      loaded in this Prometheus, or not evaluated yet)\n' +
+        '--format json prints one object: { prometheus, time, slos: [{ service, slo, objective, period, sli, budgetRemaining,\n' +
+        'noTraffic, firing, tiers: [{ id, severity, factor, long, short, burning }], status }] }, null where a series is absent.\n' +
+        'Exit codes: 0 report printed, 1 invalid input or Prometheus unreachable or failing (one line on standard error),\n' +
+        '2 usage error.',
+    )
+    .action(async (paths: string[], opts: { prometheus?: string; format: 'text' | 'json'; time?: string }) => {
+      setExit(await runReport(paths, opts, io));
     });
 
   return program;

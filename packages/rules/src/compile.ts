@@ -4,7 +4,7 @@ import { BlockError, buildingBlocks } from './blocks';
 import { promDuration } from './durations';
 import { baseLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { ALERT_NAME, BLOCK, dashboardUid, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
@@ -166,6 +166,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
         [LABEL.budgetingMethod]: slo.budgetingMethod,
         [LABEL.displayName]: objective.displayName ?? slo.displayName ?? slo.name,
         [LABEL.engineVersion]: opts.engineVersion,
+        [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name),
       }),
     );
     for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier));

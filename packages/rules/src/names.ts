@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Every metric, label, group and alert name the compiler writes. Dashboards, `slo report` and the
  * README's metrics contract refer to these; change a name here and nowhere else.
@@ -16,6 +18,7 @@ export const LABEL = {
   budgetingMethod: 'budgeting_method',
   displayName: 'display_name',
   engineVersion: 'slo_engine_version',
+  dashboardUid: 'dashboard_uid',
 } as const;
 
 /** Labels the compiler owns; an SLO's own label with one of these names is not copied. */
@@ -43,6 +46,33 @@ export const RECORD = {
 } as const;
 
 export const ALERT_NAME = 'SLOErrorBudgetBurn';
+
+/** Grafana caps dashboard uids at 40 characters. */
+const MAX_UID = 40;
+
+/**
+ * The uid of an SLO's Grafana dashboard: readable when the names are short, a hash-suffixed prefix when
+ * not; `slo_info` carries it so that the overview can link to it.
+ */
+export function dashboardUid(service: string, slo: string): string {
+  const readable = `slo-${service}-${slo}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (readable.length <= MAX_UID) return readable;
+  const hash = createHash('sha256').update(`${service}\n${slo}`).digest('hex').slice(0, 8);
+  return `${readable.slice(0, MAX_UID - hash.length - 1)}-${hash}`;
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
+
+/** `<service>/<slo>`: where an SLO's generated files go, under each output directory. */
+export function outputStem(service: string, slo: string): string {
+  return `${safeName(service)}/${safeName(slo)}`;
+}
+
+export const DASHBOARD = {
+  overviewUid: 'slo-overview',
+  overviewFile: 'overview.json',
+  tags: ['slo', 'slo-engine'],
+} as const;
 
 /** Rule groups per SLO: names are unique because SLO names are unique per service. */
 export const GROUP = {

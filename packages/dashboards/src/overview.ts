@@ -1,0 +1,96 @@
+import type { Dashboard } from '@grafana/schema';
+import { ALERT_NAME, DASHBOARD, LABEL, RECORD } from '@slo-engine/rules';
+import { layout, steps, table } from './panels';
+import { dashboardShell, datasourceVariable } from './shell';
+
+const BY = `${LABEL.name}, ${LABEL.service}`;
+
+/** Per SLO objective, the same two labels on every query, so Grafana's merge joins them into one row. */
+const QUERIES = {
+  info: `max by (${BY}, ${LABEL.displayName}, ${LABEL.objective}, ${LABEL.period}, ${LABEL.dashboardUid}) (${RECORD.info})`,
+  budget: `max by (${BY}) (${RECORD.budgetRemaining})`,
+  sli: `max by (${BY}) (1 - (1 - ${RECORD.budgetRemaining}) * ${RECORD.errorBudget})`,
+  // the highest burn rate over any recorded window of the SLO
+  burn: `max by (${BY}) ({__name__=~"${RECORD.errorRatio('.+')}"} / ignoring(${LABEL.window}) group_left() ${RECORD.errorBudget})`,
+  firing: `count by (${BY}) (ALERTS{alertstate="firing",${LABEL.name}!=""}) or on(${BY}) (group by (${BY}) (${RECORD.info}) * 0)`,
+};
+
+const byName = (name: string, properties: { id: string; value: unknown }[]) => ({ matcher: { id: 'byName', options: name }, properties });
+
+/** The overview: one row per SLO objective, the least budget first, each linking to its SLO dashboard. */
+export function overviewDashboard(generatedBy: string): Dashboard {
+  const link = `/d/\${__data.fields.${LABEL.dashboardUid}}?\${__url_time_range}&var-datasource=\${datasource}`;
+  const panel = table({
+    title: 'Service level objectives',
+    description:
+      'Every SLO objective compiled by slo-engine, the least error budget first. Budget remaining: 1 − (error ratio over the period ÷ error budget). ' +
+      'SLI: the share of good events over the period. Fastest burn: the highest burn rate over any of its alert windows (1 spends the budget exactly over the period). ' +
+      `Firing: ${ALERT_NAME} alerts firing now. Click an SLO to open its dashboard.`,
+    queries: [
+      { expr: QUERIES.info, instant: true },
+      { expr: QUERIES.budget, instant: true },
+      { expr: QUERIES.sli, instant: true },
+      { expr: QUERIES.burn, instant: true },
+      { expr: QUERIES.firing, instant: true },
+    ],
+    transformations: [
+      { id: 'merge', options: {} },
+      {
+        id: 'organize',
+        options: {
+          excludeByName: { Time: true, 'Value #A': true },
+          indexByName: { [LABEL.service]: 0, [LABEL.name]: 1, [LABEL.displayName]: 2, [LABEL.objective]: 3, [LABEL.period]: 4, 'Value #C': 5, 'Value #B': 6, 'Value #D': 7, 'Value #E': 8, [LABEL.dashboardUid]: 9 },
+          renameByName: {},
+        },
+      },
+    ],
+    overrides: [
+      byName(LABEL.service, [{ id: 'displayName', value: 'Service' }]),
+      byName(LABEL.name, [
+        { id: 'displayName', value: 'SLO' },
+        { id: 'links', value: [{ title: 'Open the SLO dashboard', url: link }] },
+      ]),
+      byName(LABEL.displayName, [{ id: 'displayName', value: 'Name' }]),
+      byName(LABEL.objective, [{ id: 'displayName', value: 'Objective' }]),
+      byName(LABEL.period, [{ id: 'displayName', value: 'Period' }]),
+      byName(LABEL.dashboardUid, [{ id: 'custom.hidden', value: true }]),
+      byName('Value #B', [
+        { id: 'displayName', value: 'Budget remaining' },
+        { id: 'unit', value: 'percentunit' },
+        { id: 'decimals', value: 1 },
+        { id: 'thresholds', value: steps('red', [0, 'orange'], [0.25, 'green']) },
+        { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'basic' } },
+      ]),
+      byName('Value #C', [
+        { id: 'displayName', value: 'SLI (period)' },
+        { id: 'unit', value: 'percentunit' },
+        { id: 'decimals', value: 3 },
+      ]),
+      byName('Value #D', [
+        { id: 'displayName', value: 'Fastest burn' },
+        { id: 'unit', value: 'x' },
+        { id: 'decimals', value: 2 },
+        { id: 'thresholds', value: steps('green', [1, 'orange'], [6, 'red']) },
+        { id: 'custom.cellOptions', value: { type: 'color-text' } },
+      ]),
+      byName('Value #E', [
+        { id: 'displayName', value: 'Firing' },
+        { id: 'decimals', value: 0 },
+        { id: 'thresholds', value: steps('green', [1, 'red']) },
+        { id: 'custom.cellOptions', value: { type: 'color-text' } },
+      ]),
+    ],
+  }, 24, 16);
+  panel.panel.options = { ...panel.panel.options, sortBy: [{ displayName: 'Budget remaining', desc: false }] };
+  return dashboardShell({
+    uid: DASHBOARD.overviewUid,
+    title: 'SLO / Overview',
+    description: `${generatedBy} Every SLO, least error budget first.`,
+    tags: [...DASHBOARD.tags],
+    links: [{ title: 'SLO dashboards', type: 'dashboards', tags: [...DASHBOARD.tags], asDropdown: true, includeVars: false, keepTime: true, targetBlank: false, icon: 'external link', tooltip: '', url: '' }],
+    variables: [datasourceVariable()],
+    panels: layout([panel]),
+  });
+}
+
+export { QUERIES as OVERVIEW_QUERIES };

@@ -1,0 +1,169 @@
+import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
+import { ALERT_NAME, BLOCK, DASHBOARD, dashboardUid, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import { layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
+import { datasourceVariable, dashboardShell } from './shell';
+
+const pct = (ratio: string | number) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
+
+/** The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with several. */
+function selectorFor(c: CompiledSlo): string {
+  const service = JSON.stringify(c.slo.service);
+  if (c.objectives.length === 1) return c.objectives[0]!.selector;
+  return `{${LABEL.name}="$objective",${LABEL.service}=${service}}`;
+}
+
+function objectiveVariable(c: CompiledSlo): VariableModel[] {
+  if (c.objectives.length < 2) return [];
+  const names = c.objectives.map((o) => o.sloName);
+  const display = (o: CompiledObjective) => c.slo.objectives[o.index]?.displayName ?? o.sloName;
+  return [
+    {
+      type: 'custom',
+      name: 'objective',
+      label: 'Objective',
+      description: 'This SLO has several objectives; each has its own slo_name.',
+      query: names.join(','),
+      current: { text: display(c.objectives[0]!), value: names[0]! },
+      options: c.objectives.map((o, i) => ({ text: display(o), value: o.sloName, selected: i === 0 })),
+      hide: 0,
+      skipUrlSync: false,
+    } as VariableModel,
+  ];
+}
+
+function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string): Sized {
+  const long = promDuration(tier.longMinutes);
+  const short = promDuration(tier.shortMinutes);
+  const burn = (w: string) => `${RECORD.errorRatio(w)}${sel} / ignoring(${LABEL.window}) ${RECORD.errorBudget}${sel}`;
+  const share = tier.budgetShare ? `${pct(tier.budgetShare)} of the ${period} error budget` : `the error budget ${tier.factor} times too fast`;
+  return timeseries({
+    title: `Burn rate, ${tier.id} (${long} / ${short}, ${tier.factor}x)`,
+    description:
+      `Burn rate = error ratio ÷ error budget; 1 spends exactly the budget over the ${period} period. ` +
+      `The ${tier.id} alert (${tier.severity}) fires when both the ${long} and the ${short} burn rates are at or above ${tier.factor} (the dashed line): ${share} spent in ${long}.`,
+    queries: [
+      { expr: burn(long), legend: `${long} window` },
+      { expr: burn(short), legend: `${short} window` },
+    ],
+    unit: 'x',
+    min: 0,
+    thresholds: steps('green', [Number(tier.factor), 'red']),
+    thresholdLines: true,
+  });
+}
+
+/** One SLO's dashboard: where it stands against its objective and how fast its budget burns. */
+export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
+  const slo = c.slo;
+  const first = c.objectives[0]!;
+  const sel = selectorFor(c);
+  const period = promDuration(first.periodMinutes);
+  const display = slo.displayName ?? slo.name;
+  const slices = slo.budgetingMethod === 'Timeslices';
+  const events = slices ? 'slices' : 'events';
+  const alerts = `ALERTS{alertstate="firing",${sel.slice(1, -1)}}`;
+  const factors = first.tiers.map((t) => Number(t.factor)).sort((a, b) => a - b);
+  const target = c.objectives.length === 1 ? pct(first.target) : 'the objective';
+
+  const panels: Sized[] = [
+    stat({
+      title: 'Objective',
+      description: `The share of ${slices ? 'time slices' : 'events'} that must be good over the rolling ${period} period.`,
+      queries: [{ expr: `${RECORD.objective}${sel}`, instant: true }],
+      unit: 'percentunit',
+      decimals: 3,
+    }),
+    stat({
+      title: `SLI, last ${period}`,
+      description: `The share of good ${events} over the last ${period} (a ratio of sums, lagging by up to 10 minutes). Green at or above ${target}.`,
+      queries: [{ expr: `1 - ${RECORD.errorRatio(period)}${sel}`, instant: true }],
+      unit: 'percentunit',
+      decimals: 3,
+      thresholds: steps('red', [Number(first.target), 'green']),
+    }),
+    stat({
+      title: 'Error budget remaining',
+      description: `1 − (error ratio over ${period} ÷ error budget). 100% is an untouched budget, 0% a spent one; below 0 the SLO is broken.`,
+      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, instant: true }],
+      unit: 'percentunit',
+      decimals: 1,
+      thresholds: steps('red', [0, 'orange'], [0.25, 'green']),
+    }),
+    stat({
+      title: 'Burn rate, last 5m',
+      description: `Error ratio over the last 5 minutes ÷ error budget. 1 spends the budget exactly over ${period}; ${factors.length ? `alert tiers start at ${factors.join(', ')}` : 'this SLO has no alert tiers'}.`,
+      queries: [{ expr: `${RECORD.currentBurnRate}${sel}`, instant: true }],
+      unit: 'x',
+      decimals: 2,
+      thresholds: factors.length ? steps('green', [factors[0]!, 'orange'], [factors[factors.length - 1]!, 'red']) : steps('green'),
+    }),
+    stat({
+      title: 'Alerts firing',
+      description: `Burn-rate alerts (${ALERT_NAME}) of this SLO firing now, all tiers.`,
+      queries: [{ expr: `count(${alerts}) or vector(0)`, instant: true }],
+      decimals: 0,
+      thresholds: steps('green', [1, 'red']),
+    }),
+    stat({
+      title: 'Traffic',
+      description: 'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no alert fires.',
+      queries: [{ expr: `${RECORD.noTraffic}${sel}`, instant: true }],
+      mappings: [valueText('0', 'receiving traffic', 'green'), valueText('1', 'NO TRAFFIC', 'orange')],
+    }),
+    timeseries({
+      title: `Error budget remaining over the ${period} period`,
+      description: `The budget burn-down: error budget remaining over the last ${period}, at each point in time. A steady slope to 0 at the end of the period spends the budget exactly.`,
+      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, legend: 'budget remaining' }],
+      unit: 'percentunit',
+      thresholds: steps('red', [0, 'transparent']),
+      thresholdLines: true,
+      timeFrom: period,
+    }),
+    timeseries({
+      title: `SLI over the ${period} period`,
+      description: `The share of good ${events} over the rolling ${period} window, with the objective as a second line.`,
+      queries: [
+        { expr: `1 - ${RECORD.errorRatio(period)}${sel}`, legend: `SLI (${period})` },
+        { expr: `${RECORD.objective}${sel}`, legend: 'objective' },
+      ],
+      unit: 'percentunit',
+      decimals: 3,
+      timeFrom: period,
+    }),
+    ...first.tiers.map((t) => burnPanel(c, sel, t, period)),
+    stateTimeline({
+      title: 'Alerts',
+      description: `When each alert tier of this SLO was firing (1) or quiet (0).`,
+      queries: [{ expr: `max by (${LABEL.tier}, ${LABEL.severity}) (${alerts}) or on() vector(0)`, legend: `{{${LABEL.tier}}} {{${LABEL.severity}}}` }],
+      mappings: [valueText('0', 'quiet', 'green'), valueText('1', 'firing', 'red')],
+    }),
+    timeseries({
+      title: slices ? 'Slices' : 'Traffic and errors',
+      description: slices
+        ? 'The building blocks: 1 for each evaluated slice (total) and 1 for each bad slice (bad), recorded every minute.'
+        : 'The building blocks: total and bad events per second over the last 5 minutes, as the SLI\'s own queries count them.',
+      queries: [
+        { expr: `${BLOCK.total}${sel}`, legend: 'total' },
+        { expr: `${BLOCK.bad}${sel}`, legend: 'bad' },
+      ],
+      unit: slices ? 'short' : 'reqps',
+      min: 0,
+    }),
+  ];
+
+  const links: DashboardLink[] = [
+    { title: 'All SLOs', type: 'link', url: `/d/${DASHBOARD.overviewUid}`, icon: 'dashboard', tooltip: 'Overview of every SLO', asDropdown: false, includeVars: false, keepTime: true, targetBlank: false, tags: [] },
+  ];
+  const runbook = Object.entries(slo.annotations).find(([k]) => /(^|\/)runbook[_-]url$/.test(k))?.[1];
+  if (runbook) links.push({ title: 'Runbook', type: 'link', url: runbook, icon: 'doc', tooltip: 'What to do when this SLO burns', asDropdown: false, includeVars: false, keepTime: false, targetBlank: true, tags: [] });
+
+  return dashboardShell({
+    uid: dashboardUid(slo.service, slo.name),
+    title: `SLO / ${slo.service} / ${display}`,
+    description: `${generatedBy}${slo.description ? ` ${slo.description}` : ''}`,
+    tags: [...DASHBOARD.tags, slo.service],
+    links,
+    variables: [datasourceVariable(), ...objectiveVariable(c)],
+    panels: layout(panels),
+  });
+}

@@ -1,0 +1,3 @@
+export { JsonnetError } from './errors';
+export { applyOverrides, type OverrideContext } from './overrides';
+export { renderMixin, type MixinInput } from './mixin';

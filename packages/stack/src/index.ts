@@ -1,0 +1,4 @@
+export { PostgresCluster, postgresBin, POSTGRES_HINT, type PostgresOptions } from './postgres';
+export { Stack, prometheusConfig, type StackOptions, type StackState, type ComponentStatus } from './stack';
+export { runLoad, setFaults, type Faults, type LoadOptions, type LoadResult } from './load';
+export { alive, stopProcess, waitForHttp } from './processes';

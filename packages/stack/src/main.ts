@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import * as path from 'node:path';
+import { runLoad } from './load';
+import { Stack } from './stack';
+
+/** `pnpm stack up|down|status|load`: the local stack, from the repository root. */
+
+const root = path.resolve(__dirname, '../../..');
+const num = (min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number from ${min} to ${max}`);
+  return n;
+};
+const port = num(1, 65535);
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+const program = new Command('stack')
+  .description('a local stack on loopback: PostgreSQL, the demo app "day" and Prometheus with the compiled rules')
+  .option('--dir <dir>', 'state directory', path.join(root, '.stack'))
+  .showHelpAfterError('(run with --help for usage)');
+
+const stack = () => new Stack({ root, dir: program.opts<{ dir: string }>().dir });
+
+program
+  .command('up')
+  .description('start PostgreSQL, the demo app and Prometheus (what is already running is kept)')
+  .option('--pg-port <port>', 'PostgreSQL port', port, 15432)
+  .option('--app-port <port>', 'demo app port', port, 8001)
+  .option('--prometheus-port <port>', 'Prometheus port', port, 9090)
+  .option('--scrape-interval <duration>', 'Prometheus scrape interval', '5s')
+  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; scrapeInterval: string }) => {
+    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, scrapeInterval: o.scrapeInterval });
+    const state = await s.up(out);
+    out(`\nday:        ${state.app.url}/api/day\nprometheus: ${state.prometheus.url}/alerts\nnext:       pnpm stack load --error-rate 0.2   then   pnpm slo report --prometheus ${state.prometheus.url}`);
+  });
+
+program
+  .command('down')
+  .description('stop everything (the app drains gracefully)')
+  .option('--purge', 'also delete the data (database, Prometheus TSDB, logs)', false)
+  .action(async (o: { purge: boolean }) => {
+    await stack().down(o, out);
+  });
+
+program
+  .command('status')
+  .description('what runs, and whether it is healthy; exit 1 when anything is down')
+  .action(async () => {
+    const rows = await stack().status();
+    for (const r of rows) out(`${r.name.padEnd(11)} ${(r.healthy ? 'up' : r.running ? 'unhealthy' : 'down').padEnd(10)} ${r.detail}`);
+    process.exitCode = rows.every((r) => r.healthy) ? 0 : 1;
+  });
+
+program
+  .command('load')
+  .description('drive traffic at GET /api/day with chosen error and latency levels (autocannon)')
+  .option('--duration <seconds>', 'how long', num(1, 86_400), 60)
+  .option('--rate <rps>', 'requests per second over all connections (0: as fast as possible)', num(0, 100_000), 50)
+  .option('--connections <n>', 'concurrent connections', num(1, 1000), 10)
+  .option('--error-rate <ratio>', 'share of requests the app answers with 500 while the load runs', num(0, 1), 0)
+  .option('--latency <ms>', 'latency the app adds to each request while the load runs', num(0, 60_000), 0)
+  .option('--keep-faults', 'leave the faults in place afterwards', false)
+  .action(async (o: { duration: number; rate: number; connections: number; errorRate: number; latency: number; keepFaults: boolean }) => {
+    const state = stack().state();
+    if (!state) throw new Error('the stack is not running: pnpm stack up');
+    out(`load: ${o.duration}s at ${o.rate || 'max'} rps, ${o.connections} connections, error rate ${o.errorRate}, added latency ${o.latency}ms`);
+    const r = await runLoad(state, {
+      durationSeconds: o.duration,
+      rate: o.rate,
+      connections: o.connections,
+      faults: { errorRate: o.errorRate, latencyMs: o.latency },
+      keepFaults: o.keepFaults,
+      progress: process.stderr,
+    });
+    const codes = Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${n}`).join(', ');
+    out(`load: ${r.requests} requests (${codes || 'none'}), ${r.errors} connection errors, ${r.rps.toFixed(1)} rps, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms`);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});

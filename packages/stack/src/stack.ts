@@ -1,0 +1,208 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PostgresCluster } from './postgres';
+import { alive, startDetached, stopProcess, waitForHttp } from './processes';
+
+/**
+ * The local stack: a private PostgreSQL, the demo app and a Prometheus (Debian package) on loopback,
+ * scraping the app and evaluating the compiled rules. Everything lives in one directory (state.json
+ * says what runs where), so `down` and `status` work from any later shell.
+ */
+
+export interface StackOptions {
+  /** Repository root: where packages/demo-app/dist and rules-out are. */
+  root: string;
+  /** State directory, default `<root>/.stack`. */
+  dir?: string;
+  pgPort?: number;
+  appPort?: number;
+  promPort?: number;
+  /** Prometheus scrape interval, default 5s. */
+  scrapeInterval?: string;
+  /** Rule files to load, default every `*.rules.yaml` under `<root>/rules-out`. */
+  ruleFiles?: string[];
+  /** Extra environment for the demo app (e.g. DRAIN_DELAY_MS). */
+  appEnv?: Record<string, string>;
+}
+
+export interface StackState {
+  dir: string;
+  pg: { port: number; url: string };
+  app: { pid: number; port: number; url: string; adminToken: string };
+  prometheus: { pid: number; port: number; url: string; ruleFiles: string[] };
+}
+
+export interface ComponentStatus {
+  name: string;
+  running: boolean;
+  healthy: boolean;
+  detail: string;
+}
+
+const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, scrapeInterval: '5s' };
+
+function findRuleFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...findRuleFiles(p));
+    else if (e.endsWith('.rules.yaml')) out.push(p);
+  }
+  return out;
+}
+
+function which(name: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${name} not found on PATH: install it with \`bash scripts/setup-test-tools.sh\` (Debian package prometheus)`);
+  }
+}
+
+/** prometheus.yml for the stack: the app as job "day", the compiled rules, and Prometheus itself. */
+export function prometheusConfig(o: { appPort: number; promPort: number; scrapeInterval: string; ruleFiles: string[] }): string {
+  return [
+    '# Written by pnpm stack up.',
+    'global:',
+    `  scrape_interval: ${o.scrapeInterval}`,
+    `  evaluation_interval: 1m`,
+    'rule_files:',
+    ...(o.ruleFiles.length ? o.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`) : ['  []']),
+    'scrape_configs:',
+    '  - job_name: day',
+    '    static_configs:',
+    `      - targets: ["127.0.0.1:${o.appPort}"]`,
+    '  - job_name: prometheus',
+    '    static_configs:',
+    `      - targets: ["127.0.0.1:${o.promPort}"]`,
+    '',
+  ].join('\n');
+}
+
+export class Stack {
+  readonly dir: string;
+  constructor(readonly opts: StackOptions) {
+    this.dir = opts.dir ?? path.join(opts.root, '.stack');
+  }
+
+  private get stateFile(): string {
+    return path.join(this.dir, 'state.json');
+  }
+
+  state(): StackState | undefined {
+    if (!existsSync(this.stateFile)) return undefined;
+    return JSON.parse(readFileSync(this.stateFile, 'utf8')) as StackState;
+  }
+
+  private pg(port: number): PostgresCluster {
+    return new PostgresCluster({ dir: path.join(this.dir, 'postgres'), port });
+  }
+
+  /** Starts whatever is not running yet; returns the state. `log` receives one line per step. */
+  async up(log: (line: string) => void = () => {}): Promise<StackState> {
+    const o = { ...DEFAULTS, ...this.opts };
+    const appMain = path.join(o.root, 'packages/demo-app/dist/main.js');
+    if (!existsSync(appMain)) throw new Error(`${path.relative(process.cwd(), appMain)} is missing: run pnpm build first`);
+    const prometheus = which('prometheus');
+    mkdirSync(this.dir, { recursive: true });
+    // PostgreSQL runs as the postgres user when we are root: it must be able to pass through this directory
+    if (process.getuid?.() === 0) chmodSync(this.dir, 0o711);
+    const previous = this.state();
+
+    const pg = this.pg(previous?.pg.port ?? o.pgPort);
+    if (!pg.running()) {
+      log(`postgres: starting on 127.0.0.1:${pg.opts.port}`);
+      await pg.start();
+    } else log(`postgres: already running on 127.0.0.1:${pg.opts.port}`);
+
+    let app = previous?.app;
+    if (!app || !alive(app.pid)) {
+      const adminToken = app?.adminToken ?? randomBytes(24).toString('hex');
+      const port = app?.port ?? o.appPort;
+      log(`day: starting on 127.0.0.1:${port}`);
+      const pid = startDetached(process.execPath, [appMain], {
+        log: path.join(this.dir, 'day.log'),
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: pg.url, ADMIN_TOKEN: adminToken, ...(o.appEnv ?? {}) },
+      });
+      app = { pid, port, url: `http://127.0.0.1:${port}`, adminToken };
+      await waitForHttp(`${app.url}/readyz`, 'the demo app', 60_000, () => alive(pid));
+    } else log(`day: already running (pid ${app.pid})`);
+
+    let prom = previous?.prometheus;
+    if (!prom || !alive(prom.pid)) {
+      const port = prom?.port ?? o.promPort;
+      const ruleFiles = (o.ruleFiles ?? findRuleFiles(path.join(o.root, 'rules-out'))).map((f) => path.resolve(f));
+      const config = path.join(this.dir, 'prometheus.yml');
+      writeFileSync(config, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles }));
+      log(`prometheus: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
+      const pid = startDetached(
+        prometheus,
+        [`--config.file=${config}`, `--storage.tsdb.path=${path.join(this.dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--storage.tsdb.retention.time=31d'],
+        { log: path.join(this.dir, 'prometheus.log') },
+      );
+      prom = { pid, port, url: `http://127.0.0.1:${port}`, ruleFiles };
+      await waitForHttp(`${prom.url}/-/ready`, 'Prometheus', 60_000, () => alive(pid));
+    } else log(`prometheus: already running (pid ${prom.pid})`);
+
+    const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, prometheus: prom };
+    writeFileSync(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    return state;
+  }
+
+  /** Stops everything (the app gracefully); `purge` also deletes the data. */
+  async down(opts: { purge?: boolean } = {}, log: (line: string) => void = () => {}): Promise<void> {
+    const s = this.state();
+    if (s) {
+      if (alive(s.prometheus.pid)) log('prometheus: stopping');
+      await stopProcess(s.prometheus.pid);
+      if (alive(s.app.pid)) log('day: stopping (graceful drain)');
+      await stopProcess(s.app.pid, 60_000);
+      const pg = this.pg(s.pg.port);
+      if (pg.running()) {
+        log('postgres: stopping');
+        pg.stop();
+      }
+    } else log('nothing is running');
+    if (opts.purge) {
+      rmSync(this.dir, { recursive: true, force: true });
+      log(`removed ${this.dir}`);
+    }
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    const s = this.state();
+    if (!s) return ['postgres', 'day', 'prometheus'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
+    const probe = async (url: string): Promise<string> => {
+      try {
+        const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        return r.ok ? 'ok' : `HTTP ${r.status}`;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const pg = this.pg(s.pg.port);
+    const pgUp = pg.running();
+    let pgDetail = `127.0.0.1:${s.pg.port}`;
+    if (pgUp) pgDetail += await pg.psql('SELECT count(*) FROM lookups').then((n) => `, ${n} lookups recorded`, () => '');
+    const appAlive = alive(s.app.pid);
+    const ready = appAlive ? await probe(`${s.app.url}/readyz`) : 'not running';
+    const promAlive = alive(s.prometheus.pid);
+    let promDetail = promAlive ? await probe(`${s.prometheus.url}/-/ready`) : 'not running';
+    if (promDetail === 'ok') {
+      try {
+        const r = (await (await fetch(`${s.prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
+        promDetail = `${s.prometheus.url}, ${r.data.groups.length} rule groups loaded`;
+      } catch {
+        promDetail = s.prometheus.url;
+      }
+    }
+    return [
+      { name: 'postgres', running: pgUp, healthy: pgUp, detail: pgUp ? pgDetail : 'stopped' },
+      { name: 'day', running: appAlive, healthy: ready === 'ok', detail: appAlive ? `${s.app.url} (pid ${s.app.pid}), ready: ${ready}` : 'stopped' },
+      { name: 'prometheus', running: promAlive, healthy: promAlive && !promDetail.startsWith('HTTP'), detail: promAlive ? `${promDetail} (pid ${s.prometheus.pid})` : 'stopped' },
+    ];
+  }
+}
