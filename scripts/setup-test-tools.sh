@@ -20,3 +20,4 @@ fi
 echo "setup: promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}')"
 echo "setup: jsonnet $(jsonnet --version 2>&1 | head -1)"
 echo "setup: postgresql $(ls -d /usr/lib/postgresql/*/bin | head -1)"
+bash "$(dirname "$0")/setup-helm.sh"

@@ -19,6 +19,8 @@ export interface CompileCliOptions {
   format: 'text' | 'json';
   dashboardOverrides?: string;
   mixin?: string;
+  /** A Helm chart's files/ folder that embeds the rule files and dashboards (rules/, dashboards/). */
+  chartFiles?: string;
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
@@ -179,6 +181,13 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     { dir: opts.rulesOut, plan: { root: path.resolve(io.cwd, opts.rulesOut), files: result.files } },
     { dir: opts.dashboardsOut, plan: { root: path.resolve(io.cwd, opts.dashboardsOut), files: result.dashboards } },
     ...(opts.mixin !== undefined ? [{ dir: opts.mixin, plan: { root: path.resolve(io.cwd, opts.mixin), files: result.mixin } }] : []),
+    // Helm only reads files inside a chart, so the SLO chart carries its own copies
+    ...(opts.chartFiles !== undefined
+      ? [
+          { dir: `${opts.chartFiles}/rules`, plan: { root: path.resolve(io.cwd, opts.chartFiles, 'rules'), files: result.files.filter((f) => f.path.endsWith('.rules.yaml')) } },
+          { dir: `${opts.chartFiles}/dashboards`, plan: { root: path.resolve(io.cwd, opts.chartFiles, 'dashboards'), files: result.dashboards } },
+        ]
+      : []),
   ];
   const total = plans.reduce((n, p) => n + p.plan.files.length, 0);
   if (opts.check) {

@@ -38,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--disable-tier <tier>', 'leave out an alert tier: page-fast, page-slow, ticket-fast, ticket-slow, a severity (page, ticket) or an AlertCondition name; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--for <duration>', 'for: of every alert without its own alertAfter, e.g. 2m')
     .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
+    .option('--chart-files <dir>', "also copy the rule files and dashboards into a Helm chart's files folder (rules/, dashboards/), e.g. helm/slo-bundle/files")
     .option('--mixin <dir>', 'also write a monitoring mixin (mixin.libsonnet: prometheusRules, prometheusAlerts, grafanaDashboards) to this directory')
     .addHelpText(
       'after',
@@ -46,7 +47,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '<dashboards-out>/<service>/<slo>.json (Grafana dashboard) plus <dashboards-out>/overview.json.\n' +
         'Nothing is written when any input is invalid. Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error.',
     )
-    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string }) => {
+    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string }) => {
       setExit(await runCompile(paths, { ...opts, format: 'text' }, io));
     });
 

@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { prometheusConfig } from './stack';
+
+/** The `pnpm stack` command line without a running stack; test/e2e/stack.test.ts runs the real one. */
+const MAIN = path.resolve(__dirname, '../dist/main.js');
+let dir: string;
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error('run pnpm build first: packages/stack/dist/main.js is missing');
+});
+beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'slo-stack-cli-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const stack = (...args: string[]) => spawnSync(process.execPath, [MAIN, '--dir', dir, ...args], { encoding: 'utf8' });
+
+describe('pnpm stack', () => {
+  it.each([
+    ['status before up: every part down, exit 1', ['status'], 1, /^postgres +down +not started\nday +down +not started\nprometheus +down +not started\n$/, ''],
+    ['load before up: says to start the stack', ['load', '--duration', '1'], 1, /^$/, 'error: the stack is not running: pnpm stack up\n'],
+    ['down before up: nothing to do', ['down'], 0, /^nothing is running\n$/, ''],
+    ['a bad option value is a usage error', ['load', '--error-rate', '2'], 1, /^$/, "error: option '--error-rate <ratio>' argument '2' is invalid. must be a number from 0 to 1\n(run with --help for usage)\n"],
+  ])('%s', (_name, args, code, stdout, stderr) => {
+    const r = stack(...args);
+    expect(r.stdout).toMatch(stdout);
+    expect(r.stderr).toBe(stderr);
+    expect(r.status).toBe(code);
+  });
+
+  it('scrapes the app as job "day" and loads every rule file', () => {
+    const text = prometheusConfig({ appPort: 8001, promPort: 9090, scrapeInterval: '5s', ruleFiles: ['/r/a.rules.yaml', '/r/b.rules.yaml'] });
+    expect(text).toContain('  - job_name: day\n    static_configs:\n      - targets: ["127.0.0.1:8001"]');
+    expect(text).toContain('rule_files:\n  - "/r/a.rules.yaml"\n  - "/r/b.rules.yaml"\n');
+    expect(text).toContain('scrape_interval: 5s');
+  });
+});

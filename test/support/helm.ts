@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/**
+ * The real helm binary (3.17.2, installed into .tools/ by scripts/setup-helm.sh) and the Kubernetes
+ * schema check, for the chart tests. There is no API server here: rendered objects are validated with
+ * kubernetes-models (see validate-k8s.mjs).
+ */
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const HELM = path.join(ROOT, '.tools/helm');
+
+export function helm(args: string[], opts: { cwd?: string } = {}): { code: number | null; stdout: string; stderr: string } {
+  if (!existsSync(HELM)) throw new Error(`helm not found at .tools/helm: run \`bash scripts/setup-helm.sh\` (also run by scripts/setup-test-tools.sh)`);
+  const r = spawnSync(HELM, args, {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    // keep helm away from any user config, cache or repositories
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HELM_CACHE_HOME: path.join(ROOT, '.tools/helm-home/cache'), HELM_CONFIG_HOME: path.join(ROOT, '.tools/helm-home/config'), HELM_DATA_HOME: path.join(ROOT, '.tools/helm-home/data') },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+}
+
+export interface Rendered {
+  /** helm template's output as it is. */
+  text: string;
+  objects: K8sObject[];
+}
+
+/** `helm template` of a chart; throws with helm's message when rendering fails. */
+export function template(chart: string, opts: { release?: string; namespace?: string; values?: string[]; set?: string[] } = {}): Rendered {
+  const args = ['template', opts.release ?? 'demo', chart, '--namespace', opts.namespace ?? 'slo-demo'];
+  for (const v of opts.values ?? []) args.push('--values', v);
+  for (const s of opts.set ?? []) args.push('--set', s);
+  const r = helm(args);
+  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${r.stderr}`);
+  const objects = parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null && typeof o === 'object');
+  return { text: r.stdout, objects };
+}
+
+/** Schema errors per object (empty arrays when valid). */
+export function validateObjects(objects: K8sObject[]): { apiVersion: string; kind: string; name: string; errors: string[] }[] {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'validate-k8s.mjs')], { input: JSON.stringify(objects), encoding: 'utf8', maxBuffer: 64 << 20, cwd: ROOT });
+  if (r.status !== 0) throw new Error(`validate-k8s.mjs failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { apiVersion: string; kind: string; name: string; errors: string[] }[];
+}
