@@ -149,6 +149,20 @@ describe('what the SLO dashboards show follows the compiled SLO', () => {
     }
   });
 
+  it('an SLO grouped by labels gets a variable per group label, and every series query filters by it', () => {
+    const grouped = sloBoards().filter(({ c }) => c.objectives[0]!.groupBy.length > 0);
+    expect(grouped.length).toBeGreaterThan(0);
+    for (const { c, board } of grouped) {
+      for (const g of c.objectives[0]!.groupBy) {
+        const v = board!.templating.list.find((x) => x.name === g) as { type: string; definition?: string } | undefined;
+        expect(v).toMatchObject({ type: 'query', definition: expect.stringMatching(new RegExp(`^label_values\\(slo:sli_total:rate5m\\{.*\\}, ${g}\\)$`)) });
+        const exprs = board!.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+        // objective and budget carry no group label; everything else is per group
+        for (const e of exprs.filter((x) => /slo:(sli_|period_error_budget|current_burn|no_traffic)|ALERTS/.test(x))) expect(e).toContain(`${g}=~"$${g}"`);
+      }
+    }
+  });
+
   it('the overview links each row to its SLO dashboard by the dashboard_uid label', () => {
     const overview = boards(plans[0]![1]).find((b) => b.path === 'overview.json')!.board;
     const text = JSON.stringify(overview);

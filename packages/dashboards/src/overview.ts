@@ -8,10 +8,11 @@ const BY = `${LABEL.name}, ${LABEL.service}`;
 /** Per SLO objective, the same two labels on every query, so Grafana's merge joins them into one row. */
 const QUERIES = {
   info: `max by (${BY}, ${LABEL.displayName}, ${LABEL.objective}, ${LABEL.period}, ${LABEL.dashboardUid}) (${RECORD.info})`,
-  budget: `max by (${BY}) (${RECORD.budgetRemaining})`,
-  sli: `max by (${BY}) (1 - (1 - ${RECORD.budgetRemaining}) * ${RECORD.errorBudget})`,
+  // the worst group of a grouped SLO speaks for it
+  budget: `min by (${BY}) (${RECORD.budgetRemaining})`,
+  sli: `min by (${BY}) (1 - (1 - ${RECORD.budgetRemaining}) * on(${BY}) group_left() ${RECORD.errorBudget})`,
   // the highest burn rate over any recorded window of the SLO
-  burn: `max by (${BY}) ({__name__=~"${RECORD.errorRatio('.+')}"} / ignoring(${LABEL.window}) group_left() ${RECORD.errorBudget})`,
+  burn: `max by (${BY}) ({__name__=~"${RECORD.errorRatio('.+')}"} / on(${BY}) group_left() ${RECORD.errorBudget})`,
   firing: `count by (${BY}) (ALERTS{alertstate="firing",${LABEL.name}!=""}) or on(${BY}) (group by (${BY}) (${RECORD.info}) * 0)`,
 };
 

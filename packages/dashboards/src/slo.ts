@@ -1,15 +1,45 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
 import { ALERT_NAME, BLOCK, DASHBOARD, dashboardUid, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
-import { layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
+import { DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell } from './shell';
 
 const pct = (ratio: string | number) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
 
-/** The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with several. */
-function selectorFor(c: CompiledSlo): string {
+/**
+ * The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with
+ * several; a grouped SLO adds a variable per group label.
+ */
+function selectorFor(c: CompiledSlo, groups = true): string {
   const service = JSON.stringify(c.slo.service);
-  if (c.objectives.length === 1) return c.objectives[0]!.selector;
-  return `{${LABEL.name}="$objective",${LABEL.service}=${service}}`;
+  const base = c.objectives.length === 1 ? c.objectives[0]!.selector.slice(1, -1) : `${LABEL.name}="$objective",${LABEL.service}=${service}`;
+  return `{${[base, ...(groups ? c.objectives[0]!.groupBy.map((g) => `${g}=~"$${g}"`) : [])].join(',')}}`;
+}
+
+/** For an SLO grouped by labels (per route, per customer): pick the group, or all of them. */
+function groupVariables(c: CompiledSlo): VariableModel[] {
+  const o = c.objectives[0]!;
+  const base = c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}`;
+  return o.groupBy.map(
+    (g) =>
+      ({
+        type: 'query',
+        name: g,
+        label: g,
+        description: `This SLO keeps one error budget per ${g}; pick one, or All.`,
+        datasource: DATASOURCE,
+        query: { query: `label_values(${BLOCK.total}{${base}}, ${g})`, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+        definition: `label_values(${BLOCK.total}{${base}}, ${g})`,
+        refresh: 2,
+        includeAll: true,
+        allValue: '.*',
+        multi: false,
+        current: { text: 'All', value: '$__all' },
+        options: [],
+        sort: 1,
+        hide: 0,
+        skipUrlSync: false,
+      }) as VariableModel,
+  );
 }
 
 function objectiveVariable(c: CompiledSlo): VariableModel[] {
@@ -31,10 +61,12 @@ function objectiveVariable(c: CompiledSlo): VariableModel[] {
   ];
 }
 
-function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string): Sized {
+function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string, group: (legend: string) => string): Sized {
+  // objective and budget carry no group labels
+  const whole = selectorFor(c, false);
   const long = promDuration(tier.longMinutes);
   const short = promDuration(tier.shortMinutes);
-  const burn = (w: string) => `${RECORD.errorRatio(w)}${sel} / ignoring(${LABEL.window}) ${RECORD.errorBudget}${sel}`;
+  const burn = (w: string) => `${RECORD.errorRatio(w)}${sel} / on(${LABEL.name}, ${LABEL.service}) group_left() ${RECORD.errorBudget}${whole}`;
   const share = tier.budgetShare ? `${pct(tier.budgetShare)} of the ${period} error budget` : `the error budget ${tier.factor} times too fast`;
   return timeseries({
     title: `Burn rate, ${tier.id} (${long} / ${short}, ${tier.factor}x)`,
@@ -42,8 +74,8 @@ function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string): Siz
       `Burn rate = error ratio ÷ error budget; 1 spends exactly the budget over the ${period} period. ` +
       `The ${tier.id} alert (${tier.severity}) fires when both the ${long} and the ${short} burn rates are at or above ${tier.factor} (the dashed line): ${share} spent in ${long}.`,
     queries: [
-      { expr: burn(long), legend: `${long} window` },
-      { expr: burn(short), legend: `${short} window` },
+      { expr: burn(long), legend: group(`${long} window`) },
+      { expr: burn(short), legend: group(`${short} window`) },
     ],
     unit: 'x',
     min: 0,
@@ -57,11 +89,15 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   const slo = c.slo;
   const first = c.objectives[0]!;
   const sel = selectorFor(c);
+  const whole = selectorFor(c, false);
   const period = promDuration(first.periodMinutes);
   const display = slo.displayName ?? slo.name;
   const slices = slo.budgetingMethod === 'Timeslices';
   const events = slices ? 'slices' : 'events';
   const alerts = `ALERTS{alertstate="firing",${sel.slice(1, -1)}}`;
+  const groupBy = first.groupBy;
+  /** Per-group legends (`{{route}} 1h window`) for a grouped SLO. */
+  const per = (legend: string) => (groupBy.length ? `${groupBy.map((g) => `{{${g}}}`).join(' ')} ${legend}` : legend);
   const factors = first.tiers.map((t) => Number(t.factor)).sort((a, b) => a - b);
   const target = c.objectives.length === 1 ? pct(first.target) : 'the objective';
 
@@ -69,7 +105,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     stat({
       title: 'Objective',
       description: `The share of ${slices ? 'time slices' : 'events'} that must be good over the rolling ${period} period.`,
-      queries: [{ expr: `${RECORD.objective}${sel}`, instant: true }],
+      queries: [{ expr: `${RECORD.objective}${whole}`, instant: true }],
       unit: 'percentunit',
       decimals: 3,
     }),
@@ -113,7 +149,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     timeseries({
       title: `Error budget remaining over the ${period} period`,
       description: `The budget burn-down: error budget remaining over the last ${period}, at each point in time. A steady slope to 0 at the end of the period spends the budget exactly.`,
-      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, legend: 'budget remaining' }],
+      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, legend: per('budget remaining') }],
       unit: 'percentunit',
       thresholds: steps('red', [0, 'transparent']),
       thresholdLines: true,
@@ -123,18 +159,18 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       title: `SLI over the ${period} period`,
       description: `The share of good ${events} over the rolling ${period} window, with the objective as a second line.`,
       queries: [
-        { expr: `1 - ${RECORD.errorRatio(period)}${sel}`, legend: `SLI (${period})` },
-        { expr: `${RECORD.objective}${sel}`, legend: 'objective' },
+        { expr: `1 - ${RECORD.errorRatio(period)}${sel}`, legend: per(`SLI (${period})`) },
+        { expr: `${RECORD.objective}${whole}`, legend: 'objective' },
       ],
       unit: 'percentunit',
       decimals: 3,
       timeFrom: period,
     }),
-    ...first.tiers.map((t) => burnPanel(c, sel, t, period)),
+    ...first.tiers.map((t) => burnPanel(c, sel, t, period, per)),
     stateTimeline({
       title: 'Alerts',
       description: `When each alert tier of this SLO was firing (1) or quiet (0).`,
-      queries: [{ expr: `max by (${LABEL.tier}, ${LABEL.severity}) (${alerts}) or on() vector(0)`, legend: `{{${LABEL.tier}}} {{${LABEL.severity}}}` }],
+      queries: [{ expr: `max by (${[LABEL.tier, LABEL.severity, ...groupBy].join(', ')}) (${alerts}) or on() vector(0)`, legend: per(`{{${LABEL.tier}}} {{${LABEL.severity}}}`) }],
       mappings: [valueText('0', 'quiet', 'green'), valueText('1', 'firing', 'red')],
     }),
     timeseries({
@@ -143,8 +179,8 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         ? 'The building blocks: 1 for each evaluated slice (total) and 1 for each bad slice (bad), recorded every minute.'
         : 'The building blocks: total and bad events per second over the last 5 minutes, as the SLI\'s own queries count them.',
       queries: [
-        { expr: `${BLOCK.total}${sel}`, legend: 'total' },
-        { expr: `${BLOCK.bad}${sel}`, legend: 'bad' },
+        { expr: `${BLOCK.total}${sel}`, legend: per('total') },
+        { expr: `${BLOCK.bad}${sel}`, legend: per('bad') },
       ],
       unit: slices ? 'short' : 'reqps',
       min: 0,
@@ -163,7 +199,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     description: `${generatedBy}${slo.description ? ` ${slo.description}` : ''}`,
     tags: [...DASHBOARD.tags, slo.service],
     links,
-    variables: [datasourceVariable(), ...objectiveVariable(c)],
+    variables: [datasourceVariable(), ...objectiveVariable(c), ...groupVariables(c)],
     panels: layout(panels),
   });
 }

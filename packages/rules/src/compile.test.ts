@@ -103,6 +103,32 @@ describe('windows are ratios of sums, never NaN', () => {
   });
 });
 
+describe('SLOs grouped by labels keep one budget per group', () => {
+  const grouped = (sli: string, by = 'route', method = 'Occurrences') =>
+    slo(sli, '', undefined, method).replace('metadata:\n  name: api\n', `metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: "${by}"\n`);
+  it('sums by the group labels and never uses a label-less zero', () => {
+    const [c] = compile(grouped(ratio({ bad: 'x{e="1"}', total: 'x' })));
+    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('sum by (route) (rate(x{e="1"}[5m])) or (0 * sum by (route) (rate(x[5m])))');
+    expect(record(c!, 'slo:sli_error:ratio_rate1h').expr).toContain('or (0 * sum_over_time(slo:sli_total:rate5m{slo_name="api",slo_service="shop"}[1h]))');
+    expect(record(c!, 'slo:no_traffic:bool').expr).toBe('slo:sli_total:rate5m{slo_name="api",slo_service="shop"} == bool 0');
+    expect(c!.objectives[0]!.groupBy).toEqual(['route']);
+    const alert = c!.rules.groups.flatMap((g) => g.rules).find(isAlert)!;
+    expect(alert.annotations.summary).toContain('(route={{ $labels.route }})');
+  });
+  it.each([
+    ['a reserved label', grouped(ratio({ bad: 'x{e="1"}', total: 'x' }), 'slo_name'), /must list label names/],
+    ['not a label name', grouped(ratio({ bad: 'x{e="1"}', total: 'x' }), 'a-b'), /must list label names/],
+    ['a query that aggregates the group away', grouped(ratio({ bad: 'sum(rate(x{e="1"}[5m]))', total: 'sum(rate(x[5m]))' }, false)), /aggregates away route/],
+    ['a threshold SLI', grouped(`      thresholdMetric:\n${indent(q('lag{job="w"}'), 8)}`, 'route', 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n      op: lt\n      value: 3\n      timeSliceTarget: 1\n      timeSliceWindow: 1m\n'), /needs a ratio SLI/],
+  ])('refuses %s', (_name, text, message) => {
+    expect(() => compile(text)).toThrow(message);
+  });
+  it('a query that keeps the group label compiles', () => {
+    const [c] = compile(grouped(ratio({ bad: 'sum by (route) (rate(x{e="1"}[5m]))', total: 'sum by (route) (rate(x[5m]))' }, false)));
+    expect(record(c!, 'slo:sli_total:rate5m').expr).toBe('sum by (route) (sum by (route) (rate(x[5m])))');
+  });
+});
+
 describe('names never collide', () => {
   it('several objectives get their own slo_name', () => {
     const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '    - target: 0.99\n'));

@@ -4,7 +4,7 @@ import { BlockError, buildingBlocks } from './blocks';
 import { promDuration } from './durations';
 import { baseLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, dashboardUid, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { ALERT_NAME, BLOCK, dashboardUid, RESERVED_LABELS, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
@@ -23,6 +23,8 @@ export interface CompiledObjective {
   /** Every window with an error-ratio record, in minutes, ascending. */
   windows: number[];
   tiers: Tier[];
+  /** Labels the SLO is grouped by (one budget per value), sorted; empty when not grouped. */
+  groupBy: string[];
 }
 
 export interface CompiledSlo {
@@ -45,12 +47,29 @@ export class CompileError extends Error {
 
 const COMPARATOR = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const;
 
-/** Error ratio over a window as a ratio of sums of building blocks; 0, never NaN, when there were no events. */
-function ratioExpr(sel: string, minutes: number): string {
-  if (minutes === BLOCK_RANGE_MINUTES) return `(${BLOCK.bad}${sel} / (${BLOCK.total}${sel} > 0)) or on() vector(0)`;
+/**
+ * Error ratio over a window as a ratio of sums of building blocks; 0, never NaN, when there were no events
+ * (per group for a grouped SLO: `0 * total` keeps the group's labels where `vector(0)` has none).
+ */
+function ratioExpr(sel: string, minutes: number, grouped: boolean): string {
+  const zero = (total: string) => (grouped ? `(0 * ${total})` : 'on() vector(0)');
+  if (minutes === BLOCK_RANGE_MINUTES) return `(${BLOCK.bad}${sel} / (${BLOCK.total}${sel} > 0)) or ${zero(`${BLOCK.total}${sel}`)}`;
   const [bad, total] = minutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.badRollup, BLOCK.totalRollup] : [BLOCK.bad, BLOCK.total];
   const w = promDuration(minutes);
-  return `(sum_over_time(${bad}${sel}[${w}]) / (sum_over_time(${total}${sel}[${w}]) > 0)) or on() vector(0)`;
+  return `(sum_over_time(${bad}${sel}[${w}]) / (sum_over_time(${total}${sel}[${w}]) > 0)) or ${zero(`sum_over_time(${total}${sel}[${w}])`)}`;
+}
+
+/** `slo-engine.dev/group-by: route, customer`: one error budget per value of these labels. */
+export const GROUP_BY_ANNOTATION = 'slo-engine.dev/group-by';
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function groupLabels(slo: Slo): string[] {
+  const raw = slo.annotations[GROUP_BY_ANNOTATION];
+  if (raw === undefined) return [];
+  const labels = raw.split(',').map((l) => l.trim()).filter(Boolean);
+  const bad = labels.filter((l) => !LABEL_NAME.test(l) || RESERVED_LABELS.has(l) || l.startsWith('__'));
+  if (labels.length === 0 || bad.length) throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
+  return [...new Set(labels)].sort();
 }
 
 const pct = (ratio: string) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
@@ -62,7 +81,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
   const short = promDuration(tier.shortMinutes);
   const side = (m: number) => `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(m))}${o.selector}) ${cmp} ${t}`;
   let expr = `${side(tier.longMinutes)}\nand\n${side(tier.shortMinutes)}`;
-  if (tier.op === 'lt' || tier.op === 'lte') expr += `\nand on()\nsum_over_time(${BLOCK.total}${o.selector}[${long}]) > 0`; // no traffic never alerts
+  if (tier.op === 'lt' || tier.op === 'lte') expr += `\nand${o.groupBy.length ? '' : ' on()'}\nsum_over_time(${BLOCK.total}${o.selector}[${long}]) > 0`; // no traffic never alerts
   const custom = slo.alerting;
   const severityCustom = tier.severity === 'page' ? custom?.page : tier.severity === 'ticket' ? custom?.ticket : undefined;
   const labels: Record<string, string> = {
@@ -81,7 +100,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
   const display = slo.displayName ?? slo.name;
   const share = tier.budgetShare ?? String(+((Number(tier.factor) * tier.longMinutes) / o.periodMinutes).toPrecision(4));
   const annotations: Record<string, string> = {
-    summary: `${display}: error budget burning ${tier.factor}x too fast (${tier.severity})`,
+    summary: `${display}${o.groupBy.length ? ` (${o.groupBy.map((g) => `${g}={{ $labels.${g} }}`).join(', ')})` : ''}: error budget burning ${tier.factor}x too fast (${tier.severity})`,
     description:
       `The error ratio of ${o.sloName} (service ${slo.service}) over the last ${long} is {{ $value | humanizePercentage }} and over the last ${short} also ${cmp} ${pct(t)}: ` +
       `${tier.factor} times the error budget of ${pct(o.budget)}. At this rate ${pct(share)} of the ${promDuration(o.periodMinutes)} error budget is spent in ${long}.`,
@@ -124,6 +143,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const alerts: RuleGroup = { name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
   const objectives: CompiledObjective[] = [];
   const { tiers, warnings: tierWarnings } = tiersFor(slo, opts);
+  const groupBy = groupLabels(slo);
   warnings.push(...tierWarnings.map((w) => w.message));
   if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
 
@@ -132,12 +152,12 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     const sel = selector(slo, index);
     const budget = errorBudget(objective.target);
     const windows = [...new Set([BLOCK_RANGE_MINUTES, ...tiers.flatMap((t) => [t.longMinutes, t.shortMinutes]), periodMinutes])].sort((a, b) => a - b);
-    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers };
+    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy };
     objectives.push(o);
 
     let blocks;
     try {
-      blocks = buildingBlocks(slo.budgetingMethod, objective);
+      blocks = buildingBlocks(slo.budgetingMethod, objective, groupBy);
     } catch (e) {
       if (e instanceof BlockError) throw new CompileError(e.message, slo, e);
       throw e;
@@ -148,12 +168,12 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     for (const m of windows) {
       const w = promDuration(m);
       const group = m >= ROLLUP_THRESHOLD_MINUTES ? long : sli;
-      group.rules.push(rec(RECORD.errorRatio(w), ratioExpr(sel, m), { ...labels, [LABEL.window]: w }));
+      group.rules.push(rec(RECORD.errorRatio(w), ratioExpr(sel, m, groupBy.length > 0), { ...labels, [LABEL.window]: w }));
     }
     const ratio5m = `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(BLOCK_RANGE_MINUTES))}${sel})`;
     sli.rules.push(
       rec(RECORD.currentBurnRate, `${ratio5m} / ${budget}`, labels),
-      rec(RECORD.noTraffic, blocks.noTraffic ?? `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`, labels),
+      rec(RECORD.noTraffic, blocks.noTraffic ?? (groupBy.length ? `${BLOCK.total}${sel} == bool 0` : `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`), labels),
     );
     long.rules.push(
       rec(RECORD.objective, `vector(${objective.target})`, labels),

@@ -11,7 +11,12 @@ export interface Phase {
 /** How to turn a traffic profile into input series that the SLI's own queries read. */
 export interface SeriesPlan {
   series(phases: Phase[]): { series: string; values: string }[];
+  /** For a grouped SLO: the one group the synthetic series belong to (label → value). */
+  group?: Record<string, string>;
 }
+
+/** The value synthetic series get for each label an SLO is grouped by (unless a selector fixes it). */
+export const GROUP_VALUE = 'group-a';
 
 type Counts = (p: Phase) => number;
 interface Part {
@@ -162,14 +167,22 @@ function thresholdPlan(ind: Extract<Indicator, { kind: 'threshold' }>, objective
  * Input series for an objective's SLI, or undefined when its queries are too intricate to synthesise
  * (the generated tests then cover zero traffic only).
  */
-export function planSeries(objective: Objective): SeriesPlan | undefined {
+export function planSeries(objective: Objective, groupBy: string[] = []): SeriesPlan | undefined {
   const ind = objective.indicator;
-  if (ind.kind === 'raw') return rawPlan(ind);
-  if (ind.kind === 'threshold') return thresholdPlan(ind, objective);
+  if (ind.kind === 'raw') return groupBy.length ? undefined : rawPlan(ind);
+  if (ind.kind === 'threshold') return groupBy.length ? undefined : thresholdPlan(ind, objective);
   const parts = ratioPlan(ind);
   if (!parts) return undefined;
+  // every series in one group, so the expected alerts and records are one series each
+  const group: Record<string, string> = {};
+  for (const g of groupBy) {
+    const fixed = parts.find((p) => p.labels[g] !== undefined)?.labels[g];
+    group[g] = fixed ?? GROUP_VALUE;
+    for (const p of parts) p.labels[g] = group[g]!;
+  }
   return {
     series: (phases) =>
       parts.map((p) => ({ series: seriesName(p.labels), values: p.counter ? counterValues(phases, p.count) : gaugeValues(phases, p.count) })),
+    ...(groupBy.length ? { group } : {}),
   };
 }

@@ -83,22 +83,28 @@ function slowBurnTest(o: CompiledObjective, plan: SeriesPlan, longest: number, s
   };
 }
 
-function zeroTrafficTest(o: CompiledObjective): TestGroup {
+/**
+ * Without traffic nothing fires and every record reads 0, not NaN. A grouped SLO has no series at all
+ * until a group appears, so its test gives one group counters that never move.
+ */
+function zeroTrafficTest(o: CompiledObjective, plan: SeriesPlan | undefined): TestGroup {
+  const group = o.groupBy.length ? plan?.group : undefined;
+  const labels = { ...o.labels, ...(group ?? {}) };
   const windows = o.windows.map((m) => ({
     expr: `${RECORD.errorRatio(promDuration(m))}${o.selector}`,
     eval_time: '30m',
-    exp_samples: [{ labels: labelsText({ __name__: RECORD.errorRatio(promDuration(m)), ...o.labels, [LABEL.window]: promDuration(m) }), value: 0 }],
+    exp_samples: [{ labels: labelsText({ __name__: RECORD.errorRatio(promDuration(m)), ...labels, [LABEL.window]: promDuration(m) }), value: 0 }],
   }));
   return {
     name: `${o.sloName}: no traffic fires nothing, every error ratio is 0 (never NaN) and no-traffic reads 1`,
     interval: '1m',
-    input_series: [],
+    input_series: group && plan ? plan.series([{ minutes: 45, good: 0, bad: 0 }]) : [],
     promql_expr_test: [
       silent(o, 30),
       silent(o, 2 * 60),
       ...windows,
-      { expr: `${RECORD.budgetRemaining}${o.selector}`, eval_time: '30m', exp_samples: [{ labels: labelsText({ __name__: RECORD.budgetRemaining, ...o.labels }), value: 1 }] },
-      { expr: `${RECORD.noTraffic}${o.selector}`, eval_time: '30m', exp_samples: [{ labels: labelsText({ __name__: RECORD.noTraffic, ...o.labels }), value: 1 }] },
+      { expr: `${RECORD.budgetRemaining}${o.selector}`, eval_time: '30m', exp_samples: [{ labels: labelsText({ __name__: RECORD.budgetRemaining, ...labels }), value: 1 }] },
+      { expr: `${RECORD.noTraffic}${o.selector}`, eval_time: '30m', exp_samples: [{ labels: labelsText({ __name__: RECORD.noTraffic, ...labels }), value: 1 }] },
     ],
   };
 }
@@ -207,8 +213,12 @@ export function generateTests(c: CompiledSlo, ruleFile: string): { file: Generat
   // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
   const step = Math.max(1, ...c.objectives.map((o) => Math.max(Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS), Math.ceil(longest(o) / 1440))));
   for (const o of c.objectives) {
-    tests.push(zeroTrafficTest(o));
-    const plan = planSeries(c.slo.objectives[o.index]!);
+    const plan = planSeries(c.slo.objectives[o.index]!, o.groupBy);
+    if (o.groupBy.length && !plan) {
+      untestable.push({ name: o.sloName, reason: 'have no tests: the queries of this grouped SLO are too intricate to synthesise input series for' });
+      continue;
+    }
+    tests.push(zeroTrafficTest(o, plan));
     if (!plan) {
       untestable.push({ name: o.sloName, reason: 'cover zero traffic only: its queries are too intricate to synthesise input series for (one selector per query is needed)' });
       continue;
