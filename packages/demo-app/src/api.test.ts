@@ -1,7 +1,8 @@
 import type { Express } from 'express';
 import type { Pool } from 'pg';
+import { Histogram } from 'prom-client';
 import request from 'supertest';
-import { createApp, createMetrics, createPool, Database, migrate, MIGRATIONS, silentLogger, type Faults, type Metrics } from '.';
+import { createApp, createMetrics, createPool, Database, migrate, MIGRATIONS, silentLogger, startServer, type Faults, type Metrics } from '.';
 import { startPostgres, testConfig, type TestDatabase } from '../test/support';
 
 /** The value of one sample in a Prometheus text exposition, or undefined when absent. */
@@ -168,6 +169,29 @@ describe('probes, 404 and metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_count', { route: '/admin/faults', status_code: '200' })).toBeGreaterThanOrEqual(1);
     const apiRoutes = new Set([...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="(\/api[^"]*)"/gm)].map((m) => m[1]));
     expect([...apiRoutes].sort()).toEqual(['/api/day', '/api/history']);
+  });
+});
+
+describe('METRICS_ENABLED=false', () => {
+  it('has no /metrics (404) and instruments neither requests nor queries', async () => {
+    // every request and query timing starts here; the names say which histogram was timed
+    const startTimer = jest.spyOn(Histogram.prototype, 'startTimer');
+    const observed = () => startTimer.mock.contexts.map((h) => (h as unknown as { name: string }).name);
+    const off = await startServer(testConfig(db.pg.url, { metricsEnabled: false }), { log: silentLogger });
+    try {
+      expect(off.deps.metrics).toBeUndefined();
+      await request(off.app).get('/api/day?date=2024-02-29').expect(200);
+      await request(off.app).get('/api/history?limit=5').expect(200);
+      await request(off.app).get('/readyz').expect(200);
+      expect((await request(off.app).get('/metrics').expect(404)).body.error).toContain('/metrics');
+      expect(observed()).toEqual([]);
+      // the spy does see an instrumented app's requests, so the silence above means something
+      await request(app).get('/api/day?date=2024-02-29').expect(200);
+      expect(observed()).toEqual(expect.arrayContaining(['http_request_duration_seconds', 'db_query_duration_seconds']));
+    } finally {
+      startTimer.mockRestore();
+      await off.shutdown();
+    }
   });
 });
 

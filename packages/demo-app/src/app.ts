@@ -13,7 +13,8 @@ export interface Lifecycle {
 
 export interface AppDeps {
   db: Database;
-  metrics: Metrics;
+  /** Undefined: requests are not instrumented and /metrics is a 404 (METRICS_ENABLED=false). */
+  metrics?: Metrics;
   /** Changed in place by the admin endpoint. */
   faults: Faults;
   lifecycle?: Lifecycle;
@@ -132,7 +133,7 @@ export function createApp(deps: AppDeps): Express {
   // node's querystring: a value is a string or, when repeated, an array; never a nested object
   app.set('query parser', 'simple');
 
-  app.use(instrument(metrics));
+  if (metrics) app.use(instrument(metrics));
   app.use((_req, res, next) => {
     // while draining, ask clients not to reuse connections, so closing the listener leaves none idle
     if (lifecycle.draining) res.set('Connection', 'close');
@@ -172,9 +173,11 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   if (deps.adminToken !== undefined) {
     const auth = requireToken(deps.adminToken);

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 20_000,
       faults: { errorRate: 0, latencyMs: 0, unready: false },
       adminToken: undefined,
+      metricsEnabled: true,
     });
   });
 
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       FAULT_LATENCY_MS: '200',
       FAULT_UNREADY: 'true',
       ADMIN_TOKEN: 's3cret',
+      METRICS_ENABLED: 'false',
     });
     expect(c).toMatchObject({
       port: 9000,
@@ -41,6 +43,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 3000,
       faults: { errorRate: 0.25, latencyMs: 200, unready: true },
       adminToken: 's3cret',
+      metricsEnabled: false,
     });
   });
 
@@ -60,10 +63,21 @@ describe('loadConfig', () => {
     ['FAULT_ERROR_RATE', 'half'],
     ['FAULT_LATENCY_MS', '-5'],
     ['FAULT_UNREADY', 'yes please'],
+    ['METRICS_ENABLED', 'off'],
     ['DATABASE_URL', 'mysql://x'],
   ])('refuses %s=%j, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['FALSE', false],
+    ['0', false],
+    ['', true],
+  ])('reads METRICS_ENABLED=%j as %j (unset: enabled)', (value, enabled) => {
+    expect(loadConfig({ METRICS_ENABLED: value }).metricsEnabled).toBe(enabled);
   });
 
   it('reports every bad variable at once', () => {

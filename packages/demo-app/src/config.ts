@@ -18,6 +18,8 @@ export interface Config {
   faults: Faults;
   /** Undefined disables the admin endpoint. */
   adminToken: string | undefined;
+  /** False: no instrumentation at all and no /metrics (the benchmark's baseline). */
+  metricsEnabled: boolean;
 }
 
 /** A configuration mistake: the message names the variable, and main prints it without a stack trace. */
@@ -63,12 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return n;
   };
-  const bool = (name: string): boolean => {
+  const bool = (name: string, def = false): boolean => {
     const v = raw(name)?.toLowerCase();
-    if (v === undefined || v === 'false' || v === '0') return false;
+    if (v === undefined) return def;
+    if (v === 'false' || v === '0') return false;
     if (v === 'true' || v === '1') return true;
     problems.push(`${name} must be true or false (got ${show(raw(name)!)})`);
-    return false;
+    return def;
   };
 
   const databaseUrl = raw('DATABASE_URL');
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     // not trimmed: a token is compared byte for byte
     adminToken: env.ADMIN_TOKEN === undefined || env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN,
+    metricsEnabled: bool('METRICS_ENABLED', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -62,12 +62,14 @@ const toLookup = (r: LookupRow): Lookup => ({ id: Number(r.id), date: r.date, lo
 export class Database {
   constructor(
     readonly pool: Pool,
-    private readonly metrics: Metrics,
+    /** Undefined: queries are not timed (METRICS_ENABLED=false). */
+    private readonly metrics?: Metrics,
   ) {
-    metrics.observePool(pool);
+    metrics?.observePool(pool);
   }
 
   async timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (!this.metrics) return run();
     const end = this.metrics.dbQueryDuration.startTimer({ operation });
     try {
       const result = await run();

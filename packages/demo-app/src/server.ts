@@ -84,8 +84,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     faults: config.faults,
     admin: config.adminToken !== undefined,
+    metrics: config.metricsEnabled,
   });
-  const metrics = createMetrics();
+  // disabled means none of it: no request or query timing, no default process metrics either
+  const metrics = config.metricsEnabled ? createMetrics() : undefined;
   const pool = createPool(config, log);
   const lifecycle: Lifecycle = { draining: false };
   const deps: RunningServer['deps'] = {

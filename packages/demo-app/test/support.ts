@@ -58,6 +58,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     shutdownTimeoutMs: 10_000,
     faults: { errorRate: 0, latencyMs: 0, unready: false },
     adminToken: undefined,
+    metricsEnabled: true,
     ...overrides,
   };
 }

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { evalCost, EVALCOST_SIZES, type LengthResult } from './evalcost';
+import { benchSlos, compileOurs } from './evalcost-slos';
+import { readSlothTemplate, slothCorpus, SLOTH_EXAMPLE, slothRules } from './evalcost-sloth';
+
+const root = path.resolve(__dirname, '../../..');
+let scratch: string | undefined;
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the benchmark SLOs', () => {
+  const slos = benchSlos(24, 40);
+
+  it('are distinct, each over its own job with 40 raw series, objectives 99/99.5/99.9', () => {
+    expect(new Set(slos.map((s) => s.job)).size).toBe(24);
+    expect(new Set(slos.map((s) => s.objectivePercent))).toEqual(new Set([99, 99.5, 99.9]));
+    const o = slos[0]!.traffic(0, 7, 60);
+    expect(o.instances * Object.keys(o.codes).length).toBe(40);
+    // one incident a day, in quiet and in busy hours
+    expect(o.incidents).toHaveLength(7);
+    expect(o.incidents.filter((i) => i.name.startsWith('quiet')).length).toBeGreaterThanOrEqual(3);
+    expect(o.incidents.filter((i) => i.name.startsWith('busy')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('compile to our four groups per SLO', () => {
+    const files = compileOurs(slos.slice(0, 3));
+    expect(files.map((f) => f.groups.map((g) => g.name.split(':').pop()))).toEqual([0, 1, 2].map(() => ['sli', 'rollup', 'period', 'alerts']));
+  });
+});
+
+describe("Sloth's rule shape", () => {
+  const template = readSlothTemplate(root);
+  const slo = benchSlos(2, 40)[1]!;
+  const rules = slothRules(template, slo);
+  const expected = parse(readFileSync(path.join(slothCorpus(root), 'expected', SLOTH_EXAMPLE), 'utf8')) as { groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[] };
+
+  it("keeps the template's groups and rules one for one", () => {
+    expect(rules.groups.map((g) => g.rules.length)).toEqual(expected.groups.map((g) => g.rules.length));
+    expect(rules.groups.flatMap((g) => g.rules.map((r) => ('record' in r ? r.record : 'alert')))).toEqual(expected.groups.flatMap((g) => g.rules.map((r) => r.record ?? 'alert')));
+  });
+
+  it('reads the raw counters over every window up to 3d and averages its 5m ratios over 30d', () => {
+    const exprs = Object.fromEntries(rules.groups[0]!.rules.map((r) => [('record' in r ? r.record : '').replace('slo:sli_error:ratio_rate', ''), r.expr]));
+    expect(exprs['3d']).toBe(`(sum(rate(${slo.errorSelector}[3d])))\n/\n(sum(rate(${slo.totalSelector}[3d])))\n`);
+    expect(exprs['30d']).toContain('sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-checkout-api-availability"');
+    expect(exprs['30d']).toContain('count_over_time(slo:sli_error:ratio_rate5m{');
+  });
+
+  it("substitutes the objective the way Sloth renders it", () => {
+    const meta = rules.groups[1]!.rules.map((r) => r.expr);
+    expect(meta.slice(0, 2)).toEqual(['vector(0.995)', 'vector(1-0.995)']);
+    expect(rules.groups[2]!.rules[0]!.expr).toContain('> (14.4 * 0.005)');
+  });
+});
+
+it('smoke: both shapes load into one Prometheus, are measured, and our period SLI is exact within 1%', async () => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'slo-bench-evalcost-test-'));
+  const lines: string[] = [];
+  const r = await evalCost({ mode: 'smoke', root, scratch, log: (l) => lines.push(l) });
+  const size = EVALCOST_SIZES.smoke;
+  expect(r.id).toBe('evalcost');
+  expect(r.tables).toHaveLength(4);
+  for (const t of r.tables) {
+    expect(t.rows.length).toBeGreaterThan(0);
+    for (const row of t.rows) expect(row).toHaveLength(t.columns.length);
+  }
+  expect(r.targets.map((t) => t.goal)).toEqual(['≤ 0.1', '≤ 0.1', '≤ 1%']);
+  expect(r.targets[2]!.met).toBe(true);
+  expect(r.plots![0]!.file).toBe('eval-cost.svg');
+  expect(r.plots![0]!.series.map((s) => s.name)).toEqual(['slo-engine', 'Sloth shape']);
+  expect(lines.some((l) => /^compile: [\d.]+ s/.test(l))).toBe(true);
+
+  const lengths = (r.data as { lengths: LengthResult[] }).lengths;
+  expect(lengths.map((l) => l.days)).toEqual(size.lengths);
+  for (const l of lengths) {
+    expect(l.loaded.ours).toMatchObject({ groups: 4 * size.slos, unhealthy: 0 });
+    expect(l.loaded.sloth).toMatchObject({ groups: 3 * size.slos, unhealthy: 0 });
+    for (const s of ['ours', 'sloth'] as const) {
+      expect(l.rounds[s].length).toBeGreaterThanOrEqual(size.rounds);
+      for (const x of [...l.rounds[s], l.medianMs[s], l.sumOfMediansMs[s], l.perMinuteMs[s], l.samplesRead[s]]) {
+        expect(Number.isFinite(x)).toBe(true);
+        expect(x).toBeGreaterThan(0);
+      }
+    }
+    // Sloth's shape reads the raw counters over days; ours over 5 minutes
+    expect(l.samplesRead.sloth).toBeGreaterThan(5 * l.samplesRead.ours);
+    expect(l.accuracy).toHaveLength(size.slos);
+    for (const a of l.accuracy) {
+      expect(a.exact).toBeGreaterThan(0);
+      expect(Math.abs(a.ours - a.exact) / a.exact).toBeLessThan(0.01);
+      expect(Number.isFinite(a.sloth)).toBe(true);
+    }
+  }
+}, 120_000);

@@ -1,0 +1,179 @@
+/**
+ * One `slo compile` run in a process of its own, for the compile-scale benchmark: a fresh process per size
+ * so that the peak RSS it reports is that run's alone. It runs the real `runCompile` (what `slo compile`
+ * does, end to end: read, check, model, compile, tests, dashboards, render, write atomically) and times
+ * its phases by wrapping the library functions the pipeline calls through their module exports.
+ *
+ *   node packages/bench/dist/scale-worker.js INPUT_DIR RULES_OUT DASHBOARDS_OUT
+ *
+ * prints one JSON line (WorkerResult) on standard output. Only the built dist can run it: the wrapping
+ * relies on the CommonJS modules of the built packages.
+ */
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+
+export interface WorkerResult {
+  /** SLOs the run compiled, as `slo compile` reports them. */
+  slos: number;
+  exitCode: number;
+  /** Wall time of runCompile, milliseconds. */
+  totalMs: number;
+  /** Node start-up and module loading before runCompile, milliseconds (not part of totalMs). */
+  startupMs: number;
+  /** Exclusive milliseconds per phase; `other` is totalMs minus every timed phase. */
+  phases: Record<string, number>;
+  /** How often each wrapped function was called. */
+  calls: Record<string, number>;
+  /** process.resourceUsage().maxRSS at the end: the run's peak resident set, KiB. */
+  maxRssKiB: number;
+  /** The most resident set and V8 heap in use seen at the end of a top-level call of each phase, MiB: what each phase keeps. */
+  memory: Record<string, { rssMiB: number; heapMiB: number }>;
+  files: { rules: number; dashboards: number };
+  warnings: number;
+  errors: number;
+  /** The last lines `slo compile` printed on standard error (diagnostics), for a failed run. */
+  stderrTail: string;
+}
+
+/**
+ * Where the pipeline is timed: each is a function that another package's module calls through the
+ * exports object (`(0, mod_1.fn)(...)` in the compiled CommonJS), so replacing the export replaces every
+ * such call. Calls inside a module are direct and stay untimed: they count towards their caller.
+ */
+const POINTS: { phase: string; module: string; fn: string }[] = [
+  { phase: 'read files', module: '@slo-engine/openslo/dist/read', fn: 'readInputs' },
+  { phase: 'parse YAML', module: '@slo-engine/openslo/dist/source', fn: 'parseSource' },
+  { phase: 'validate', module: '@slo-engine/openslo/dist/engine', fn: 'checkSources' },
+  { phase: 'model', module: '@slo-engine/openslo/dist/normalise', fn: 'buildModel' },
+  { phase: 'compile rules', module: '@slo-engine/rules/dist/compile', fn: 'compileSlo' },
+  { phase: 'generate tests', module: '@slo-engine/rules/dist/testgen', fn: 'generateTests' },
+  { phase: 'render YAML', module: '@slo-engine/rules/dist/render', fn: 'renderRuleFile' },
+  { phase: 'render YAML', module: '@slo-engine/rules/dist/render', fn: 'toYaml' },
+  { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'buildDashboards' },
+  { phase: 'render dashboard JSON', module: '@slo-engine/dashboards/dist/index', fn: 'renderDashboard' },
+  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'write' },
+];
+
+export const PHASES = [...new Set(POINTS.map((p) => p.phase)), 'other'];
+
+interface Frame {
+  start: number;
+  nested: number;
+}
+
+const MiB = 2 ** 20;
+/** process.memoryUsage() costs tens of microseconds and phases alternate per SLO: the first end of each phase, then every 100 ms. */
+const SAMPLE_EVERY_MS = 100;
+
+function instrument(): Pick<WorkerResult, 'phases' | 'calls' | 'memory'> {
+  const phases: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));
+  const calls: Record<string, number> = {};
+  const memory: WorkerResult['memory'] = {};
+  const stack: Frame[] = [];
+  let lastSample = 0;
+  const sample = (phase: string) => {
+    const now = performance.now();
+    if (memory[phase] && now - lastSample < SAMPLE_EVERY_MS) return;
+    lastSample = now;
+    const m = process.memoryUsage();
+    const seen = memory[phase] ?? { rssMiB: 0, heapMiB: 0 };
+    memory[phase] = { rssMiB: Math.max(seen.rssMiB, Math.round(m.rss / MiB)), heapMiB: Math.max(seen.heapMiB, Math.round(m.heapUsed / MiB)) };
+  };
+  // exclusive time: a wrapped call inside another is taken off its caller
+  const done = (phase: string, frame: Frame) => {
+    const inclusive = performance.now() - frame.start;
+    stack.pop();
+    phases[phase] = (phases[phase] ?? 0) + inclusive - frame.nested;
+    const parent = stack[stack.length - 1];
+    if (parent) parent.nested += inclusive;
+    else sample(phase);
+  };
+  for (const p of POINTS) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(p.module) as Record<string, unknown>;
+    const original = mod[p.fn];
+    if (typeof original !== 'function') throw new Error(`${p.module} has no function ${p.fn}: the benchmark's instrumentation points are out of date`);
+    const key = `${p.module.replace('/dist/', ':')}.${p.fn}`;
+    calls[key] = 0;
+    mod[p.fn] = function (this: unknown, ...args: unknown[]) {
+      calls[key]!++;
+      const frame: Frame = { start: performance.now(), nested: 0 };
+      stack.push(frame);
+      let result: unknown;
+      try {
+        result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (e) {
+        done(p.phase, frame);
+        throw e;
+      }
+      // the pipeline awaits each async phase before starting the next, so the stack stays nested
+      if (result instanceof Promise)
+        return result.finally(() => {
+          done(p.phase, frame);
+        });
+      done(p.phase, frame);
+      return result;
+    };
+  }
+  return { phases, calls, memory };
+}
+
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : e.isFile() ? 1 : 0;
+  return n;
+}
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += String(chunk);
+    cb();
+  }
+}
+
+async function main(): Promise<void> {
+  const [input, rulesOut, dashboardsOut] = process.argv.slice(2);
+  if (!input || !rulesOut || !dashboardsOut) throw new Error('usage: scale-worker INPUT_DIR RULES_OUT DASHBOARDS_OUT');
+  const timing = instrument();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runCompile } = require('@slo-engine/cli') as typeof import('@slo-engine/cli/dist/index');
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const startupMs = performance.now();
+  const t0 = performance.now();
+  // diagnostics go to memory, not a terminal; paths relative to the input's parent, as a user would give them
+  const stream = (s: Sink) => s as unknown as NodeJS.WriteStream;
+  const exitCode = await runCompile(
+    [input],
+    { rulesOut, dashboardsOut, check: false, strict: false, disableTier: [], format: 'text' },
+    { stdout: stream(stdout), stderr: stream(stderr), stdin: process.stdin, cwd: path.dirname(input), env: { NO_COLOR: '1' } },
+  );
+  const totalMs = performance.now() - t0;
+  const timed = Object.values(timing.phases).reduce((a, b) => a + b, 0);
+  timing.phases.other = totalMs - timed;
+  const lines = stderr.text.split('\n');
+  const result: WorkerResult = {
+    slos: Number(/^(\d+) SLOs? compiled/.exec(stdout.text)?.[1] ?? 0),
+    exitCode,
+    totalMs,
+    startupMs,
+    phases: timing.phases,
+    calls: timing.calls,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    memory: timing.memory,
+    files: { rules: exitCode === 0 ? countFiles(rulesOut) : 0, dashboards: exitCode === 0 ? countFiles(dashboardsOut) : 0 },
+    warnings: lines.filter((l) => / warning /.test(l)).length,
+    errors: lines.filter((l) => / error /.test(l)).length,
+    stderrTail: lines.slice(-20).join('\n'),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (require.main === module)
+  main().catch((e: unknown) => {
+    process.stderr.write(`scale-worker: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,55 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { compileScale, generateSpecs, type ScaleRun } from './scale';
+import { PHASES } from './scale-worker';
+
+const root = path.resolve(__dirname, '../../..');
+let scratch: string | undefined;
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+it('generates 100 SLOs per file, every one of the eight shapes', () => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'slo-bench-scale-test-'));
+  const dir = path.join(scratch, 'gen');
+  expect(generateSpecs(250, dir)).toBe(4);
+  const files = readdirSync(dir).sort();
+  expect(files).toEqual(['_shared.yaml', 'slos-0000.yaml', 'slos-0001.yaml', 'slos-0002.yaml']);
+  const text = files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  expect(text.match(/^kind: SLO$/gm)).toHaveLength(250);
+  expect(text.match(/^kind: Service$/gm)).toHaveLength(25);
+  for (const shape of ['Timeslices', 'thresholdMetric', '{{.window}}', '[$window]', 'indicatorRef:', 'alertPolicyRef:', 'kind: AlertPolicy', '_bucket{', 'duration: 7d', 'duration: 28d', 'duration: 30d'])
+    expect(text).toContain(shape);
+});
+
+it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and times every phase', async () => {
+  scratch ??= mkdtempSync(path.join(tmpdir(), 'slo-bench-scale-test-'));
+  const r = await compileScale({ mode: 'smoke', root, scratch, log: () => {} });
+  expect(r.id).toBe('scale');
+  const runs = (r.data as { runs: ScaleRun[] }).runs;
+  expect(runs.map((x) => x.n)).toEqual([20, 100]);
+  for (const x of runs) {
+    expect(x.exitCode).toBe(0);
+    expect(x.errors).toBe(0);
+    expect(x.slos).toBe(x.n);
+    // three rule files per SLO; a dashboard per SLO and the overview
+    expect(x.files).toEqual({ rules: 3 * x.n, dashboards: x.n + 1 });
+    expect(x.maxRssKiB).toBeGreaterThan(0);
+    expect(x.totalMs).toBeGreaterThan(0);
+    expect(Object.keys(x.phases)).toEqual(PHASES);
+    const timed = PHASES.filter((p) => p !== 'other').reduce((a, p) => a + x.phases[p]!, 0);
+    for (const p of PHASES.filter((q) => q !== 'other')) expect(x.phases[p]!).toBeGreaterThanOrEqual(0);
+    // the wrapped functions cover the pipeline: what is left over is small
+    expect(Math.abs(timed + x.phases.other! - x.totalMs)).toBeLessThan(1);
+    expect(x.phases.other!).toBeLessThan(0.25 * x.totalMs);
+    expect(x.calls['@slo-engine/rules:compile.compileSlo']).toBe(x.n);
+    expect(x.calls['@slo-engine/rules:testgen.generateTests']).toBe(x.n);
+    expect(x.calls['@slo-engine/dashboards:index.renderDashboard']).toBe(x.n + 1);
+    expect(x.calls['@slo-engine/openslo:source.parseSource']).toBe(x.inputFiles);
+    expect(x.calls['@slo-engine/cli:outputs.write']).toBe(2);
+  }
+  expect(r.tables[0]!.rows).toHaveLength(2);
+  expect(r.tables[1]!.rows.map((row) => row[0])).toEqual([...PHASES, 'total', 'start-up: node and modules, not in the total']);
+  expect(r.targets).toEqual([]);
+}, 120_000);
