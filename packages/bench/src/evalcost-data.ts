@@ -19,7 +19,7 @@ export interface RawHistory {
   segments: { days: number; from: number; to: number; file: string; samples: number }[];
   /** Exact bad and total request counts per SLO (in the SLOs' order) over the last `days` of history, per history length. */
   exact: Map<number, { bad: number; total: number }[]>;
-  /** Every raw series' newest sample and its last increment per step; the tail and the live exporter continue from here. */
+  /** Every raw series' newest sample and its last increment per step: the tail continues from here. */
   last: { labels: Record<string, string>; time: number; value: number; perStep: number }[];
 }
 
@@ -92,36 +92,39 @@ async function writeLines(file: string, chunks: Iterable<string>): Promise<void>
   await once(out, 'finish');
 }
 
+/** Every raw series' newest sample and its last increment per step. */
+export type SeriesState = RawHistory['last'];
+
 /**
  * The raw series from the end of the history up to `until` (the minutes the backfills took), so that the
  * measured rules read data up to about now: the same traffic shape without incidents, counters continuing
- * from their last values. Returns the samples written (0 when less than a step has passed); updates `last`.
+ * from their values at the end of the history (the same tail, however often it is written). Returns the
+ * samples written (0 when less than a step has passed) and the series' state at the tail's end.
  */
-export async function writeRawTail(slos: BenchSlo[], h: RawHistory, until: number, file: string): Promise<number> {
-  const from = h.last[0]!.time;
-  const steps = Math.floor((until - from) / h.stepSeconds);
-  if (steps < 1) return 0;
+export async function writeRawTail(slos: BenchSlo[], h: RawHistory, until: number, file: string): Promise<{ samples: number; last: SeriesState }> {
+  const steps = Math.floor((until - h.end) / h.stepSeconds);
+  if (steps < 1) return { samples: 0, last: h.last };
   const lines: string[] = ['# HELP http_requests Requests by instance and status code.\n# TYPE http_requests counter\n'];
-  let k = 0;
+  const last: SeriesState = [];
   let samples = 0;
   for (const slo of slos) {
-    const o = slo.traffic(from, (steps * h.stepSeconds) / 86400, h.stepSeconds);
+    const o = slo.traffic(h.end, (steps * h.stepSeconds) / 86400, h.stepSeconds);
     const t = generateTraffic({ ...o, seed: o.seed + 1, incidents: [], resets: [] });
     for (const ser of t.series) {
-      const l = h.last[k++]!;
+      const l = h.last[last.length]!;
       const head = `http_requests_total${labelText(ser.labels)} `;
       const base = l.value - ser.values[0]!;
       const chunk: string[] = [];
-      for (let i = 1; i < ser.values.length; i++) chunk.push(`${head}${base + ser.values[i]!} ${from + i * h.stepSeconds}\n`);
+      for (let i = 1; i < ser.values.length; i++) chunk.push(`${head}${base + ser.values[i]!} ${h.end + i * h.stepSeconds}\n`);
       lines.push(chunk.join(''));
       samples += chunk.length;
       const n = ser.values.length;
-      Object.assign(l, { time: from + (n - 1) * h.stepSeconds, value: base + ser.values[n - 1]!, perStep: Math.max(0, ser.values[n - 1]! - ser.values[n - 2]!) });
+      last.push({ labels: l.labels, time: h.end + (n - 1) * h.stepSeconds, value: base + ser.values[n - 1]!, perStep: Math.max(0, ser.values[n - 1]! - ser.values[n - 2]!) });
     }
   }
   lines.push('# EOF\n');
   await writeLines(file, lines);
-  return samples;
+  return { samples, last };
 }
 
 /**
@@ -130,15 +133,17 @@ export async function writeRawTail(slos: BenchSlo[], h: RawHistory, until: numbe
  */
 export class LiveExporter {
   private server?: Server;
+  /** Where the counters continue from: the newest backfilled sample of each series. */
+  state: SeriesState = [];
 
-  constructor(private readonly h: RawHistory) {}
+  constructor(private readonly stepSeconds: number) {}
 
   /** Listens on 127.0.0.1 at a free port; returns it. */
   async start(): Promise<number> {
     const server = createServer((req, res) => {
       const now = Date.now() / 1000;
-      const body = this.h.last
-        .map((l) => `http_requests_total${labelText(l.labels)} ${l.value + Math.floor((l.perStep * Math.max(0, now - l.time)) / this.h.stepSeconds)}\n`)
+      const body = this.state
+        .map((l) => `http_requests_total${labelText(l.labels)} ${l.value + Math.floor((l.perStep * Math.max(0, now - l.time)) / this.stepSeconds)}\n`)
         .join('');
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(`# TYPE http_requests_total counter\n${body}`);

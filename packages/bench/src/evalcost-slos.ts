@@ -88,9 +88,14 @@ export function benchSlos(count: number, seriesPerSlo: number): BenchSlo[] {
   });
 }
 
+/** Incidents stay this far from every whole day after the start (where shorter histories begin) and from the end. */
+const EDGE_MINUTES = 60;
+
 /**
  * One incident a day, alternating between the quiet hours (where an average of 5m ratios over-weights it)
- * and the busy hours (where it under-weights it): the two ways an average of ratios goes wrong.
+ * and the busy hours (where it under-weights it): the two ways an average of ratios goes wrong. None within
+ * an hour of where a history begins or ends: a period value lags by up to one roll-up (10 minutes) and its
+ * first rate window reaches 5 minutes back, so an incident there would measure that lag, not the weighting.
  */
 function incidents(rand: () => number, start: number, days: number, peakHourUtc: number, instances: number): Incident[] {
   const out: Incident[] = [];
@@ -98,10 +103,10 @@ function incidents(rand: () => number, start: number, days: number, peakHourUtc:
   for (let day = 0; day < Math.max(1, Math.floor(days)); day++) {
     const quiet = day % 2 === 0;
     const hour = (peakHourUtc + (quiet ? 12 : 0) + 24 + Math.floor(5 * rand()) - 2) % 24;
-    // minutes after `start` of that hour on that day (UTC)
-    let startMinute = day * 1440 + ((hour * 60 + Math.floor(60 * rand()) - startMinuteOfDay + 1440) % 1440);
     const minutes = 15 + Math.floor((quiet ? 165 : 60) * rand());
-    if (startMinute + minutes > days * 1440) startMinute = Math.max(0, Math.floor(days * 1440) - minutes - 1);
+    // minutes after the day's start of that hour (UTC), kept off the day's edges
+    const offset = (hour * 60 + Math.floor(60 * rand()) - startMinuteOfDay + 1440) % 1440;
+    const startMinute = day * 1440 + Math.min(Math.max(offset, EDGE_MINUTES), 1440 - EDGE_MINUTES - minutes);
     const some = rand() < 0.4 && instances > 1;
     out.push({
       name: `${quiet ? 'quiet' : 'busy'}-hour incident on day ${day}`,

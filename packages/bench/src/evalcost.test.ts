@@ -24,6 +24,12 @@ describe('the benchmark SLOs', () => {
     expect(o.incidents).toHaveLength(7);
     expect(o.incidents.filter((i) => i.name.startsWith('quiet')).length).toBeGreaterThanOrEqual(3);
     expect(o.incidents.filter((i) => i.name.startsWith('busy')).length).toBeGreaterThanOrEqual(3);
+    // and an hour away from every whole day after the start, where a shorter history begins
+    for (const s of slos)
+      for (const i of s.traffic(Date.UTC(2024, 0, 1, 17, 23) / 1000, 7, 60).incidents) {
+        expect(i.startMinute % 1440).toBeGreaterThanOrEqual(60);
+        expect((i.startMinute % 1440) + i.minutes).toBeLessThanOrEqual(1440 - 60);
+      }
   });
 
   it('compile to our four groups per SLO', () => {
@@ -88,6 +94,7 @@ it('smoke: both shapes load into one Prometheus, are measured, and our period SL
     }
     // Sloth's shape reads the raw counters over days; ours over 5 minutes
     expect(l.samplesRead.sloth).toBeGreaterThan(5 * l.samplesRead.ours);
+    expect(l.liveScrapes).toBeGreaterThanOrEqual(1);
     expect(l.accuracy).toHaveLength(size.slos);
     for (const a of l.accuracy) {
       expect(a.exact).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
@@ -43,6 +43,14 @@ async function main(): Promise<void> {
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+  }
+  // with --only, the other sections of an earlier report stay in it, so sections can be re-run one at a time
+  const previous = path.join(o.out, 'report.json');
+  if (only && existsSync(previous)) {
+    const earlier = (JSON.parse(readFileSync(previous, 'utf8')) as { sections?: SectionResult[] }).sections ?? [];
+    const order = SECTIONS.map((s) => s.id);
+    for (const r of earlier) if (!results.some((x) => x.id === r.id)) results.push(r);
+    results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   }
   const seconds = (Date.now() - began) / 1000;
   const meta = { mode, date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, seconds };

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { buildModel, checkSources } from '@slo-engine/openslo';
 import { compileSlo, header, isAlert, LABEL, promDuration, RECORD, renderRuleFile, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES, BLOCK_RANGE_MINUTES, type CompiledSlo, type RuleFile, type Tier } from '@slo-engine/rules';
-// the package's main is its CLI (dist/main.js), which runs when required: take the library from its index
 import { backfillPasses, moveBlocks, PromSandbox, type PrometheusServer } from '@slo-engine/stack';
 import type { Context, Mode, Section, SectionResult, Table, Target } from './section';
 
