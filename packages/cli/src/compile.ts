@@ -1,5 +1,5 @@
 import { buildModel, checkSources, Diagnostic, readInputs } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, outputStem, renderRuleFile, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
+import { compileSlo, CompileError, header, isAlert, outputStem, safeName as safe, renderRuleFile, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { buildDashboards, renderDashboard } from '@slo-engine/dashboards';
@@ -23,7 +23,6 @@ export interface CompileCliOptions {
   chartFiles?: string;
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
 
 /** The generated files of one SLO, relative to the rules output directory. */
 export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {

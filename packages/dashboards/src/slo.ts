@@ -1,9 +1,8 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
-import { ALERT_NAME, BLOCK, DASHBOARD, dashboardUid, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import { ALERT_NAME, BLOCK, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
 import { DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell } from './shell';
 
-const pct = (ratio: string | number) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
 
 /**
  * The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with
@@ -190,7 +189,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   const links: DashboardLink[] = [
     { title: 'All SLOs', type: 'link', url: `/d/${DASHBOARD.overviewUid}`, icon: 'dashboard', tooltip: 'Overview of every SLO', asDropdown: false, includeVars: false, keepTime: true, targetBlank: false, tags: [] },
   ];
-  const runbook = Object.entries(slo.annotations).find(([k]) => /(^|\/)runbook[_-]url$/.test(k))?.[1];
+  const runbook = findAnnotation(slo, 'runbook_url');
   if (runbook) links.push({ title: 'Runbook', type: 'link', url: runbook, icon: 'doc', tooltip: 'What to do when this SLO burns', asDropdown: false, includeVars: false, keepTime: false, targetBlank: true, tags: [] });
 
   return dashboardShell({

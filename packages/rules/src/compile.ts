@@ -72,7 +72,8 @@ function groupLabels(slo: Slo): string[] {
   return [...new Set(labels)].sort();
 }
 
-const pct = (ratio: string) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
+/** A ratio as a percentage without float noise: 0.001 → 0.1%. */
+export const pct = (ratio: string | number) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
 
 function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
   const cmp = COMPARATOR[tier.op];
@@ -121,7 +122,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
 }
 
 /** `runbook_url`, `runbook-url` or any `prefix/runbook_url` annotation. */
-function findAnnotation(slo: Slo, name: string): string | undefined {
+export function findAnnotation(slo: Slo, name: string): string | undefined {
   const alt = name.replace('_', '-');
   for (const [k, v] of Object.entries(slo.annotations)) {
     const base = k.slice(k.lastIndexOf('/') + 1);

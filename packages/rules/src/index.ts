@@ -1,6 +1,6 @@
 export * from './names';
 export * from './model';
-export { compileSlo, CompileError, type CompiledSlo, type CompiledObjective, type CompileOptions } from './compile';
+export { compileSlo, CompileError, findAnnotation, pct, type CompiledSlo, type CompiledObjective, type CompileOptions } from './compile';
 export { tiersFor, defaultTiers, policyTiers, errorBudget, threshold, detectionMinutes, factorFor, shortWindow, type Tier, type TierOptions } from './tiers';
 export { promDuration } from './durations';
 export { header, toYaml, renderRuleFile } from './render';

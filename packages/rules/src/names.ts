@@ -61,7 +61,8 @@ export function dashboardUid(service: string, slo: string): string {
   return `${readable.slice(0, MAX_UID - hash.length - 1)}-${hash}`;
 }
 
-const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
+/** A name as a file name: anything but letters, digits, `.`, `_` and `-` becomes `-`. */
+export const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
 
 /** `<service>/<slo>`: where an SLO's generated files go, under each output directory. */
 export function outputStem(service: string, slo: string): string {
