@@ -188,7 +188,14 @@ export interface GroupSamples {
  * times per interval sees every evaluation unless the server falls behind. /metrics, not /api/v1/rules:
  * a few hundred kB instead of megabytes of rule text per poll, so polling costs the server little.
  */
-export async function sampleGroups(server: PrometheusServer, rounds: number, intervalSeconds: number, timeoutSeconds: number): Promise<GroupSamples[]> {
+export async function sampleGroups(
+  server: PrometheusServer,
+  rounds: number,
+  intervalSeconds: number,
+  timeoutSeconds: number,
+  /** Only groups of rule files it accepts count (a reload can leave the metrics of unloaded groups behind). */
+  include: (file: string) => boolean = () => true,
+): Promise<GroupSamples[]> {
   const names = ['prometheus_rule_group_last_duration_seconds', 'prometheus_rule_group_last_evaluation_timestamp_seconds', 'prometheus_rule_group_iterations_missed_total'];
   const groups = new Map<string, GroupSamples & { at: number; missedAtStart: number }>();
   const t0 = Date.now();
@@ -199,6 +206,7 @@ export async function sampleGroups(server: PrometheusServer, rounds: number, int
     const stamps = by(names[1]!);
     const missed = by(names[2]!);
     for (const [key, at] of stamps) {
+      if (!include(key.slice(0, key.lastIndexOf(';')))) continue;
       const g = groups.get(key);
       if (!g) {
         const sep = key.lastIndexOf(';');
@@ -219,6 +227,25 @@ export async function sampleGroups(server: PrometheusServer, rounds: number, int
     await new Promise((r) => setTimeout(r, (intervalSeconds * 1000) / 2.5));
   }
   return [...groups.values()].map(({ file, group, durations, unseen, missed }) => ({ file, group, durations, unseen, missed }));
+}
+
+/**
+ * Loads a new configuration into a running server (SIGHUP, as `kill -HUP` would) and waits until
+ * Prometheus reports it applied: its rule groups change without a restart, over the same open TSDB.
+ */
+export async function reloadConfig(server: PrometheusServer, config: string, timeoutSeconds = 60): Promise<void> {
+  const stamp = async () => (await scrape(server, ['prometheus_config_last_reload_success_timestamp_seconds']))[0]?.value ?? 0;
+  const before = await stamp();
+  writeFileSync(server.configFile, config);
+  // the success timestamp has a resolution of one second: make sure the next one differs
+  await new Promise((r) => setTimeout(r, 1100));
+  server.signal('SIGHUP');
+  const t0 = Date.now();
+  for (;;) {
+    if ((await stamp()) > before) return;
+    if (Date.now() - t0 > timeoutSeconds * 1000) throw new Error(`prometheus at ${server.url} did not apply the new configuration within ${timeoutSeconds} s:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**

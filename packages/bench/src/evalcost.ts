@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { BLOCK, header, isAlert, RECORD, renderRuleFile, toYaml, type RecordingRule, type RuleFile } from '@slo-engine/rules';
 import { backfillPasses, findTools, promtool, type PrometheusServer } from '@slo-engine/stack';
 import { LiveExporter, writeRawHistory, writeRawTail, type RawHistory } from './evalcost-data';
-import { backfillOpenMetrics, backfillRecorded, inParallel, linkBlocks, NO_LEVELED_COMPACTION, sampleGroups, samplesRead, scrape, Servers, settleCompaction, type GroupSamples } from './evalcost-prom';
+import { backfillOpenMetrics, backfillRecorded, inParallel, linkBlocks, NO_LEVELED_COMPACTION, reloadConfig, sampleGroups, samplesRead, scrape, Servers, settleCompaction, type GroupSamples } from './evalcost-prom';
 import { benchSlos, compileOurs, type BenchSlo } from './evalcost-slos';
 import { readSlothTemplate, SLOTH_EXAMPLE, slothRules } from './evalcost-sloth';
 import type { Context, Mode, Section, SectionResult, Table, Target } from './section';
@@ -61,6 +61,54 @@ function groupKind(shape: Shape, group: string): string {
   return m ? m[1]! : 'other';
 }
 
+/** One shape's evaluation times over a measurement. */
+interface ShapeTiming {
+  /** Per round: the sum over the shape's groups of their evaluation time, ms. */
+  rounds: number[];
+  medianMs: number;
+  /** The sum over groups of each group's median, ms: the same, less sensitive to stray slow evaluations. */
+  sumOfMediansMs: number;
+  /** ms of evaluation per minute with every group at its own interval (ours 1m/10m/2m/1m, Sloth 1m). */
+  perMinuteMs: number;
+  /** Per group kind: the sum over SLOs of the group's median evaluation time, ms. */
+  byKindMs: Record<string, number>;
+}
+
+function timing(s: Shape, gs: GroupSamples[], nativeInterval: Map<string, number>): ShapeTiming {
+  const n = Math.min(...gs.map((g) => g.durations.length));
+  const rounds = Array.from({ length: Number.isFinite(n) ? n : 0 }, (_, k) => gs.reduce((a, g) => a + g.durations[k]!, 0) * 1000);
+  const byKindMs: Record<string, number> = {};
+  for (const g of gs) byKindMs[groupKind(s, g.group)] = (byKindMs[groupKind(s, g.group)] ?? 0) + median(g.durations) * 1000;
+  return {
+    rounds,
+    medianMs: median(rounds),
+    sumOfMediansMs: gs.reduce((a, g) => a + median(g.durations), 0) * 1000,
+    perMinuteMs: gs.reduce((a, g) => a + (median(g.durations) * 60) / (s === 'ours' ? (nativeInterval.get(g.group) ?? 60) : SLOTH_INTERVAL_SECONDS), 0) * 1000,
+    byKindMs,
+  };
+}
+
+/** Runs `f` and reports the cores Prometheus and everything else but this process used meanwhile. */
+async function withCpu<T>(server: PrometheusServer, f: () => Promise<T>): Promise<{ value: T; cpu?: { prometheusCores: number; otherCores: number } }> {
+  const cpu0 = machineCpu();
+  const node0 = process.cpuUsage();
+  const prom0 = (await scrape(server, ['process_cpu_seconds_total']))[0]?.value ?? 0;
+  const wall0 = Date.now();
+  const value = await f();
+  const wall = (Date.now() - wall0) / 1000;
+  const prom = ((await scrape(server, ['process_cpu_seconds_total']))[0]?.value ?? 0) - prom0;
+  const cpu1 = machineCpu();
+  const node = process.cpuUsage(node0);
+  if (!cpu0 || !cpu1) return { value };
+  return {
+    value,
+    cpu: {
+      prometheusCores: prom / wall,
+      otherCores: Math.max(0, ((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * cpus().length - prom / wall - (node.user + node.system) / 1e6 / wall),
+    },
+  };
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -83,7 +131,13 @@ export interface LengthResult {
   liveScrapes: number;
   /** Groups Prometheus loaded per shape, and rules that reported an error. */
   loaded: Record<Shape, { groups: number; rules: number; unhealthy: number }>;
-  /** Per round: the sum over the shape's groups of their evaluation time, ms. */
+  /**
+   * Each shape measured alone: the same server and data with only that shape's rule file loaded (a
+   * configuration reload). The headline numbers: evaluated at once, the heavy shape's queries keep the
+   * light shape's rules waiting for a core, and wall-clock durations count that wait.
+   */
+  alone: Record<Shape, ShapeTiming & { cpu?: { prometheusCores: number; otherCores: number } }>;
+  /** The rest, up to byKind, are with both shapes loaded and evaluated at once. Per round: the sum over the shape's groups of their evaluation time, ms. */
   rounds: Record<Shape, number[]>;
   medianMs: Record<Shape, number>;
   /** The sum over groups of each group's median, ms: the same, less sensitive to stray slow evaluations. */
@@ -150,12 +204,13 @@ async function measureLength(
   // the measured server: both shapes at the same interval, the raw series scraped live as in production
   t0 = Date.now();
   const M = size.intervalSeconds;
-  const config = toYaml({
-    global: { evaluation_interval: `${M}s`, scrape_interval: `${size.scrapeSeconds}s` },
-    rule_files: SHAPES.map((s) => path.join(ctx.scratch, RULE_FILE[s])),
-    scrape_configs: [{ job_name: 'live-traffic', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${run.exporterPort}`] }] }],
-  });
-  const server = await servers.start({ dataDir, config, args: NO_LEVELED_COMPACTION, readyTimeoutMs: 300_000 });
+  const configFor = (shapes: Shape[]) =>
+    toYaml({
+      global: { evaluation_interval: `${M}s`, scrape_interval: `${size.scrapeSeconds}s` },
+      rule_files: shapes.map((s) => path.join(ctx.scratch, RULE_FILE[s])),
+      scrape_configs: [{ job_name: 'live-traffic', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${run.exporterPort}`] }] }],
+    });
+  const server = await servers.start({ dataDir, config: configFor(SHAPES), args: NO_LEVELED_COMPACTION, readyTimeoutMs: 300_000 });
   const gapSeconds = Date.now() / 1000 - tail.last[0]!.time;
   try {
     const startSeconds = (Date.now() - t0) / 1000;
@@ -163,23 +218,9 @@ async function measureLength(
     let settleSeconds: number | undefined;
     if (size.settle) settleSeconds = (await settleCompaction(server)).seconds;
     await sampleGroups(server, size.warmup, M, size.warmup * M * 4 + 60);
-    const cpu0 = machineCpu();
-    const node0 = process.cpuUsage();
-    const prom0 = (await scrape(server, ['process_cpu_seconds_total']))[0]?.value ?? 0;
-    const wall0 = Date.now();
-    const samples = await sampleGroups(server, size.rounds, M, size.rounds * M * 4 + 120);
-    const wall = (Date.now() - wall0) / 1000;
-    const prom = ((await scrape(server, ['process_cpu_seconds_total']))[0]?.value ?? 0) - prom0;
-    const cpu1 = machineCpu();
-    const node = process.cpuUsage(node0);
-    const cpu =
-      cpu0 && cpu1
-        ? {
-            prometheusCores: prom / wall,
-            otherCores: Math.max(0, ((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * cpus().length - prom / wall - (node.user + node.system) / 1e6 / wall),
-          }
-        : undefined;
-    const measureSeconds = (Date.now() - t0) / 1000;
+    const concurrent = await withCpu(server, () => sampleGroups(server, size.rounds, M, size.rounds * M * 4 + 120));
+    const samples = concurrent.value;
+    const cpu = concurrent.cpu;
 
     // what was loaded, and whether every rule evaluated without error
     const groups = await server.rules();
@@ -191,6 +232,18 @@ async function measureLength(
         return [s, { groups: gs.length, rules: rules.length, unhealthy: rules.filter((r) => r.health !== 'ok').length }];
       }),
     ) as LengthResult['loaded'];
+    const nativeInterval = new Map(run.ours.flatMap((f) => f.groups).map((g) => [g.name, INTERVAL_SECONDS[g.interval ?? '1m'] ?? 60]));
+
+    // then each shape alone: the same server and data, the other shape's rule file unloaded
+    const alone = {} as LengthResult['alone'];
+    for (const s of SHAPES) {
+      await reloadConfig(server, configFor([s]));
+      const mine = (file: string) => shapeOfFile(file) === s;
+      await sampleGroups(server, size.warmup, M, size.warmup * M * 4 + 60, mine);
+      const measured = await withCpu(server, () => sampleGroups(server, size.rounds, M, size.rounds * M * 4 + 120, mine));
+      alone[s] = { ...timing(s, measured.value, nativeInterval), ...(measured.cpu ? { cpu: measured.cpu } : {}) };
+    }
+    const measureSeconds = (Date.now() - t0) / 1000;
 
     const byShape = (s: Shape): GroupSamples[] => samples.filter((g) => shapeOfFile(g.file) === s);
     const rounds = {} as Record<Shape, number[]>;
@@ -198,14 +251,13 @@ async function measureLength(
     const sumOfMediansMs = {} as Record<Shape, number>;
     const perMinuteMs = {} as Record<Shape, number>;
     const byKind = {} as LengthResult['byKind'];
-    const nativeInterval = new Map(run.ours.flatMap((f) => f.groups).map((g) => [g.name, INTERVAL_SECONDS[g.interval ?? '1m'] ?? 60]));
     for (const s of SHAPES) {
       const gs = byShape(s);
-      const n = Math.min(...gs.map((g) => g.durations.length));
-      rounds[s] = Array.from({ length: Number.isFinite(n) ? n : 0 }, (_, k) => gs.reduce((a, g) => a + g.durations[k]!, 0) * 1000);
-      medianMs[s] = median(rounds[s]);
-      sumOfMediansMs[s] = gs.reduce((a, g) => a + median(g.durations), 0) * 1000;
-      perMinuteMs[s] = gs.reduce((a, g) => a + (median(g.durations) * 60) / (s === 'ours' ? (nativeInterval.get(g.group) ?? 60) : SLOTH_INTERVAL_SECONDS), 0) * 1000;
+      const t = timing(s, gs, nativeInterval);
+      rounds[s] = t.rounds;
+      medianMs[s] = t.medianMs;
+      sumOfMediansMs[s] = t.sumOfMediansMs;
+      perMinuteMs[s] = t.perMinuteMs;
       byKind[s] = {};
       for (const g of gs) {
         const k = (byKind[s][groupKind(s, g.group)] ??= { groups: 0, ms: 0, samples: 0 });
@@ -248,6 +300,7 @@ async function measureLength(
       gapSeconds,
       liveScrapes,
       loaded,
+      alone,
       rounds,
       medianMs,
       sumOfMediansMs,
@@ -368,7 +421,7 @@ export const evalCost: Section = async (ctx) => {
       results.push(r);
       step(
         `${daysText(days)}: measured`,
-        `tail ${r.seconds.tail.toFixed(0)} s, start ${r.seconds.start.toFixed(0)} s, ${r.rounds.ours.length} rounds; ours ${ms(r.medianMs.ours)} ms, Sloth shape ${ms(r.medianMs.sloth)} ms per round`,
+        `tail ${r.seconds.tail.toFixed(0)} s, start ${r.seconds.start.toFixed(0)} s, ${r.rounds.ours.length} rounds; alone: ours ${ms(r.alone.ours.medianMs)} ms, Sloth shape ${ms(r.alone.sloth.medianMs)} ms per round; at once: ${ms(r.medianMs.ours)} and ${ms(r.medianMs.sloth)} ms`,
       );
     }
   } finally {
@@ -388,7 +441,20 @@ function report(
 ): SectionResult {
   const longest = results[results.length - 1]!;
   const cost: Table = {
-    title: `Rule evaluation time per round (every group of the shape evaluated once; median of ${size.rounds} rounds, ${size.slos} SLOs)`,
+    title: `Rule evaluation time per round, each shape alone (every group of the shape evaluated once; median of ${size.rounds} rounds, ${size.slos} SLOs)`,
+    columns: ['days of history', `${OURS} ms`, `${SLOTH} ms`, 'ratio', `${OURS} ms (sum of group medians)`, `${SLOTH} ms (sum of group medians)`, 'ratio'],
+    rows: results.map((r) => [
+      String(r.days),
+      ms(r.alone.ours.medianMs),
+      ms(r.alone.sloth.medianMs),
+      ratio(r.alone.ours.medianMs / r.alone.sloth.medianMs),
+      ms(r.alone.ours.sumOfMediansMs),
+      ms(r.alone.sloth.sumOfMediansMs),
+      ratio(r.alone.ours.sumOfMediansMs / r.alone.sloth.sumOfMediansMs),
+    ]),
+  };
+  const together: Table = {
+    title: `Both shapes loaded and evaluated at once: evaluation time per round (median of ${size.rounds} rounds)`,
     columns: ['days of history', `${OURS} ms`, `${SLOTH} ms`, 'ratio', `${OURS} ms (sum of group medians)`, `${SLOTH} ms (sum of group medians)`, 'ratio'],
     rows: results.map((r) => [
       String(r.days),
@@ -401,15 +467,31 @@ function report(
     ]),
   };
   const work: Table = {
-    title: 'Samples read per round, and evaluation time per minute with every group at its own interval',
+    title: 'Samples read per round, and evaluation time per minute with every group at its own interval (each shape alone)',
     columns: ['days of history', `${OURS} samples`, `${SLOTH} samples`, 'ratio', `${OURS} ms/min`, `${SLOTH} ms/min`, 'ratio'],
-    rows: results.map((r) => [String(r.days), int(r.samplesRead.ours), int(r.samplesRead.sloth), ratio(r.samplesRead.ours / r.samplesRead.sloth), ms(r.perMinuteMs.ours), ms(r.perMinuteMs.sloth), ratio(r.perMinuteMs.ours / r.perMinuteMs.sloth)]),
+    rows: results.map((r) => [
+      String(r.days),
+      int(r.samplesRead.ours),
+      int(r.samplesRead.sloth),
+      ratio(r.samplesRead.ours / r.samplesRead.sloth),
+      ms(r.alone.ours.perMinuteMs),
+      ms(r.alone.sloth.perMinuteMs),
+      ratio(r.alone.ours.perMinuteMs / r.alone.sloth.perMinuteMs),
+    ]),
   };
   const kinds: Table = {
     title: `Where the time goes, ${longest.days} days of history (sum over SLOs of each group's median)`,
-    columns: ['shape', 'group', 'groups', 'rules per group', 'ms per round', 'samples per round'],
+    columns: ['shape', 'group', 'groups', 'rules per group', 'ms per round, alone', 'ms per round, both at once', 'samples per round'],
     rows: SHAPES.flatMap((s) =>
-      Object.entries(longest.byKind[s]).map(([kind, k]) => [SHAPE_NAME[s], kind, String(k.groups), String(ruleCounts[s].perKind[kind] ?? ''), ms(k.ms), int(k.samples)]),
+      Object.entries(longest.byKind[s]).map(([kind, k]) => [
+        SHAPE_NAME[s],
+        kind,
+        String(k.groups),
+        String(ruleCounts[s].perKind[kind] ?? ''),
+        ms(longest.alone[s].byKindMs[kind] ?? NaN),
+        ms(k.ms),
+        int(k.samples),
+      ]),
     ),
   };
 
@@ -433,7 +515,7 @@ function report(
   const costTarget = (days: number): Target => {
     const r = at(days);
     if (!r) return { what: `evaluation time ${OURS} / ${SLOTH}, ${days} days of history`, goal: '≤ 0.1', measured: `not measured in ${ctx.mode} mode`, met: false };
-    const x = r.medianMs.ours / r.medianMs.sloth;
+    const x = r.alone.ours.medianMs / r.alone.sloth.medianMs;
     return { what: `evaluation time ${OURS} / ${SLOTH}, ${days} days of history`, goal: '≤ 0.1', measured: ratio(x), met: x <= 0.1 };
   };
   const worstOurs = Math.max(...accData.map((a) => a.ours.max));
@@ -448,14 +530,22 @@ function report(
   const smallest = results[0]!;
   if (ctx.mode === 'smoke') notes.push(`smoke mode: ${size.slos} SLOs × ${size.seriesPerSlo} series, ${size.lengths.join('/')} day(s) of history, ${size.rounds} rounds — proves the benchmark runs, not the targets.`);
   notes.push(`Steps: ${steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join('; ')}; total ${steps.reduce((a, s) => a + s.seconds, 0).toFixed(0)} s.`);
+  const cores = (c: { prometheusCores: number; otherCores: number } | undefined) =>
+    c ? `Prometheus ${c.prometheusCores.toFixed(2)} cores, other processes ${c.otherCores.toFixed(2)} of ${cpus().length}` : 'not measured';
   for (const r of results) {
-    const cpu = r.cpu ? `; while measuring Prometheus used ${r.cpu.prometheusCores.toFixed(2)} cores and other processes on the machine ${r.cpu.otherCores.toFixed(2)} of ${cpus().length}` : '';
     notes.push(
-      `${daysText(r.days)}: ${r.rounds.ours.length} rounds measured; ${r.loaded.ours.groups} ${OURS} groups (${r.loaded.ours.rules} rules) and ${r.loaded.sloth.groups} ${SLOTH} groups (${r.loaded.sloth.rules} rules) loaded, ` +
+      `${daysText(r.days)}: ${r.rounds.ours.length} rounds measured with both shapes loaded, then ${r.alone.ours.rounds.length} (${OURS}) and ${r.alone.sloth.rounds.length} (${SLOTH}) with each alone; ` +
+        `${r.loaded.ours.groups} ${OURS} groups (${r.loaded.ours.rules} rules) and ${r.loaded.sloth.groups} ${SLOTH} groups (${r.loaded.sloth.rules} rules) loaded, ` +
         `${r.loaded.ours.unhealthy + r.loaded.sloth.unhealthy} rules with errors; ${r.unseenEvaluations} evaluations between polls not seen, ${r.missedIterations} iterations missed; ` +
-        `the backfilled data ended ${r.gapSeconds.toFixed(0)} s before the server started, which then scraped the live series ${r.liveScrapes} times${cpu}.`,
+        `the backfilled data ended ${r.gapSeconds.toFixed(0)} s before the server started, which then scraped the live series ${r.liveScrapes} times. ` +
+        `CPU while measuring: both at once ${cores(r.cpu)}; ${OURS} alone ${cores(r.alone.ours.cpu)}; ${SLOTH} alone ${cores(r.alone.sloth.cpu)}.`,
     );
   }
+  notes.push(
+    `Why each shape is measured alone: evaluated at once, ${SLOTH}'s raw-counter queries keep ${OURS}'s rules waiting for one of the ${cpus().length} cores, and an evaluation's wall-clock duration counts that wait. ` +
+      `With both loaded (${daysText(longest.days)}) ${OURS} took ${ms(longest.medianMs.ours)} ms per round, alone ${ms(longest.alone.ours.medianMs)} ms; ${SLOTH} ${ms(longest.medianMs.sloth)} and ${ms(longest.alone.sloth.medianMs)} ms. ` +
+      `The same server and data serve both phases: only the loaded rule file changes, by a configuration reload.`,
+  );
   notes.push(
     'Incidents are kept an hour away from where each history length begins and ends, so that the comparison measures how each shape weights traffic, not the ≤ 10-minute lag of our period value.',
     `${SLOTH}'s period SLI is the average of its 5m ratios (sum_over_time / count_over_time of slo:sli_error:ratio_rate5m), so a quiet hour at 50% errors weighs as much as a busy one; ` +
@@ -465,19 +555,16 @@ function report(
     `Taken literally, Sloth's shape reads the raw counters only up to its longest alert window (rate(...[3d])); its 30d period reads its recorded 5m ratios, one sample per minute, which is why its cost grows with history. ` +
       `Ours reads raw counters only over 5m; every window of a day or more reads 10-minute roll-ups.`,
   );
-  const meta = longest.byKind.sloth['meta-recordings'];
   const sli = longest.byKind.sloth['sli-recordings'];
-  if (meta && sli) {
-    const floor = meta.ms / (meta.groups * (ruleCounts.sloth.perKind['meta-recordings'] ?? 1));
+  const perRule = (sh: Shape) => longest.alone[sh].medianMs / ruleCounts[sh].rules;
+  if (sli)
     notes.push(
-      `Why the time ratio is far above the samples ratio (${daysText(longest.days)}: ${ratio(longest.medianMs.ours / longest.medianMs.sloth)} against ${ratio(longest.samplesRead.ours / longest.samplesRead.sloth)}): ` +
-        `every rule has a fixed cost on top of what it reads. ${SLOTH}'s meta-recordings read ${int(meta.samples)} samples in all and still take ${ms(floor)} ms per rule; ` +
-        `${OURS} has ${ruleCounts.ours.rules / size.slos} rules per SLO (${SLOTH}: ${ruleCounts.sloth.rules / size.slos}) at ${ms(longest.medianMs.ours / ruleCounts.ours.rules)} ms per rule on average. ` +
-        `${SLOTH}'s cost is its raw-counter windows (${ms(sli.ms)} of ${ms(longest.sumOfMediansMs.sloth)} ms), which grow with the number of raw series per SLO and the scrape rate; ours read the raw series over 5 minutes only.`,
+      `Per rule, alone (${daysText(longest.days)}): ${OURS} ${ms(perRule('ours'))} ms over ${ruleCounts.ours.rules / size.slos} rules per SLO, ${SLOTH} ${ms(perRule('sloth'))} ms over ${ruleCounts.sloth.rules / size.slos}. ` +
+        `${SLOTH}'s cost is its raw-counter windows (${ms(longest.alone.sloth.byKindMs['sli-recordings'] ?? NaN)} of ${ms(longest.alone.sloth.sumOfMediansMs)} ms alone), which grow with the number of raw series per SLO and the scrape rate; ours read the raw series over 5 minutes only, ` +
+        `so the time ratio sits above the samples ratio (${ratio(longest.alone.ours.medianMs / longest.alone.sloth.medianMs)} against ${ratio(longest.samplesRead.ours / longest.samplesRead.sloth)}): every rule also has a fixed cost.`,
     );
-  }
-  const growth = (s: Shape) => (results.length > 1 ? `${ms(results[0]!.medianMs[s])} → ${ms(longest.medianMs[s])} ms` : `${ms(longest.medianMs[s])} ms`);
-  if (results.length > 1) notes.push(`Growth from ${results[0]!.days} to ${longest.days} days: ${OURS} ${growth('ours')}, ${SLOTH} ${growth('sloth')} per round.`);
+  const growth = (sh: Shape) => (results.length > 1 ? `${ms(results[0]!.alone[sh].medianMs)} → ${ms(longest.alone[sh].medianMs)} ms` : `${ms(longest.alone[sh].medianMs)} ms`);
+  if (results.length > 1) notes.push(`Growth from ${results[0]!.days} to ${longest.days} days, each alone: ${OURS} ${growth('ours')}, ${SLOTH} ${growth('sloth')} per round.`);
 
   return {
     id: 'evalcost',
@@ -489,11 +576,11 @@ function report(
       `Compiled by slo-engine (${ruleCounts.ours.groups} groups, ${ruleCounts.ours.rules} rules) and in Sloth's rule shape, taken literally from Sloth's own output for ${SLOTH_EXAMPLE} with only the queries, ids, objective, labels and alert name replaced (${ruleCounts.sloth.groups} groups, ${ruleCounts.sloth.rules} rules). ` +
       `The series the measured rules read from the past were backfilled with promtool (rules) in dependency passes at the groups' own intervals: our building blocks (1m) and roll-ups (10m), Sloth's 5m ratios (1m). ` +
       `History lengths ${size.lengths.join(', ')} days are the newest part of one history; each length's blocks were merged by Prometheus before measuring${size.settle ? '' : ' (not in smoke mode)'}, raw and recorded series were backfilled up to the minute the server started, and the raw series were scraped live from then on. ` +
-      `Then one Prometheus 2.42 with both rule sets, every group at a ${size.intervalSeconds}s interval for the measurement (copies of the files; the same for both shapes), ` +
-      `after ${size.warmup} warm-up rounds: each group's last evaluation duration from /metrics, polled 2.5 times per interval; per shape the sum over its groups per round, median of ${size.rounds} rounds. ` +
+      `Then one Prometheus 2.42 over that data, every group at a ${size.intervalSeconds}s interval for the measurement (copies of the files; the same for both shapes): first with both rule sets loaded, then, by configuration reloads of the same server, with only ours and with only Sloth's shape (the headline numbers). ` +
+      `Each phase after ${size.warmup} warm-up rounds: each group's last evaluation duration from /metrics, polled 2.5 times per interval; per shape the sum over its groups per round, median of ${size.rounds} rounds. ` +
       `Samples read are the query engine's totalQueryableSamples for every rule's expression. Accuracy: both shapes' 30d period expressions evaluated at the end of the history, against the generator's exact bad/total over the same span. ` +
       `Machine: ${cpus().length} cores, shared with whatever else runs there; timings are wall-clock evaluation times and include waiting for a core.`,
-    tables: [cost, work, kinds, accuracy],
+    tables: [cost, together, work, kinds, accuracy],
     targets,
     plots: [
       {
@@ -501,7 +588,10 @@ function report(
         title: 'Rule evaluation time per round against history length',
         xLabel: 'days of history',
         yLabel: 'ms per evaluation',
-        series: SHAPES.map((s) => ({ name: SHAPE_NAME[s], points: results.map((r) => ({ x: r.days, y: r.medianMs[s] })) })),
+        series: [
+          ...SHAPES.map((s) => ({ name: `${SHAPE_NAME[s]} (alone)`, points: results.map((r) => ({ x: r.days, y: r.alone[s].medianMs })) })),
+          ...SHAPES.map((s) => ({ name: `${SHAPE_NAME[s]} (both at once)`, points: results.map((r) => ({ x: r.days, y: r.medianMs[s] })) })),
+        ],
       },
     ],
     data: { sizes: size, stepSeconds: STEP_SECONDS, raw, ruleCounts, steps, lengths: results, accuracy: accData },

@@ -40,7 +40,8 @@ export interface WorkerResult {
 /**
  * Where the pipeline is timed: each is a function that another package's module calls through the
  * exports object (`(0, mod_1.fn)(...)` in the compiled CommonJS), so replacing the export replaces every
- * such call. Calls inside a module are direct and stay untimed: they count towards their caller.
+ * such call, or a method on an exported class's prototype (`fn` is then a dotted path). Calls inside a
+ * module are direct and stay untimed: they count towards their caller.
  */
 const POINTS: { phase: string; module: string; fn: string }[] = [
   { phase: 'read files', module: '@slo-engine/openslo/dist/read', fn: 'readInputs' },
@@ -51,9 +52,11 @@ const POINTS: { phase: string; module: string; fn: string }[] = [
   { phase: 'generate tests', module: '@slo-engine/rules/dist/testgen', fn: 'generateTests' },
   { phase: 'render YAML', module: '@slo-engine/rules/dist/render', fn: 'renderRuleFile' },
   { phase: 'render YAML', module: '@slo-engine/rules/dist/render', fn: 'toYaml' },
-  { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'buildDashboards' },
+  { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'dashboardFor' },
+  { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'overviewFile' },
   { phase: 'render dashboard JSON', module: '@slo-engine/dashboards/dist/index', fn: 'renderDashboard' },
-  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'write' },
+  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'stageFile' },
+  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'OutputDir.prototype.commit' },
 ];
 
 export const PHASES = [...new Set(POINTS.map((p) => p.phase)), 'other'];
@@ -92,12 +95,15 @@ function instrument(): Pick<WorkerResult, 'phases' | 'calls' | 'memory'> {
   };
   for (const p of POINTS) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(p.module) as Record<string, unknown>;
-    const original = mod[p.fn];
+    const segments = p.fn.split('.');
+    const name = segments.pop()!;
+    let mod = require(p.module) as Record<string, unknown>;
+    for (const seg of segments) mod = (mod?.[seg] ?? undefined) as Record<string, unknown>;
+    const original = mod?.[name];
     if (typeof original !== 'function') throw new Error(`${p.module} has no function ${p.fn}: the benchmark's instrumentation points are out of date`);
     const key = `${p.module.replace('/dist/', ':')}.${p.fn}`;
     calls[key] = 0;
-    mod[p.fn] = function (this: unknown, ...args: unknown[]) {
+    mod[name] = function (this: unknown, ...args: unknown[]) {
       calls[key]!++;
       const frame: Frame = { start: performance.now(), nested: 0 };
       stack.push(frame);

@@ -2,9 +2,9 @@ import { buildModel, checkSources, Diagnostic, readInputs } from '@slo-engine/op
 import { compileSlo, CompileError, header, isAlert, outputStem, safeName as safe, renderRuleFile, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { buildDashboards, renderDashboard } from '@slo-engine/dashboards';
+import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
-import { drift, GENERATED_MARK, write, type OutputFile, type OutputPlan } from './outputs';
+import { GENERATED_MARK, OutputDir, stageFile, type OutputFile } from './outputs';
 import { formatDiagnostic, plural, useColour } from './output';
 import type { Io } from './validate';
 import { VERSION } from './version';
@@ -74,9 +74,26 @@ export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disable
 
 const generatedBy = (source: string) => `${GENERATED_MARK} ${VERSION} from ${source}; do not edit: change the source and run slo compile.`;
 
-/** Reads, checks and compiles; returns every file it would write, without touching the disk. */
-export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
-  const forMinutes = opts.forMinutes;
+/** An SLO that compiled, with what it came from and the diagnostics about it, in the order they arose. */
+interface Unit {
+  c: CompiledSlo;
+  source: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Read, check, model and compile: everything that can fail on the input, before anything is rendered. */
+interface Prepared {
+  /** Diagnostics about the input as a whole, then per SLO (see units and failed). */
+  diagnostics: Diagnostic[];
+  units: Unit[];
+  /** Diagnostics of each SLO in input order, including those that did not compile. */
+  perSlo: Diagnostic[][];
+}
+
+const hasErrors = (ds: Diagnostic[]) => ds.some((d) => d.severity === 'error');
+const allDiagnostics = (p: Prepared) => [...p.diagnostics, ...p.perSlo.flat()];
+
+async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<Prepared> {
   const diagnostics: Diagnostic[] = [];
   const read = await readInputs(paths, { cwd: io.cwd, stdin: io.stdin });
   diagnostics.push(...read.diagnostics);
@@ -84,34 +101,35 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
   diagnostics.push(...result.diagnostics);
   const model = buildModel(result);
   diagnostics.push(...model.diagnostics);
-
-  const compiled: { c: CompiledSlo; source: string; files: OutputFile[] }[] = [];
-  if (!diagnostics.some((d) => d.severity === 'error')) {
-    for (const slo of model.slos) {
-      try {
-        const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes });
-        for (const w of c.warnings) diagnostics.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
-        const out = sloFiles(c, slo.pos.file);
-        for (const u of out.untestable)
-          diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${u.name} ${u.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
-        compiled.push({ c, source: slo.pos.file, files: out.files });
-      } catch (e) {
-        if (!(e instanceof CompileError)) throw e;
-        const pos = e.blockError?.query?.pos ?? slo.pos;
-        diagnostics.push(new Diagnostic('error', 'compile', `cannot compile SLO ${slo.name}: ${e.message}`, pos, '', undefined, [], `SLO ${slo.name}`));
-      }
+  const prepared: Prepared = { diagnostics, units: [], perSlo: [] };
+  if (hasErrors(diagnostics)) return prepared;
+  for (const slo of model.slos) {
+    const mine: Diagnostic[] = [];
+    prepared.perSlo.push(mine);
+    try {
+      const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes });
+      for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
+      prepared.units.push({ c, source: slo.pos.file, diagnostics: mine });
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      const pos = e.blockError?.query?.pos ?? slo.pos;
+      mine.push(new Diagnostic('error', 'compile', `cannot compile SLO ${slo.name}: ${e.message}`, pos, '', undefined, [], `SLO ${slo.name}`));
     }
   }
-  const failed = diagnostics.some((d) => d.severity === 'error');
-  const none = (): CompilePlan => ({ diagnostics, slos: compiled.length, files: [], dashboards: [], compiled: [], mixin: [] });
-  if (failed) return none();
-  const files = compiled.flatMap((x) => x.files).sort((a, b) => (a.path < b.path ? -1 : 1));
-  const boards = buildDashboards(
-    compiled.map((x) => ({ c: x.c, generatedBy: generatedBy(x.source) })),
-    `${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`,
-  );
-  const dashboards: { path: string; uid: string; dashboard: unknown }[] = [];
-  for (const b of boards) {
+  return prepared;
+}
+
+type OutputKind = 'rules' | 'dashboards' | 'mixin';
+type Sink = (kind: OutputKind, file: OutputFile) => void;
+
+/**
+ * Renders every output file of the prepared SLOs, one SLO at a time, handing each file to `sink` as
+ * soon as it is rendered so that nothing but the compiled model is held for all SLOs at once. Returns
+ * the error diagnostic when the user's dashboard overrides fail (the caller then writes nothing).
+ */
+function emit(prepared: Prepared, opts: PlanOptions, sink: Sink): Diagnostic | undefined {
+  const mixinBoards: { path: string; uid: string; dashboard: unknown }[] = [];
+  const board = (b: DashboardFile): Diagnostic | undefined => {
     let dashboard: unknown = b.dashboard;
     if (opts.overrides) {
       try {
@@ -121,33 +139,60 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
         // the diagnostic prints the location and hint itself: keep the first line of the message, without its location
         const first = e.message.split('\n')[0]!.replace(/^[^:\n]+(?::\d+){0,2}: /, '');
         const hint = /\n\s*hint: (.*)$/m.exec(e.message)?.[1] ?? 'the overrides file must be function(dashboard, slo) returning the dashboard';
-        diagnostics.push(new Diagnostic('error', 'dashboard-overrides', first, { file: e.file, line: e.line ?? 1, column: e.column ?? 1 }, '', hint));
-        return none();
+        return new Diagnostic('error', 'dashboard-overrides', first, { file: e.file, line: e.line ?? 1, column: e.column ?? 1 }, '', hint);
       }
     }
-    dashboards.push({ path: b.path, uid: b.dashboard.uid ?? '', dashboard });
+    if (opts.mixin) mixinBoards.push({ path: b.path, uid: b.dashboard.uid ?? '', dashboard });
+    sink('dashboards', { path: b.path, content: renderDashboard(dashboard) });
+    return undefined;
+  };
+  for (const u of prepared.units) {
+    const out = sloFiles(u.c, u.source);
+    for (const x of out.untestable)
+      u.diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, u.c.slo.pos, '', 'test what they leave out by hand', [], `SLO ${u.c.slo.name}`));
+    for (const f of out.files) sink('rules', f);
+    const failed = board(dashboardFor(u.c, generatedBy(u.source)));
+    if (failed) return failed;
   }
-  const mixin: OutputFile[] = [];
+  const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
+  if (failed) return failed;
   if (opts.mixin) {
-    const groups = compiled.flatMap((x) => x.c.rules.groups);
+    const groups = prepared.units.flatMap((x) => x.c.rules.groups);
     const hasAlerts = (g: (typeof groups)[number]) => g.rules.some(isAlert);
-    mixin.push({
+    mixinBoards.sort((a, b) => (a.path < b.path ? -1 : 1));
+    sink('mixin', {
       path: 'mixin.libsonnet',
       content: renderMixin({
         header: `${GENERATED_MARK} ${VERSION}; do not edit: run slo compile --mixin.\nA monitoring mixin: prometheusRules, prometheusAlerts and grafanaDashboards of every compiled SLO.`,
         recordingGroups: groups.filter((g) => !hasAlerts(g)),
         alertGroups: groups.filter(hasAlerts),
-        dashboards: Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, d.dashboard])),
+        dashboards: Object.fromEntries(mixinBoards.map((d) => [`${d.uid}.json`, d.dashboard])),
       }),
     });
   }
+  return undefined;
+}
+
+const byPath = (a: OutputFile, b: OutputFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Reads, checks and compiles; returns every file it would write, without touching the disk. */
+export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
+  const prepared = await prepare(paths, opts, io);
+  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.units.length, files: [], dashboards: [], compiled: [], mixin: [] });
+  if (hasErrors(allDiagnostics(prepared))) return none();
+  const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [] };
+  const failed = emit(prepared, opts, (kind, f) => out[kind].push(f));
+  if (failed) {
+    prepared.diagnostics.push(failed);
+    return none();
+  }
   return {
-    diagnostics,
-    slos: compiled.length,
-    files,
-    dashboards: dashboards.map((d) => ({ path: d.path, content: renderDashboard(d.dashboard) })),
-    compiled: compiled.map((x) => x.c),
-    mixin,
+    diagnostics: allDiagnostics(prepared),
+    slos: prepared.units.length,
+    files: out.rules.sort(byPath),
+    dashboards: out.dashboards.sort(byPath),
+    compiled: prepared.units.map((x) => x.c),
+    mixin: out.mixin,
   };
 }
 
@@ -169,31 +214,48 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       return 1;
     }
   }
-  const result = await planCompile(paths, { ...opts, forMinutes, overrides, mixin: opts.mixin !== undefined }, io);
-  for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-  if (errors) {
+  const planOpts: PlanOptions = { ...opts, forMinutes, overrides, mixin: opts.mixin !== undefined };
+  const prepared = await prepare(paths, planOpts, io);
+  const report = (extra: Diagnostic[] = []): number => {
+    const diagnostics = [...allDiagnostics(prepared), ...extra];
+    for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
+    return diagnostics.filter((d) => d.severity === 'error').length;
+  };
+  const nothingWritten = (errors: number) => {
     io.stderr.write(`${plural(errors, 'error')}; nothing was written\n`);
     return 1;
+  };
+  if (hasErrors(allDiagnostics(prepared))) return nothingWritten(report());
+
+  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check), accepts });
+  const rules = [dir(opts.rulesOut, opts.rulesOut)];
+  const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
+  const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
+  // Helm only reads files inside a chart, so the SLO chart carries its own copies
+  if (opts.chartFiles !== undefined) {
+    rules.push(dir(`${opts.chartFiles}/rules`, path.join(opts.chartFiles, 'rules'), (f) => f.path.endsWith('.rules.yaml')));
+    boards.push(dir(`${opts.chartFiles}/dashboards`, path.join(opts.chartFiles, 'dashboards')));
   }
-  const plans: { dir: string; plan: OutputPlan }[] = [
-    { dir: opts.rulesOut, plan: { root: path.resolve(io.cwd, opts.rulesOut), files: result.files } },
-    { dir: opts.dashboardsOut, plan: { root: path.resolve(io.cwd, opts.dashboardsOut), files: result.dashboards } },
-    ...(opts.mixin !== undefined ? [{ dir: opts.mixin, plan: { root: path.resolve(io.cwd, opts.mixin), files: result.mixin } }] : []),
-    // Helm only reads files inside a chart, so the SLO chart carries its own copies
-    ...(opts.chartFiles !== undefined
-      ? [
-          { dir: `${opts.chartFiles}/rules`, plan: { root: path.resolve(io.cwd, opts.chartFiles, 'rules'), files: result.files.filter((f) => f.path.endsWith('.rules.yaml')) } },
-          { dir: `${opts.chartFiles}/dashboards`, plan: { root: path.resolve(io.cwd, opts.chartFiles, 'dashboards'), files: result.dashboards } },
-        ]
-      : []),
-  ];
-  const total = plans.reduce((n, p) => n + p.plan.files.length, 0);
+  const dirs = [...rules, ...boards, ...mixin];
+  const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin };
+  let failed: Diagnostic | undefined;
+  try {
+    failed = emit(prepared, planOpts, (kind, f) => stageFile(targets[kind].filter((d) => d.accepts(f)).map((d) => d.out), f));
+  } catch (e) {
+    for (const d of dirs) d.out.abort();
+    throw e;
+  }
+  if (failed) {
+    for (const d of dirs) d.out.abort();
+    return nothingWritten(report([failed]));
+  }
+  report();
+  const total = dirs.reduce((n, d) => n + d.out.size, 0);
   if (opts.check) {
     const stale: string[] = [];
-    for (const { dir, plan } of plans) {
-      const d = await drift(plan);
-      stale.push(...d.missing.map((p) => `missing  ${dir}/${p}`), ...d.changed.map((p) => `changed  ${dir}/${p}`), ...d.extra.map((p) => `extra    ${dir}/${p}`));
+    for (const { name, out } of dirs) {
+      const d = out.commit();
+      stale.push(...d.missing.map((p) => `missing  ${name}/${p}`), ...d.changed.map((p) => `changed  ${name}/${p}`), ...d.extra.map((p) => `extra    ${name}/${p}`));
     }
     if (stale.length) {
       io.stderr.write(`${stale.join('\n')}\n${plural(stale.length, 'generated file')} out of date; run slo compile\n`);
@@ -203,10 +265,11 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 0;
   }
   const done: string[] = [];
-  for (const { dir, plan } of plans) {
-    const { written, removed } = await write(plan);
-    done.push(`${plural(plan.files.length, 'file')} in ${dir} (${written} updated${removed.length ? `, ${removed.length} removed` : ''})`);
+  for (const { name, out } of dirs) {
+    const d = out.commit();
+    const written = d.missing.length + d.changed.length;
+    done.push(`${plural(out.size, 'file')} in ${name} (${written} updated${d.extra.length ? `, ${d.extra.length} removed` : ''})`);
   }
-  io.stdout.write(`${plural(result.slos, 'SLO')} compiled: ${done.join(', ')}\n`);
+  io.stdout.write(`${plural(prepared.units.length, 'SLO')} compiled: ${done.join(', ')}\n`);
   return 0;
 }

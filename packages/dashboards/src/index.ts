@@ -15,14 +15,20 @@ export interface DashboardFile {
   slo?: { name: string; service: string };
 }
 
-/** Every dashboard for a set of compiled SLOs: one per SLO, and the overview. */
+/** The dashboard of one compiled SLO. */
+export function dashboardFor(c: CompiledSlo, generatedBy: string): DashboardFile {
+  return { path: `${outputStem(c.slo.service, c.slo.name)}.json`, dashboard: sloDashboard(c, generatedBy), slo: { name: c.slo.name, service: c.slo.service } };
+}
+
+/** The overview of every SLO; it reads slo_info, so it does not depend on which SLOs there are. */
+export function overviewFile(generatedBy: string): DashboardFile {
+  return { path: DASHBOARD.overviewFile, dashboard: overviewDashboard(generatedBy) };
+}
+
+/** Every dashboard for a set of compiled SLOs: one per SLO, and the overview, by path. */
 export function buildDashboards(compiled: { c: CompiledSlo; generatedBy: string }[], overviewGeneratedBy: string): DashboardFile[] {
-  const files: DashboardFile[] = compiled.map(({ c, generatedBy }) => ({
-    path: `${outputStem(c.slo.service, c.slo.name)}.json`,
-    dashboard: sloDashboard(c, generatedBy),
-    slo: { name: c.slo.name, service: c.slo.service },
-  }));
-  files.push({ path: DASHBOARD.overviewFile, dashboard: overviewDashboard(overviewGeneratedBy) });
+  const files = compiled.map(({ c, generatedBy }) => dashboardFor(c, generatedBy));
+  files.push(overviewFile(overviewGeneratedBy));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -91,6 +91,17 @@ function checkDescription(ctx: ObjectContext, path: PathSeg[], spec: Obj): void 
     ctx.error([...path, 'description'], 'length', `description must be at most ${MAX_DESCRIPTION_LENGTH} characters (got ${d.length})`, 'shorten it, or move the details to an annotation with a link');
 }
 
+/**
+ * Zod schemas are costly to build (a few hundred microseconds each) and immutable once built, so each is
+ * built once per process, keyed by what it checks, not once per document.
+ */
+const built = new Map<string, z.ZodType>();
+function cached(key: string, make: () => z.ZodType): z.ZodType {
+  let s = built.get(key);
+  if (!s) built.set(key, (s = make()));
+  return s;
+}
+
 function schema(ctx: ObjectContext, s: z.ZodType, value: unknown, base: PathSeg[]): void {
   for (const f of parseWith(s, value, base)) ctx.reports.push(f);
 }
@@ -147,14 +158,14 @@ export function checkObject(ctx: ObjectContext, value: unknown): { version: ApiV
   const o = value as Obj;
   const dialect = env.version === 'openslo/v1alpha' ? undefined : env.version === 'openslo/v1' ? V1 : V2ALPHA;
   if (dialect) {
-    const specSchema = dialect.schemas[env.kind]!();
-    const spec = env.kind === 'Service' ? common.serviceSpec().optional() : specSchema;
-    schema(ctx, v1.envelope(spec), o, []);
+    const make = dialect.schemas[env.kind]!;
+    const envelope = cached(`${env.version} ${env.kind}`, () => v1.envelope(env.kind === 'Service' ? common.serviceSpec().optional() : make()));
+    schema(ctx, envelope, o, []);
     checkMetadata(ctx, ['metadata'], o.metadata);
     if (isObj(o.spec)) checkSpec(ctx, dialect, env.kind, o.spec, ['spec']);
   } else {
-    const spec = env.kind === 'Service' ? common.serviceSpec().optional() : v1alpha.sloSpec();
-    schema(ctx, v1.envelope(spec), o, []);
+    const envelope = cached(`${env.version} ${env.kind}`, () => v1.envelope(env.kind === 'Service' ? common.serviceSpec().optional() : v1alpha.sloSpec()));
+    schema(ctx, envelope, o, []);
     checkMetadata(ctx, ['metadata'], o.metadata);
     if (isObj(o.spec) && env.kind === 'SLO') checkV1alphaSlo(ctx, o.spec);
     if (isObj(o.spec)) checkDescription(ctx, ['spec'], o.spec);
@@ -395,14 +406,14 @@ function refOrInline(
     return;
   }
   if (isRef) {
-    schema(ctx, refSchema(), item, path);
+    schema(ctx, cached(`${kind} ref`, refSchema), item, path);
     checkName(ctx, [...path, refKey], item[refKey], refKey);
     ctx.ref(kind, item[refKey], [...path, refKey], refKey);
     if (has(item, 'operator')) ctx.compat([...path, 'operator'], 'condition-operator', COMPAT['condition-operator'].strict, 'key');
     return;
   }
   if (isInline) {
-    schema(ctx, common.inline(kind, inlineSpec()), item, path);
+    schema(ctx, cached(`${kind} inline`, () => common.inline(kind, inlineSpec())), item, path);
     checkMetadata(ctx, [...path, 'metadata'], item.metadata);
     if (isObj(item.spec)) {
       checkDescription(ctx, [...path, 'spec'], item.spec);
@@ -412,7 +423,7 @@ function refOrInline(
   }
   const keys = Object.keys(item);
   ctx.error(path, 'ref-or-inline', `must be {${refKey}: <name>} or an inline ${kind} (kind, metadata, spec)`, keys.length ? didYouMean(keys[0]!, [refKey]) ?? `unexpected field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : undefined);
-  schema(ctx, refSchema(), item, path);
+  schema(ctx, cached(`${kind} ref`, refSchema), item, path);
 }
 
 function checkAlertPolicyItem(ctx: ObjectContext, d: Dialect, item: unknown, path: PathSeg[]): void {

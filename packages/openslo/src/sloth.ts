@@ -95,11 +95,15 @@ function otherSpelling(f: SlothFields): Map<string, string> {
   return map;
 }
 
+// built once: zod schemas are costly to build and immutable
+let schemas: { v1: ReturnType<typeof prometheusV1>; k8s: ReturnType<typeof prometheusServiceLevel> } | undefined;
+
 function checkSchema(ctx: ObjectContext, version: SlothVersion, value: Obj, f: SlothFields): void {
+  schemas ??= { v1: prometheusV1(), k8s: prometheusServiceLevel() };
   const spelling = otherSpelling(f);
   const here = version === PROMETHEUS_V1 ? 'prometheus/v1 documents' : `${SLOTH_KIND} resources`;
   const there = version === PROMETHEUS_V1 ? `the Kubernetes ${SLOTH_KIND}` : 'the prometheus/v1';
-  for (const finding of parseWith(version === PROMETHEUS_V1 ? prometheusV1() : prometheusServiceLevel(), value, [])) {
+  for (const finding of parseWith(version === PROMETHEUS_V1 ? schemas.v1 : schemas.k8s, value, [])) {
     const key = finding.path[finding.path.length - 1];
     const mine = finding.code === 'unknown-field' && typeof key === 'string' ? spelling.get(key) : undefined;
     if (mine) finding.hint = `${here} spell it "${mine}" ("${String(key)}" is ${there} spelling)`;

@@ -206,6 +206,12 @@ export class PrometheusServer {
     await this.launch();
   }
 
+  /** Sends a signal to the process (SIGHUP reloads the configuration file). */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.child) throw new Error(`prometheus at ${this.url} is not running`);
+    this.child.kill(sig);
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GENERATED_MARK, OutputDir } from './outputs';
+
+/** OutputDir against a real directory: what it writes, replaces, removes and leaves alone. */
+
+let tmp: string;
+beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slo-outputs-'))));
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const gen = (body: string) => `# ${GENERATED_MARK} test\n${body}\n`;
+
+/** Every file under dir, relative, with its content. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    if (!fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p).split(path.sep).join('/')] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function seed(root: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+}
+
+const CASES: {
+  name: string;
+  before: Record<string, string>;
+  stage: Record<string, string>;
+  drift: { missing: string[]; changed: string[]; extra: string[] };
+  after: Record<string, string>;
+}[] = [
+  {
+    name: 'an empty directory gets every file',
+    before: {},
+    stage: { 'b/x.yaml': gen('x'), 'a/y.yaml': gen('y'), 'top.json': gen('t') },
+    drift: { missing: ['a/y.yaml', 'b/x.yaml', 'top.json'], changed: [], extra: [] },
+    after: { 'a/y.yaml': gen('y'), 'b/x.yaml': gen('x'), 'top.json': gen('t') },
+  },
+  {
+    name: 'unchanged files are left as they are, changed ones replaced',
+    before: { 'a/same.yaml': gen('same'), 'a/old.yaml': gen('old') },
+    stage: { 'a/same.yaml': gen('same'), 'a/old.yaml': gen('new') },
+    drift: { missing: [], changed: ['a/old.yaml'], extra: [] },
+    after: { 'a/same.yaml': gen('same'), 'a/old.yaml': gen('new') },
+  },
+  {
+    name: 'generated files no longer produced are removed; files of others stay',
+    before: { 'a/gone.yaml': gen('gone'), 'a/mine.yaml': 'groups: []\n', 'b/deep/gone.json': gen('{}') },
+    stage: { 'a/kept.yaml': gen('k') },
+    drift: { missing: ['a/kept.yaml'], changed: [], extra: ['a/gone.yaml', 'b/deep/gone.json'] },
+    after: { 'a/kept.yaml': gen('k'), 'a/mine.yaml': 'groups: []\n' },
+  },
+  {
+    name: 'a mark far below the head does not make a file ours',
+    before: { 'a/notes.yaml': `${'#\n'.repeat(300)}# ${GENERATED_MARK}\n` },
+    stage: {},
+    drift: { missing: [], changed: [], extra: [] },
+    after: { 'a/notes.yaml': `${'#\n'.repeat(300)}# ${GENERATED_MARK}\n` },
+  },
+];
+
+describe('OutputDir', () => {
+  it.each(CASES)('$name', ({ before, stage, drift, after }) => {
+    const root = path.join(tmp, 'out');
+    seed(root, before);
+    const mtimes = Object.fromEntries(Object.keys(before).map((f) => [f, fs.statSync(path.join(root, f)).mtimeMs]));
+    const out = new OutputDir(root);
+    for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
+    expect(out.commit()).toEqual(drift);
+    expect(tree(root)).toEqual(after);
+    for (const f of Object.keys(before)) if (before[f] === after[f]) expect(fs.statSync(path.join(root, f)).mtimeMs).toBe(mtimes[f]);
+  });
+
+  it.each(CASES)('check mode reports the same drift and writes nothing: $name', ({ before, stage, drift }) => {
+    const root = path.join(tmp, 'out');
+    seed(root, before);
+    const out = new OutputDir(root, true);
+    for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
+    expect(out.commit()).toEqual(drift);
+    expect(tree(root)).toEqual(before);
+  });
+
+  it.each(CASES)('abort leaves the directory as it was: $name', ({ before, stage }) => {
+    const root = path.join(tmp, 'out');
+    seed(root, before);
+    const out = new OutputDir(root);
+    for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
+    out.abort();
+    expect(tree(root)).toEqual(before);
+    // a root that did not exist before does not exist after
+    expect(fs.existsSync(root)).toBe(Object.keys(before).length > 0);
+  });
+
+  it('nothing is visible under the final names before commit when replacing files', () => {
+    const root = path.join(tmp, 'out');
+    seed(root, { 'a/x.yaml': gen('old') });
+    const out = new OutputDir(root);
+    out.stage({ path: 'a/x.yaml', content: gen('new') });
+    expect(fs.readFileSync(path.join(root, 'a/x.yaml'), 'utf8')).toBe(gen('old'));
+    out.commit();
+    expect(tree(root)).toEqual({ 'a/x.yaml': gen('new') });
+  });
+
+  it('refuses two files at one path', () => {
+    const out = new OutputDir(path.join(tmp, 'out'));
+    out.stage({ path: 'a.yaml', content: gen('1') });
+    expect(() => out.stage({ path: 'a.yaml', content: gen('2') })).toThrow(/two generated files would be written to .*a\.yaml/);
+  });
+
+  it('counts what it holds', () => {
+    const out = new OutputDir(path.join(tmp, 'out'));
+    for (const p of ['a.yaml', 'b/c.yaml']) out.stage({ path: p, content: gen(p) });
+    expect(out.size).toBe(2);
+  });
+});

@@ -1,0 +1,133 @@
+import { stringify } from 'yaml';
+
+/**
+ * A fast path for `toYaml`: the same bytes as the `yaml` library's Document/visit/stringify
+ * machinery (lineWidth 0, indent 2, indentSeq, multi-line strings as literal blocks), for plain
+ * data only. Building a Document node per value cost about a third of compiling 10,000 SLOs.
+ *
+ * Quoting is not re-implemented: each single-line scalar is rendered by `yaml` itself and
+ * memoised, since with lineWidth 0 a single-line scalar renders the same wherever it stands
+ * (see the exceptions in `scalar`). Only the block layout, which is simple and fixed, is written
+ * here. Anything this module is not sure about returns `undefined`, and the caller takes the
+ * slow path: the two must never differ, and the tests compare them.
+ */
+export function emitYaml(value: unknown): string | undefined {
+  // a top-level literal block is laid out differently (no indentation, forceBlockIndent)
+  if (typeof value === 'string' && value.includes('\n')) return undefined;
+  const out = node(value, '', new Set());
+  return out === undefined ? undefined : out + '\n';
+}
+
+type Plain = string | number | boolean | null;
+
+/** Label values, names and keys repeat thousands of times across a compile. */
+const cache = new Map<Plain, string>();
+const CACHE_LIMIT = 100_000;
+
+/** yaml's `containsDocumentMarker`: such strings are indented or quoted depending on where they stand. */
+const DOC_MARKER = /^(%|---|\.\.\.)/m;
+/** Characters that make yaml double-quote a string instead of writing a literal block. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+
+/**
+ * One single-line scalar as yaml writes it, as a key or a value at any depth. Not position-free,
+ * so left to the slow path: document markers (quoted as a top-level key, plain deeper, a block at
+ * the root; the newline check below would catch most, the explicit test is belt and braces), and
+ * anything whose rendering spans lines. -0 and non-finite numbers are refused by the caller
+ * (a Map key cannot tell -0 from 0).
+ */
+function scalar(v: Plain): string | undefined {
+  let out = cache.get(v);
+  if (out !== undefined) return out;
+  if (typeof v === 'string' && (v.includes('\n') || DOC_MARKER.test(v))) return undefined;
+  out = stringify(v, { lineWidth: 0 });
+  if (!out.endsWith('\n')) return undefined;
+  out = out.slice(0, -1);
+  if (out.includes('\n')) return undefined;
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(v, out);
+  return out;
+}
+
+/**
+ * A multi-line string as yaml's `blockString` writes a BLOCK_LITERAL, for the simple case only:
+ * header `|-` (no trailing newline: strip chomping; no leading space: no indentation indicator),
+ * then every run of newlines followed by the indentation, so empty lines carry none.
+ * Leading/trailing whitespace, control characters (double-quoted instead), document markers and
+ * tab-started lines go to the slow path.
+ */
+function blockLiteral(s: string, indent: string): string | undefined {
+  const first = s[0];
+  const last = s[s.length - 1];
+  if (first === ' ' || first === '\t' || first === '\n') return undefined;
+  if (last === ' ' || last === '\t' || last === '\n') return undefined;
+  if (CONTROL.test(s) || DOC_MARKER.test(s) || s.includes('\n\t')) return undefined;
+  return `|-\n${indent}${s.replace(/\n+/g, `$&${indent}`)}`;
+}
+
+/**
+ * `v` rendered at indentation `indent` (yaml's ctx.indent), its first line unindented (the
+ * caller places it after `key: `, `- ` or at the start of the document).
+ */
+function node(v: unknown, indent: string, seen: Set<object>): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return v.includes('\n') ? blockLiteral(v, indent) : scalar(v);
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0) ? scalar(v) : undefined;
+    case 'boolean':
+      return scalar(v);
+    case 'object':
+      if (v === null) return scalar(null);
+      // yaml writes an anchor and alias for an object met twice
+      if (seen.has(v)) return undefined;
+      seen.add(v);
+      if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype ? seq(v, indent, seen) : undefined;
+      return isPlainObject(v) ? map(v as Record<string, unknown>, indent, seen) : undefined;
+    default:
+      return undefined; // undefined (as a document or array item), bigint, symbol, function
+  }
+}
+
+/** Plain objects only: yaml turns class instances, Maps, iterables and toJSON owners into other things. */
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function' && !(Symbol.iterator in v);
+}
+
+/** A non-empty collection as a value goes on the next line; scalars, `{}`, `[]` and `|-` after a space. */
+const onNextLine = (v: unknown, rendered: string): boolean =>
+  v !== null && typeof v === 'object' && rendered !== '{}' && rendered !== '[]';
+
+/** yaml's stringifyBlockCollection + stringifyPair: pairs joined by newline + indent, values one step in. */
+function map(obj: Record<string, unknown>, indent: string, seen: Set<object>): string | undefined {
+  const inner = indent + '  ';
+  let out = '';
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === undefined) continue; // yaml drops these (keepUndefined is off)
+    const k = scalar(key);
+    // a key longer than 1024 characters is written as an explicit `? key`
+    if (k === undefined || k.length > 1024) return undefined;
+    const rendered = node(v, inner, seen);
+    if (rendered === undefined) return undefined;
+    if (out) out += '\n' + indent;
+    out += k + (onNextLine(v, rendered) ? ':\n' + inner : ': ') + rendered;
+  }
+  return out || '{}';
+}
+
+/** yaml's YAMLSeq: `- ` items joined by newline + indent, each item rendered one step in. */
+function seq(arr: unknown[], indent: string, seen: Set<object>): string | undefined {
+  if (arr.length === 0) return '[]';
+  const inner = indent + '  ';
+  let out = '';
+  for (let i = 0; i < arr.length; i++) {
+    // yaml writes holes and undefined items as null; nothing we render has them, so don't guess
+    if (!(i in arr)) return undefined;
+    const rendered = node(arr[i], inner, seen);
+    if (rendered === undefined) return undefined;
+    out += (i === 0 ? '- ' : '\n' + indent + '- ') + rendered;
+  }
+  return out;
+}
