@@ -1,5 +1,5 @@
 import { buildModel, checkSources, Diagnostic, readInputs } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, outputStem, safeName as safe, renderRuleFile, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
+import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
@@ -27,7 +27,7 @@ export interface CompileCliOptions {
 /** The generated files of one SLO, relative to the rules output directory. */
 export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = outputStem(c.slo.service, c.slo.name);
-  const rules = renderRuleFile(c.rules, header(VERSION, source, `Prometheus rules for SLO ${c.slo.name} (service ${c.slo.service})`));
+  const groups = toYaml(c.rules);
   const manifest = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -35,11 +35,11 @@ export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[];
       name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`.toLowerCase().slice(0, 253),
       labels: { 'app.kubernetes.io/managed-by': 'slo-engine', 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
     },
-    spec: c.rules,
   };
   const files: OutputFile[] = [
-    { path: `${dir}.rules.yaml`, content: rules },
-    { path: `${dir}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for SLO ${c.slo.name}`) + toYaml(manifest) },
+    { path: `${dir}.rules.yaml`, content: header(VERSION, source, `Prometheus rules for SLO ${c.slo.name} (service ${c.slo.service})`) + groups },
+    // the PrometheusRule's spec is the rule file itself, one level deeper: rendered once, nested
+    { path: `${dir}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for SLO ${c.slo.name}`) + toYaml(manifest) + nestYaml('spec', groups) },
   ];
   const tests = generateTests(c, `${safe(c.slo.name)}.rules.yaml`);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });

@@ -29,6 +29,16 @@ export function toYamlSlow(value: unknown): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
 
+/**
+ * `key:` followed by already rendered YAML one level deeper: the same bytes as rendering the value in
+ * place (yaml indents nested lines by two spaces and leaves empty lines of literal blocks bare), without
+ * rendering it twice. Used to embed a rule file's groups in a PrometheusRule.
+ */
+export function nestYaml(key: string, rendered: string): string {
+  if (!rendered.endsWith('\n') || rendered.startsWith('{}') || rendered.startsWith('[]')) throw new Error('nestYaml takes a rendered, non-empty map or list');
+  return `${key}:\n${rendered.slice(0, -1).replace(/^(?=.)/gm, '  ')}\n`;
+}
+
 export function renderRuleFile(file: RuleFile, head: string): string {
   return head + toYaml(file);
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { parse } from 'yaml';
 import { planCompile } from '../../cli/src/compile';
 import { GOLDEN_CASES, ROOT } from '../../../test/golden/cases';
-import { toYaml, toYamlSlow } from './render';
+import { nestYaml, toYaml, toYamlSlow } from './render';
 import { emitYaml } from './yaml-emit';
 // the project's one seeded PRNG (a test-only import: the rules package does not depend on stack)
 import { mulberry32 } from '../../stack/src/random';
@@ -266,5 +266,20 @@ describe('generated files', () => {
     const declined = mockCalls.filter((c) => c.out === undefined).map((c) => c.value);
     expect(declined).toEqual([]);
     for (const { value, out } of mockCalls) expect(out).toBe(toYamlSlow(value));
+  });
+});
+
+describe('nestYaml', () => {
+  const VALUES: [string, unknown][] = [
+    ['a rule file', { groups: [{ name: 'g', interval: '1m', rules: [{ record: 'r', expr: 'sum(x)', labels: { a: '1' } }] }] }],
+    ['a literal block with empty lines', { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'a\n\nand\n  b' }] }] }],
+    ['a list', ['x', { y: [1, 2] }, 'a\nb']],
+    ['nested empties', { a: {}, b: [], c: { d: [] } }],
+  ];
+  it.each(VALUES)('%s nested under a key is what rendering it in place gives', (_name, v) => {
+    expect(toYaml({ kind: 'K' }) + nestYaml('spec', toYaml(v))).toBe(toYamlSlow({ kind: 'K', spec: v }));
+  });
+  it.each([['{}\n'], ['[]\n'], ['no newline']])('refuses %j', (text) => {
+    expect(() => nestYaml('spec', text)).toThrow(/non-empty map or list/);
   });
 });
