@@ -74,6 +74,35 @@ describe('slo compile', () => {
     expect(fs.existsSync(path.join(tmp, 'dashboards-out'))).toBe(false);
   });
 
+  it('writes nothing when an SLO does not compile, and names every one that does not', () => {
+    // group-by on a label the compiler owns is checked only when compiling; one such SLO sorts first, one last
+    const broken = (name: string) =>
+      `apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: ${name}\n  annotations:\n    slo-engine.dev/group-by: slo_name\nspec:\n  service: day\n` +
+      '  indicatorRef: day-api-errors\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n';
+    fs.writeFileSync(path.join(tmp, 'slo-specs/aaa.yaml'), broken('first-broken'));
+    fs.writeFileSync(path.join(tmp, 'slo-specs/zzz.yaml'), broken('last-broken'));
+    const r = slo(['compile']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.match(/error .*cannot compile SLO (\S+)/g)?.map((l) => l.replace(/.*SLO /, ''))).toEqual(['first-broken:', 'last-broken:']);
+    expect(r.stderr).toContain('slo-specs/aaa.yaml:');
+    expect(r.stderr).toContain('2 errors; nothing was written');
+    expect(fs.existsSync(path.join(tmp, 'rules-out'))).toBe(false);
+    expect(fs.existsSync(path.join(tmp, 'dashboards-out'))).toBe(false);
+    // over earlier outputs: they stay as they were, with no temporary files beside them
+    const aside = path.join(tmp, 'aside');
+    fs.mkdirSync(aside);
+    for (const f of ['aaa.yaml', 'zzz.yaml']) fs.renameSync(path.join(tmp, 'slo-specs', f), path.join(aside, f));
+    expect(slo(['compile']).code).toBe(0);
+    const before = list(path.join(tmp, 'rules-out')).map((f) => [f, fs.readFileSync(path.join(tmp, 'rules-out', f), 'utf8')]);
+    // only the one that sorts last: the others are rendered and staged before it fails
+    fs.renameSync(path.join(aside, 'zzz.yaml'), path.join(tmp, 'slo-specs/zzz.yaml'));
+    // a change that alters earlier outputs, so that files would be staged before the broken SLO aborts the run
+    const spec = path.join(tmp, 'slo-specs/day/availability.yaml');
+    fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('target: 0.999', 'target: 0.995'));
+    expect(slo(['compile']).code).toBe(1);
+    expect(list(path.join(tmp, 'rules-out')).map((f) => [f, fs.readFileSync(path.join(tmp, 'rules-out', f), 'utf8')])).toEqual(before);
+  });
+
   it.each(fs.readdirSync(path.join(CORPUS, 'openslo/invalid')).filter((f) => fs.readFileSync(path.join(CORPUS, 'openslo/invalid', f), 'utf8').startsWith('# INVALID: dangling')))(
     'rejects %s, which only warns in validate: a dangling reference',
     (file) => {
@@ -84,6 +113,17 @@ describe('slo compile', () => {
       expect(r.stderr).toMatch(/\[missing-reference\]/);
     },
   );
+
+  it('says which output it cannot write, and leaves the other outputs untouched', () => {
+    // a file where the dashboards directory should be
+    fs.writeFileSync(path.join(tmp, 'dashboards-out'), 'not a directory\n');
+    const r = slo(['compile']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: cannot write dashboards-out\S*: (ENOTDIR|EEXIST) .*check that the output directories are writable and not files\n1 error; nothing was written\n$/m);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(fs.existsSync(path.join(tmp, 'rules-out'))).toBe(false);
+    expect(fs.readFileSync(path.join(tmp, 'dashboards-out'), 'utf8')).toBe('not a directory\n');
+  });
 
   it('--disable-tier and --for shape the default alerts', () => {
     fs.rmSync(path.join(tmp, 'slo-specs/day/availability.yaml'));

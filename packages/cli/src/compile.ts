@@ -1,10 +1,10 @@
-import { buildModel, checkSources, Diagnostic, readInputs } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, toYaml, type CompiledSlo, generateTests } from '@slo-engine/rules';
+import { buildModel, checkSources, Diagnostic, readInputs, type Slo } from '@slo-engine/openslo';
+import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, toYaml, type CompiledSlo, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
-import { GENERATED_MARK, OutputDir, stageFile, type OutputFile } from './outputs';
+import { GENERATED_MARK, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
 import { formatDiagnostic, plural, useColour } from './output';
 import type { Io } from './validate';
 import { VERSION } from './version';
@@ -74,20 +74,15 @@ export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disable
 
 const generatedBy = (source: string) => `${GENERATED_MARK} ${VERSION} from ${source}; do not edit: change the source and run slo compile.`;
 
-/** An SLO that compiled, with what it came from and the diagnostics about it, in the order they arose. */
-interface Unit {
-  c: CompiledSlo;
-  source: string;
-  diagnostics: Diagnostic[];
-}
-
-/** Read, check, model and compile: everything that can fail on the input, before anything is rendered. */
+/** The checked input: everything that can fail before compiling, and the SLOs to compile. */
 interface Prepared {
-  /** Diagnostics about the input as a whole, then per SLO (see units and failed). */
+  /** Diagnostics about the input as a whole, then per SLO (see perSlo). */
   diagnostics: Diagnostic[];
-  units: Unit[];
-  /** Diagnostics of each SLO in input order, including those that did not compile. */
+  slos: Slo[];
+  /** Diagnostics of each SLO in input order, filled while emitting, including SLOs that did not compile. */
   perSlo: Diagnostic[][];
+  /** SLOs compiled so far. */
+  compiled: number;
 }
 
 const hasErrors = (ds: Diagnostic[]) => ds.some((d) => d.severity === 'error');
@@ -101,33 +96,33 @@ async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 
   diagnostics.push(...result.diagnostics);
   const model = buildModel(result);
   diagnostics.push(...model.diagnostics);
-  const prepared: Prepared = { diagnostics, units: [], perSlo: [] };
-  if (hasErrors(diagnostics)) return prepared;
-  for (const slo of model.slos) {
-    const mine: Diagnostic[] = [];
-    prepared.perSlo.push(mine);
-    try {
-      const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes });
-      for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
-      prepared.units.push({ c, source: slo.pos.file, diagnostics: mine });
-    } catch (e) {
-      if (!(e instanceof CompileError)) throw e;
-      const pos = e.blockError?.query?.pos ?? slo.pos;
-      mine.push(new Diagnostic('error', 'compile', `cannot compile SLO ${slo.name}: ${e.message}`, pos, '', undefined, [], `SLO ${slo.name}`));
-    }
+  return { diagnostics, slos: hasErrors(diagnostics) ? [] : model.slos, perSlo: [], compiled: 0 };
+}
+
+/** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
+function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
+  try {
+    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes });
+    for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
+    return c;
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    const pos = e.blockError?.query?.pos ?? slo.pos;
+    mine.push(new Diagnostic('error', 'compile', `cannot compile SLO ${slo.name}: ${e.message}`, pos, '', undefined, [], `SLO ${slo.name}`));
+    return undefined;
   }
-  return prepared;
 }
 
 type OutputKind = 'rules' | 'dashboards' | 'mixin';
 type Sink = (kind: OutputKind, file: OutputFile) => void;
 
 /**
- * Renders every output file of the prepared SLOs, one SLO at a time, handing each file to `sink` as
- * soon as it is rendered so that nothing but the compiled model is held for all SLOs at once. Returns
- * the error diagnostic when the user's dashboard overrides fail (the caller then writes nothing).
+ * Compiles and renders the prepared SLOs one at a time, handing each output file to `sink` as soon as
+ * it is rendered, so that only the input model is held for all SLOs at once. SLOs that do not compile
+ * leave an error in `prepared.perSlo` and stop the rendering (the caller then writes nothing); the
+ * error diagnostic it returns is for the user's dashboard overrides failing.
  */
-function emit(prepared: Prepared, opts: PlanOptions, sink: Sink): Diagnostic | undefined {
+function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: CompiledSlo) => void): Diagnostic | undefined {
   const mixinBoards: { path: string; uid: string; dashboard: unknown }[] = [];
   const board = (b: DashboardFile): Diagnostic | undefined => {
     let dashboard: unknown = b.dashboard;
@@ -146,18 +141,30 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink): Diagnostic | u
     sink('dashboards', { path: b.path, content: renderDashboard(dashboard) });
     return undefined;
   };
-  for (const u of prepared.units) {
-    const out = sloFiles(u.c, u.source);
+  const groups: RuleGroup[] = [];
+  let broken = false;
+  // compiled one at a time and dropped once rendered: memory stays flat however many SLOs there are
+  for (const slo of prepared.slos) {
+    const mine: Diagnostic[] = [];
+    prepared.perSlo.push(mine);
+    const c = compileOne(slo, opts, mine);
+    if (!c) broken = true;
+    else prepared.compiled++;
+    // after an error nothing is written, so only the remaining SLOs' diagnostics are of interest
+    if (!c || broken) continue;
+    keep?.(c);
+    if (opts.mixin) groups.push(...c.rules.groups);
+    const out = sloFiles(c, slo.pos.file);
     for (const x of out.untestable)
-      u.diagnostics.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, u.c.slo.pos, '', 'test what they leave out by hand', [], `SLO ${u.c.slo.name}`));
+      mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', f);
-    const failed = board(dashboardFor(u.c, generatedBy(u.source)));
+    const failed = board(dashboardFor(c, generatedBy(slo.pos.file)));
     if (failed) return failed;
   }
+  if (broken) return undefined;
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
   if (failed) return failed;
   if (opts.mixin) {
-    const groups = prepared.units.flatMap((x) => x.c.rules.groups);
     const hasAlerts = (g: (typeof groups)[number]) => g.rules.some(isAlert);
     mixinBoards.sort((a, b) => (a.path < b.path ? -1 : 1));
     sink('mixin', {
@@ -178,20 +185,19 @@ const byPath = (a: OutputFile, b: OutputFile) => (a.path < b.path ? -1 : a.path 
 /** Reads, checks and compiles; returns every file it would write, without touching the disk. */
 export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
   const prepared = await prepare(paths, opts, io);
-  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.units.length, files: [], dashboards: [], compiled: [], mixin: [] });
+  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [] });
   if (hasErrors(allDiagnostics(prepared))) return none();
   const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [] };
-  const failed = emit(prepared, opts, (kind, f) => out[kind].push(f));
-  if (failed) {
-    prepared.diagnostics.push(failed);
-    return none();
-  }
+  const compiled: CompiledSlo[] = [];
+  const failed = emit(prepared, opts, (kind, f) => out[kind].push(f), (c) => compiled.push(c));
+  if (failed) prepared.diagnostics.push(failed);
+  if (hasErrors(allDiagnostics(prepared))) return none();
   return {
     diagnostics: allDiagnostics(prepared),
-    slos: prepared.units.length,
+    slos: prepared.compiled,
     files: out.rules.sort(byPath),
     dashboards: out.dashboards.sort(byPath),
-    compiled: prepared.units.map((x) => x.c),
+    compiled,
     mixin: out.mixin,
   };
 }
@@ -227,7 +233,9 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   };
   if (hasErrors(allDiagnostics(prepared))) return nothingWritten(report());
 
-  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check), accepts });
+  // files are written on a second thread while the next SLO renders; nothing is written in check mode
+  const writer = opts.check ? undefined : new ThreadWriter();
+  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer), accepts });
   const rules = [dir(opts.rulesOut, opts.rulesOut)];
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
@@ -241,13 +249,23 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   let failed: Diagnostic | undefined;
   try {
     failed = emit(prepared, planOpts, (kind, f) => stageFile(targets[kind].filter((d) => d.accepts(f)).map((d) => d.out), f));
+    // every staged write done before anything is renamed into place or removed
+    writer?.flush();
   } catch (e) {
     for (const d of dirs) d.out.abort();
-    throw e;
+    writer?.close();
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code !== 'string') throw e;
+    report();
+    const where = err.path ? ` ${path.relative(io.cwd, err.path) || err.path}` : '';
+    io.stderr.write(`error: cannot write${where}: ${err.code} (${err.message}); check that the output directories are writable and not files\n`);
+    return nothingWritten(1);
   }
-  if (failed) {
+  writer?.close();
+  // an SLO that did not compile, or overrides that failed: nothing is written
+  if (failed || hasErrors(allDiagnostics(prepared))) {
     for (const d of dirs) d.out.abort();
-    return nothingWritten(report([failed]));
+    return nothingWritten(report(failed ? [failed] : []));
   }
   report();
   const total = dirs.reduce((n, d) => n + d.out.size, 0);
@@ -270,6 +288,6 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     const written = d.missing.length + d.changed.length;
     done.push(`${plural(out.size, 'file')} in ${name} (${written} updated${d.extra.length ? `, ${d.extra.length} removed` : ''})`);
   }
-  io.stdout.write(`${plural(prepared.units.length, 'SLO')} compiled: ${done.join(', ')}\n`);
+  io.stdout.write(`${plural(prepared.compiled, 'SLO')} compiled: ${done.join(', ')}\n`);
   return 0;
 }

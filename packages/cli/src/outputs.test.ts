@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GENERATED_MARK, OutputDir } from './outputs';
+import { GENERATED_MARK, OutputDir, syncWriter, ThreadWriter, type FileWriter } from './outputs';
 
 /** OutputDir against a real directory: what it writes, replaces, removes and leaves alone. */
 
@@ -70,12 +70,22 @@ const CASES: {
   },
 ];
 
-describe('OutputDir', () => {
+/** Every writer behaves the same; the threaded one only knows its writes happened after a flush. */
+const WRITERS: [string, () => FileWriter & { close?: () => void }][] = [
+  ['written at once', () => syncWriter],
+  ['written on a thread', () => new ThreadWriter()],
+];
+let writer: FileWriter & { close?: () => void };
+afterEach(() => writer?.close?.());
+
+describe.each(WRITERS)('OutputDir, files %s', (_, make) => {
+  beforeEach(() => (writer = make()));
+
   it.each(CASES)('$name', ({ before, stage, drift, after }) => {
     const root = path.join(tmp, 'out');
     seed(root, before);
     const mtimes = Object.fromEntries(Object.keys(before).map((f) => [f, fs.statSync(path.join(root, f)).mtimeMs]));
-    const out = new OutputDir(root);
+    const out = new OutputDir(root, false, writer);
     for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
     expect(out.commit()).toEqual(drift);
     expect(tree(root)).toEqual(after);
@@ -85,7 +95,7 @@ describe('OutputDir', () => {
   it.each(CASES)('check mode reports the same drift and writes nothing: $name', ({ before, stage, drift }) => {
     const root = path.join(tmp, 'out');
     seed(root, before);
-    const out = new OutputDir(root, true);
+    const out = new OutputDir(root, true, writer);
     for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
     expect(out.commit()).toEqual(drift);
     expect(tree(root)).toEqual(before);
@@ -94,7 +104,7 @@ describe('OutputDir', () => {
   it.each(CASES)('abort leaves the directory as it was: $name', ({ before, stage }) => {
     const root = path.join(tmp, 'out');
     seed(root, before);
-    const out = new OutputDir(root);
+    const out = new OutputDir(root, false, writer);
     for (const [p, content] of Object.entries(stage)) out.stage({ path: p, content });
     out.abort();
     expect(tree(root)).toEqual(before);
@@ -105,22 +115,64 @@ describe('OutputDir', () => {
   it('nothing is visible under the final names before commit when replacing files', () => {
     const root = path.join(tmp, 'out');
     seed(root, { 'a/x.yaml': gen('old') });
-    const out = new OutputDir(root);
+    const out = new OutputDir(root, false, writer);
     out.stage({ path: 'a/x.yaml', content: gen('new') });
+    writer.flush();
     expect(fs.readFileSync(path.join(root, 'a/x.yaml'), 'utf8')).toBe(gen('old'));
     out.commit();
     expect(tree(root)).toEqual({ 'a/x.yaml': gen('new') });
   });
 
   it('refuses two files at one path', () => {
-    const out = new OutputDir(path.join(tmp, 'out'));
+    const out = new OutputDir(path.join(tmp, 'out'), false, writer);
     out.stage({ path: 'a.yaml', content: gen('1') });
     expect(() => out.stage({ path: 'a.yaml', content: gen('2') })).toThrow(/two generated files would be written to .*a\.yaml/);
   });
 
   it('counts what it holds', () => {
-    const out = new OutputDir(path.join(tmp, 'out'));
+    const out = new OutputDir(path.join(tmp, 'out'), false, writer);
     for (const p of ['a.yaml', 'b/c.yaml']) out.stage({ path: p, content: gen(p) });
     expect(out.size).toBe(2);
+    out.abort();
+  });
+
+  it('a write that fails fails the commit with the file system error, and abort then leaves the directory as it was', () => {
+    const root = path.join(tmp, 'out');
+    const before = { 'a/x.yaml': gen('old') };
+    seed(root, before);
+    // the temporary file's name is taken by a directory: the write fails
+    fs.mkdirSync(path.join(root, `a/x.yaml.${process.pid}.tmp`));
+    const out = new OutputDir(root, false, writer);
+    // written at once it fails while staging, on a thread by the commit: either way before anything is in place
+    expect(() => {
+      out.stage({ path: 'b/new.yaml', content: gen('new') });
+      out.stage({ path: 'a/x.yaml', content: gen('new') });
+      out.commit();
+    }).toThrow(expect.objectContaining({ code: 'EISDIR', path: path.join(root, `a/x.yaml.${process.pid}.tmp`) }));
+    out.abort();
+    fs.rmdirSync(path.join(root, `a/x.yaml.${process.pid}.tmp`));
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('writes many files, in batches, all of them by the commit', () => {
+    const root = path.join(tmp, 'out');
+    seed(root, { 'keep/x.yaml': 'not generated\n' });
+    const out = new OutputDir(root, false, writer);
+    const big = gen('x'.repeat(300_000));
+    const files = Array.from({ length: 300 }, (_, i) => ({ path: `${i % 2 ? 'keep' : 'new'}/f${i}.yaml`, content: i % 50 ? gen(String(i)) : big }));
+    for (const f of files) out.stage(f);
+    expect(out.commit().missing).toHaveLength(300);
+    const after = tree(root);
+    expect(Object.keys(after).sort()).toEqual(['keep/x.yaml', ...files.map((f) => f.path)].sort());
+    // compared one by one: a failure names the file instead of printing megabytes
+    for (const f of files) expect([f.path, after[f.path] === f.content]).toEqual([f.path, true]);
+  });
+});
+
+describe('ThreadWriter', () => {
+  it('refuses to write after close rather than losing the file', () => {
+    const w = new ThreadWriter();
+    w.close();
+    expect(() => w.write(path.join(tmp, 'x'), 'x')).toThrow(/after close/);
   });
 });
