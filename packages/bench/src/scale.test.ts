@@ -54,4 +54,8 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
   expect(r.tables[0]!.rows).toHaveLength(2);
   expect(r.tables[1]!.rows.map((row) => row[0])).toEqual([...PHASES, 'total', 'start-up: node and modules, not in the total']);
   expect(r.targets).toEqual([]);
+  const capped = (r.data as { capped: { n: number; totalMs: number; maxRssKiB: number } }).capped;
+  expect(capped.n).toBe(100);
+  expect(capped.totalMs).toBeGreaterThan(0);
+  expect(r.notes.join('\n')).toMatch(/compiled with the V8 heap capped at 400 MiB .* peak at \d+ MiB resident/);
 }, 120_000);
