@@ -14,6 +14,7 @@ import type { Mode, SectionResult } from './section';
  */
 
 const root = path.resolve(__dirname, '../../..');
+const today = () => new Date().toISOString().slice(0, 10);
 
 async function main(): Promise<void> {
   const program = new Command('bench')
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
     const log = (line: string) => process.stderr.write(`[${s.id} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
     log(`starting (${mode})`);
     try {
-      results.push(await s.run({ mode, root, scratch, log }));
+      const r = await s.run({ mode, root, scratch, log });
+      results.push({ ...r, measured: { mode, date: today(), seconds: Math.round((Date.now() - t0) / 1000) } });
       log('done');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   }
   const seconds = (Date.now() - began) / 1000;
-  const meta = { mode, date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, seconds };
+  const meta = { mode, date: today(), only, machine: `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, seconds };
   mkdirSync(o.out, { recursive: true });
   for (const r of results) for (const p of r.plots ?? []) writeFileSync(path.join(o.out, p.file), renderSvg(p));
   writeFileSync(path.join(o.out, 'report.md'), renderMarkdown(results, meta));

@@ -28,6 +28,14 @@ describe('the report', () => {
     expect(md).toContain('- a note');
     expect(md.endsWith('\n')).toBe(true);
   });
+  it('says when each section was measured when a report mixes runs', () => {
+    const older: SectionResult = { ...result, id: 'y', title: 'Compile scale', measured: { mode: 'full', date: '2026-11-01', seconds: 300 } };
+    const mixed = renderMarkdown([{ ...result, measured: { mode: 'default', date: '2026-11-22', seconds: 12 } }, older], { mode: 'default', date: '2026-11-22', machine: '2 cores', seconds: 12, only: ['x'] });
+    expect(mixed).toContain('the last run (2026-11-22, --only x) took 12 s; each section says when it was measured');
+    expect(mixed).toContain('## Rule evaluation cost\n\n_Measured 2026-11-22, mode `default`, in 12 s._\n\nMeasured on a real Prometheus.');
+    expect(mixed).toContain('## Compile scale\n\n_Measured 2026-11-01, mode `full`, in 300 s._');
+    expect(md).toContain('mode `smoke`, 2026-11-22; the run took 12 s');
+  });
   it('draws a valid SVG with one line per series, points in x order, text escaped', () => {
     const svg = renderSvg(result.plots![0]!);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

@@ -1,14 +1,17 @@
 import type { Plot, SectionResult } from './section';
 
 /** bench/report.md: a summary of every target first, then a section each with its tables. */
-export function renderMarkdown(results: SectionResult[], meta: { mode: string; date: string; machine: string; seconds: number }): string {
+export function renderMarkdown(results: SectionResult[], meta: { mode: string; date: string; machine: string; seconds: number; only?: string[] }): string {
   const out: string[] = [];
   out.push('# slo-engine benchmarks', '');
-  out.push(`Mode \`${meta.mode}\`, ${meta.date}, ${meta.machine}; the run took ${meta.seconds.toFixed(0)} s. Regenerate with \`pnpm bench\` (\`pnpm bench --full\` for the largest sizes).`, '');
+  const scope = meta.only ? `the last run (${meta.date}, --only ${meta.only.join(',')}) took ${meta.seconds.toFixed(0)} s; each section says when it was measured` : `mode \`${meta.mode}\`, ${meta.date}; the run took ${meta.seconds.toFixed(0)} s`;
+  out.push(`Measured on ${meta.machine}; ${scope}. Regenerate with \`pnpm bench\` (\`pnpm bench --full\` for the largest sizes, \`--only\` to re-run sections).`, '');
   out.push('## Where we stand', '');
   out.push(table(['section', 'target', 'goal', 'measured', 'met'], results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.goal, t.measured, t.met ? 'yes' : '**no**']))));
   for (const r of results) {
-    out.push('', `## ${r.title}`, '', r.method, '');
+    out.push('', `## ${r.title}`, '');
+    if (r.measured) out.push(`_Measured ${r.measured.date}, mode \`${r.measured.mode}\`, in ${r.measured.seconds} s._`, '');
+    out.push(r.method, '');
     for (const t of r.tables) out.push(`**${t.title}**`, '', table(t.columns, t.rows), '');
     for (const p of r.plots ?? []) out.push(`![${p.title}](${p.file})`, '');
     for (const n of r.notes ?? []) out.push(`- ${n}`);

@@ -47,6 +47,8 @@ export interface SectionResult {
   /** Raw numbers for report.json. */
   data: unknown;
   notes?: string[];
+  /** When and how this section was measured, stamped by main.ts: sections of a report may come from different runs (--only). */
+  measured?: { mode: Mode; date: string; seconds: number };
 }
 
 export interface Context {
