@@ -49,6 +49,10 @@ it('smoke: measures GET /api/day with metrics on and off', async () => {
 
   expect(Number.isFinite(data.throughputRatio)).toBe(true);
   expect(data.overhead).toBeCloseTo(1 - data.throughputRatio, 10);
+  // two histogram timers per request: microseconds, not nothing and not milliseconds
+  expect(data.instrumentationUs).toBeGreaterThan(0.05);
+  expect(data.instrumentationUs).toBeLessThan(100);
+  expect(r.notes!.join('\n')).toMatch(/instrumentation's own work per request .* is \d+\.\d\d µs/);
   expect(r.tables[0]!.rows.map((row) => row[0])).toEqual(['metrics on (ours)', 'metrics off (comparison)', 'ratio on/off', 'overhead (1 − on/off throughput)']);
   expect(r.tables[1]!.rows).toHaveLength(2);
   expect(r.targets).toEqual([expect.objectContaining({ goal: '< 5%', met: data.overhead < 0.05 })]);
