@@ -15,6 +15,48 @@ const DEFAULT_WINDOW = '5m';
  */
 export const MAX_QUERY_LENGTH = 100_000;
 
+/**
+ * lezer builds its syntax tree recursively, one stack frame per level, so a deep enough query overflows
+ * the stack (at about 1,500 levels with Node's default stack, fewer when the caller is itself deep).
+ * Far beyond any real query, and safe with a third of the default stack.
+ */
+export const MAX_NESTING = 400;
+
+/**
+ * An upper bound of the syntax tree's depth, without parsing: the deepest bracket nesting plus every
+ * binary operator outside label matchers (a chain of n operators nests n deep). Strings are skipped.
+ */
+export function nestingBound(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let braces = 0;
+  let operators = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      // to the closing quote; backslash escapes in all but raw strings
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\' && c !== '`') i++;
+    } else if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '(' || c === '[' || c === '{') {
+      if (c === '{') braces++;
+      deepest = Math.max(deepest, ++depth);
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (c === '}' && braces > 0) braces--;
+      depth = Math.max(0, depth - 1);
+    } else if (braces === 0 && '+-*/%^=!<>'.includes(c)) {
+      operators++;
+      // two-character comparisons count once
+      if (text[i + 1] === '=') i++;
+    } else if (braces === 0 && /[a-z]/i.test(c) && (i === 0 || !/[\w:]/.test(text[i - 1]!))) {
+      const word = /^[a-zA-Z_][\w:]*/.exec(text.slice(i, i + 16))![0];
+      if (word === 'and' || word === 'or' || word === 'unless' || word === 'atan2') operators++;
+      i += word.length - 1;
+    }
+  }
+  return deepest + operators;
+}
+
 export function checkPromql(query: string, opts?: { window?: string }): PromqlCheck {
   // Callers in plain JS (or reading YAML) may hand over anything.
   if (typeof query !== 'string') {
@@ -38,6 +80,11 @@ function analyse(original: string, text: string, placeholderMap: OffsetMap): Omi
   if (isBlank(text)) return fail({ from: 0, to: text.length, message: 'query is empty' });
   if (text.length > MAX_QUERY_LENGTH) {
     return fail({ from: 0, to: 0, message: `query is too long (${text.length} characters, at most ${MAX_QUERY_LENGTH})` });
+  }
+
+  const deep = nestingBound(text);
+  if (deep > MAX_NESTING) {
+    return fail({ from: 0, to: 0, message: `query nests too deeply (up to ${deep} levels of brackets and operators, at most ${MAX_NESTING}); split it into recording rules` });
   }
 
   const parsed = parseWithRepairs(text);

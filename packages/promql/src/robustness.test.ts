@@ -1,6 +1,8 @@
 import { mulberry32 as prng } from '../../../test/support/random';
 import { checkPromql, type PromqlCheck } from './index';
-import { MAX_QUERY_LENGTH } from './check';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { MAX_NESTING, MAX_QUERY_LENGTH, nestingBound } from './check';
 
 
 const TOKENS = [
@@ -82,6 +84,32 @@ describe('checkPromql never throws', () => {
       '\u0000\uffff\ud800',
     ];
     for (const q of cases) expectWellFormed(q, checkPromql(q));
+  });
+
+  it('refuses pathological nesting the same way however little stack the caller leaves', () => {
+    // a third of Node's default stack, in a process of its own: the limit must hold well before lezer's recursion overflows
+    const dist = path.resolve(__dirname, '../dist/check.js');
+    const script = `
+      const { checkPromql } = require(${JSON.stringify(dist)});
+      const cases = ['('.repeat(20000), '('.repeat(5000) + 'x' + ')'.repeat(5000), Array(2000).fill('x').join(' + '), 'foo('.repeat(5000),
+        '('.repeat(${MAX_NESTING}) + 'x' + ')'.repeat(${MAX_NESTING}), Array(${MAX_NESTING + 1}).fill('x').join(' / '), Array(${MAX_NESTING + 2}).fill('x').join(' / '), 'sum('.repeat(${MAX_NESTING}) + 'x' + ')'.repeat(${MAX_NESTING})];
+      console.log(JSON.stringify(cases.map((q) => checkPromql(q).problems.map((p) => p.message))));`;
+    const r = spawnSync(process.execPath, ['--stack-size=300', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const messages = JSON.parse(r.stdout) as string[][];
+    const tooDeep = (n: number) => [`query nests too deeply (up to ${n} levels of brackets and operators, at most ${MAX_NESTING}); split it into recording rules`];
+    expect(messages).toEqual([tooDeep(20_000), tooDeep(5_000), tooDeep(1_999), tooDeep(5_000), [], [], tooDeep(MAX_NESTING + 1), []]);
+  });
+
+  it.each([
+    ['sum(rate(http_requests_total{code=~"5..",a!="b"}[5m])) / sum(rate(http_requests_total[5m]))', 4],
+    ['a and b or c unless d', 3],
+    ['x{a="((("} > bool 1', 2],
+    ['x{le!~"+Inf|1e-3"} # ((( comment', 1],
+    ['rate(x[5m]) >= 0.5 * on(job) group_left y', 4],
+    ['histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))', 4],
+  ])('bounds the nesting of %s by %d', (query, bound) => {
+    expect(nestingBound(query)).toBe(bound);
   });
 
   it('refuses huge queries quickly', () => {
