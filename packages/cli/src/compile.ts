@@ -165,7 +165,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
   if (failed) return failed;
   if (opts.mixin) {
-    const hasAlerts = (g: (typeof groups)[number]) => g.rules.some(isAlert);
+    const hasAlerts = (g: RuleGroup) => g.rules.some(isAlert);
     mixinBoards.sort((a, b) => (a.path < b.path ? -1 : 1));
     sink('mixin', {
       path: 'mixin.libsonnet',
@@ -253,15 +253,16 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     writer?.flush();
   } catch (e) {
     for (const d of dirs) d.out.abort();
-    writer?.close();
     const err = e as NodeJS.ErrnoException;
     if (typeof err.code !== 'string') throw e;
     report();
     const where = err.path ? ` ${path.relative(io.cwd, err.path) || err.path}` : '';
     io.stderr.write(`error: cannot write${where}: ${err.code} (${err.message}); check that the output directories are writable and not files\n`);
     return nothingWritten(1);
+  } finally {
+    // everything is on disk (flushed above, or after the aborts): the thread has nothing left to do
+    writer?.close();
   }
-  writer?.close();
   // an SLO that did not compile, or overrides that failed: nothing is written
   if (failed || hasErrors(allDiagnostics(prepared))) {
     for (const d of dirs) d.out.abort();
