@@ -43,9 +43,12 @@ const { writeFileSync } = require('node:fs');
 const { done, port } = workerData;
 let failed;
 parentPort.on('message', (m) => {
-  for (const [file, content] of m.files) {
-    if (failed) break;
-    try { writeFileSync(file, content); } catch (e) { failed = { message: e.message, code: e.code, path: e.path, syscall: e.syscall, errno: e.errno }; }
+  let start = 0;
+  for (let i = 0; i < m.files.length; i++) {
+    const end = m.ends[i];
+    if (!failed)
+      try { writeFileSync(m.files[i], m.text.slice(start, end)); } catch (e) { failed = { message: e.message, code: e.code, path: e.path, syscall: e.syscall, errno: e.errno }; }
+    start = end;
   }
   if (!m.flush) return;
   port.postMessage({ failed });
@@ -108,7 +111,16 @@ export class ThreadWriter implements FileWriter {
   }
 
   private post(flush: boolean): void {
-    this.worker.postMessage({ files: this.batch, flush });
+    // one string per batch: cloning it is a copy, cloning many small strings cost more than writing them
+    const files: string[] = [];
+    const ends: number[] = [];
+    let text = '';
+    for (const [file, content] of this.batch) {
+      text += content;
+      files.push(file);
+      ends.push(text.length);
+    }
+    this.worker.postMessage({ files, ends, text, flush });
     this.posted = true;
     this.batch = [];
     this.chars = 0;

@@ -8,8 +8,27 @@ import { parser } from '@prometheus-io/lezer-promql';
 export type Tree = ReturnType<typeof parser.parse>;
 export type SyntaxNode = Tree['topNode'];
 
+/**
+ * Recently parsed queries: compiling an SLO parses the same few queries several times over (checking,
+ * rewriting, generating tests), about four parses per distinct text. Trees are immutable, so they can
+ * be shared. Bounded in count and in query length, so that the cache stays small whatever the input.
+ */
+const recent = new Map<string, Tree>();
+const RECENT_TREES = 256;
+const CACHED_LENGTH = 2000;
+
 export function parsePromql(text: string): Tree {
-  return parser.parse(text);
+  if (text.length > CACHED_LENGTH) return parser.parse(text);
+  let tree = recent.get(text);
+  if (tree) {
+    // most recently used last, so the oldest is the first key
+    recent.delete(text);
+  } else {
+    tree = parser.parse(text);
+    if (recent.size >= RECENT_TREES) recent.delete(recent.keys().next().value!);
+  }
+  recent.set(text, tree);
+  return tree;
 }
 
 export function children(node: SyntaxNode): SyntaxNode[] {

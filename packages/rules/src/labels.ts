@@ -18,7 +18,10 @@ export function baseLabels(slo: Slo, index: number): Record<string, string> {
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // a fresh object even when already sorted: rendered YAML must not see one object twice
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
 }
 
 /** A PromQL string literal. */

@@ -56,7 +56,8 @@ function gaugeValues(phases: Phase[], count: Counts): string {
   return phases.map((p, i) => `${fmt(count(p) / 60)}+0x${i === 0 ? p.minutes : p.minutes - 1}`).join(' ');
 }
 
-const fmt = (n: number) => String(+n.toPrecision(12));
+// integers below 1e12 print the same either way, and toPrecision is the slow part of rendering tests
+const fmt = (n: number) => (Number.isSafeInteger(n) && Math.abs(n) < 1e12 ? String(n) : String(+n.toPrecision(12)));
 
 /** Labels satisfying every selector in `yes` and none in `no`, found among a few candidate values per label. */
 export function solveLabels(yes: SelectorInfo[], no: SelectorInfo[]): Record<string, string> | undefined {

@@ -230,6 +230,32 @@ describe('randomised values', () => {
   });
 });
 
+describe('strings written as they are, without asking yaml', () => {
+  // letters, every indicator, spaces and tabs, line breaks, digits, dots and signs: the characters the plain/quoted choice turns on
+  const ALPHABET = [...'aZ_(/ :#-?,[]{}&*!|>\'"%@`.+0159eExo~\t\n\r=$', '\x00', '\u0085', '\u00a0', '\ud800', '😀'];
+  const WORDS = ['true', 'False', 'NULL', 'null', 'yes', 'inf', 'nan', '---', '...', 'sum(rate(x[5m]))', 'a: ', ' #'];
+
+  it('20000 seeded strings, as values and as keys, come out the same as the slow path', () => {
+    const rnd = mulberry32(20261205);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    let asIs = 0;
+    for (let i = 0; i < 20000; i++) {
+      let s = '';
+      const n = 1 + Math.floor(rnd() * 8);
+      for (let j = 0; j < n; j++) s += rnd() < 0.15 ? pick(WORDS) : pick(ALPHABET);
+      if (rnd() < 0.1) s = pick(WORDS.slice(0, 7));
+      for (const v of [s, { [s]: 1 }, [{ k: [s] }]]) {
+        const fast = emitYaml(v);
+        if (fast !== undefined && fast !== toYamlSlow(v)) expect({ i, v, fast }).toEqual({ i, v, fast: toYamlSlow(v) });
+      }
+      if (emitYaml(s) === `${s}\n`) asIs++;
+    }
+    // the alphabet must reach both sides of the choice
+    expect(asIs).toBeGreaterThan(2000);
+    expect(asIs).toBeLessThan(18000);
+  });
+});
+
 /** The committed generated files: their data, parsed back, renders to the same bytes (minus the header). */
 function goldenFiles(): string[] {
   const dirs = ['rules-out', 'test/golden/sliced', 'test/golden/sloth'];

@@ -37,6 +37,10 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
  * (a Map key cannot tell -0 from 0).
  */
 function scalar(v: Plain): string | undefined {
+  if (typeof v === 'string') {
+    if (isPlainAsIs(v)) return v;
+    if (mustQuote(v)) return quoted(v);
+  }
   let out = cache.get(v);
   if (out !== undefined) return out;
   if (typeof v === 'string' && (v.includes('\n') || DOC_MARKER.test(v))) return undefined;
@@ -48,6 +52,28 @@ function scalar(v: Plain): string | undefined {
   cache.set(v, out);
   return out;
 }
+
+/**
+ * Strings yaml writes plain and unchanged anywhere in block context, decided without asking it: most
+ * of what we render (PromQL, names, descriptions) is unique, so the memo above rarely helps them.
+ * Conservative: a letter, `_`, `(` or `/` first (never an indicator, a number or `.inf`), no control
+ * characters, tabs or lone surrogates, no `: ` or ` #` inside, no space or `:` at the end, and not a
+ * word the core schema reads as null or a boolean. Everything else asks yaml.
+ */
+const PLAIN_START = /^[A-Za-z_(/]/;
+const NOT_PLAIN = /[\x00-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]|: | #|[ :]$/u;
+const CORE_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+const isPlainAsIs = (s: string): boolean => PLAIN_START.test(s) && !NOT_PLAIN.test(s) && !CORE_WORDS.has(s);
+
+/**
+ * Printable ASCII strings that can never be plain: an indicator first, or `: ` / ` #` inside, or a
+ * space or `:` at the end. yaml quotes these on one line: single quotes when the string has a `"` and
+ * no `'` (nothing to escape then), else double quotes, which for printable ASCII is exactly JSON.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+const QUOTE_TRIGGER = /^[ ,[\]{}#&*!|>'"%@`]|: | #|[ :]$/;
+const mustQuote = (s: string): boolean => PRINTABLE_ASCII.test(s) && QUOTE_TRIGGER.test(s);
+const quoted = (s: string): string => (s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s));
 
 /**
  * A multi-line string as yaml's `blockString` writes a BLOCK_LITERAL, for the simple case only:
