@@ -34,7 +34,8 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
  * so left to the slow path: document markers (quoted as a top-level key, plain deeper, a block at
  * the root; the newline check below would catch most, the explicit test is belt and braces), and
  * anything whose rendering spans lines. -0 and non-finite numbers are refused by the caller
- * (a Map key cannot tell -0 from 0).
+ * (a Map key cannot tell -0 from 0). Strings that are plain as they are, or must be quoted on one line,
+ * are written without asking yaml (both are decided before anything that depends on position).
  */
 function scalar(v: Plain): string | undefined {
   if (typeof v === 'string') {
@@ -61,9 +62,12 @@ function scalar(v: Plain): string | undefined {
  * word the core schema reads as null or a boolean. Everything else asks yaml.
  */
 const PLAIN_START = /^[A-Za-z_(/]/;
-const NOT_PLAIN = /[\x00-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]|: | #|[ :]$/u;
+/** What rules a plain scalar out wherever it starts: `: ` or ` #` inside, a space or `:` at the end. */
+const BREAKS_PLAIN = /: | #|[ :]$/;
+/** Every C0 control character (tabs and line breaks included), C1 controls and lone surrogates. */
+const ANY_CONTROL = /[\x00-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 const CORE_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
-const isPlainAsIs = (s: string): boolean => PLAIN_START.test(s) && !NOT_PLAIN.test(s) && !CORE_WORDS.has(s);
+const isPlainAsIs = (s: string): boolean => PLAIN_START.test(s) && !ANY_CONTROL.test(s) && !BREAKS_PLAIN.test(s) && !CORE_WORDS.has(s);
 
 /**
  * Printable ASCII strings that can never be plain: an indicator first, or `: ` / ` #` inside, or a
@@ -71,8 +75,8 @@ const isPlainAsIs = (s: string): boolean => PLAIN_START.test(s) && !NOT_PLAIN.te
  * no `'` (nothing to escape then), else double quotes, which for printable ASCII is exactly JSON.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-const QUOTE_TRIGGER = /^[ ,[\]{}#&*!|>'"%@`]|: | #|[ :]$/;
-const mustQuote = (s: string): boolean => PRINTABLE_ASCII.test(s) && QUOTE_TRIGGER.test(s);
+const INDICATOR_START = /^[ ,[\]{}#&*!|>'"%@`]/;
+const mustQuote = (s: string): boolean => PRINTABLE_ASCII.test(s) && (INDICATOR_START.test(s) || BREAKS_PLAIN.test(s));
 const quoted = (s: string): string => (s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s));
 
 /**
