@@ -1,3 +1,4 @@
+import { listFiles } from '../../../test/support/files';
 import { mulberry32 } from '../../../test/support/random';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -67,16 +68,6 @@ interface Seed {
   target: number;
   /** Parsed documents of the target (plain data), for data-level mutations. */
   docs: unknown[];
-}
-
-function listFiles(dir: string, pattern: RegExp): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p, pattern));
-    else if (pattern.test(name)) out.push(p);
-  }
-  return out;
 }
 
 function parseDocs(text: string): unknown[] {
