@@ -105,6 +105,8 @@ describe('parseSource quick path', () => {
     ['unicode', 'ä: "日本 😀"\n"\\u00e9": x\n', true],
     ['a very long plain scalar', `a: ${'x'.repeat(5000)}\n`, true],
     ['nesting close to the limit', `${'['.repeat(60)}1${']'.repeat(60)}\n`, true],
+    // js-yaml refuses this before MAX_DEPTH, so the quick path never needs a depth check of its own
+    ['nesting at the limit', `${'['.repeat(64)}1${']'.repeat(64)}\n`, false],
     ['nesting past the limit', `${'['.repeat(70)}1${']'.repeat(70)}\n`, false],
   ];
 

@@ -158,7 +158,7 @@ export interface QuickRead {
 /**
  * Reads the documents of a file with js-yaml, about ten times faster than building yaml's Documents, when
  * its values are certain to be the ones yaml gives: no directives, tags, anchors or aliases, every mapping
- * key a plain string. Returns undefined for anything else and for every error, so that yaml reads the file
+ * key a plain or quoted string that yaml also reads as a string. Returns undefined for anything else and for every error, so that yaml reads the file
  * and reports what is wrong with positions.
  */
 export function quickRead(text: string): QuickRead | undefined {
@@ -329,7 +329,8 @@ const yamlDocuments = (text: string): Document.Parsed[] => {
 export function parseSource(file: string, text: string): ParsedFile {
   const lines = once(() => new Lines(text));
   const quick = quickRead(text);
-  if (quick && quick.values.every((v) => nestingDepth(v, MAX_DEPTH) <= MAX_DEPTH)) {
+  // no depth check needed here: js-yaml's maxDepth refuses nesting before MAX_DEPTH is reached
+  if (quick) {
     let events: Event[] | undefined = quick.events;
     const spots = once(() => {
       const s = spotsOf(events!, text);
