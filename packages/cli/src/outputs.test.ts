@@ -159,7 +159,7 @@ describe.each(WRITERS)('OutputDir, files %s', (_, make) => {
     seed(root, { 'keep/x.yaml': 'not generated\n' });
     const out = new OutputDir(root, false, writer);
     const big = gen('x'.repeat(300_000));
-    // some contents outside ASCII: a batch is sent as one string and cut at the files' ends
+    // some contents outside ASCII: a batch is sent as one UTF-8 buffer and cut at the files' byte ends
     const text = (i: number) => (i % 3 ? String(i) : `ünïcödé ${i} 日本語 😀`);
     const files = Array.from({ length: 300 }, (_, i) => ({ path: `${i % 2 ? 'keep' : 'new'}/f${i}.yaml`, content: i % 50 ? gen(text(i)) : big }));
     for (const f of files) out.stage(f);

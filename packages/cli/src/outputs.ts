@@ -47,7 +47,7 @@ parentPort.on('message', (m) => {
   for (let i = 0; i < m.files.length; i++) {
     const end = m.ends[i];
     if (!failed)
-      try { writeFileSync(m.files[i], m.text.slice(start, end)); } catch (e) { failed = { message: e.message, code: e.code, path: e.path, syscall: e.syscall, errno: e.errno }; }
+      try { writeFileSync(m.files[i], new Uint8Array(m.bytes, start, end - start)); } catch (e) { failed = { message: e.message, code: e.code, path: e.path, syscall: e.syscall, errno: e.errno }; }
     start = end;
   }
   if (!m.flush) return;
@@ -111,16 +111,19 @@ export class ThreadWriter implements FileWriter {
   }
 
   private post(flush: boolean): void {
-    // one string per batch: cloning it is a copy, cloning many small strings cost more than writing them
+    // one buffer per batch, encoded here and moved to the thread: cloning strings costs more than writing them
     const files: string[] = [];
     const ends: number[] = [];
-    let text = '';
+    let size = 0;
+    for (const [, content] of this.batch) size += Buffer.byteLength(content);
+    const bytes = Buffer.allocUnsafeSlow(size);
+    let at = 0;
     for (const [file, content] of this.batch) {
-      text += content;
+      at += bytes.write(content, at);
       files.push(file);
-      ends.push(text.length);
+      ends.push(at);
     }
-    this.worker.postMessage({ files, ends, text, flush });
+    this.worker.postMessage({ files, ends, bytes: bytes.buffer, flush }, [bytes.buffer]);
     this.posted = true;
     this.batch = [];
     this.chars = 0;
