@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { compileScale, generateSpecs, type ScaleRun } from './scale';
+import { compileScale, generateSpecs, type ScaleRun, type WriteFloor } from './scale';
 import { PHASES } from './scale-worker';
 
 const root = path.resolve(__dirname, '../../..');
@@ -54,6 +54,12 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
   expect(r.tables[0]!.rows).toHaveLength(2);
   expect(r.tables[1]!.rows.map((row) => row[0])).toEqual([...PHASES, 'total', 'start-up: node and modules, not in the total']);
   expect(r.targets).toEqual([]);
+  // the largest size's files written again alone: every one of them, and the note that reports it
+  const floor = (r.data as { floor: WriteFloor }).floor;
+  expect(floor.files).toBe(runs[1]!.files.rules + runs[1]!.files.dashboards);
+  expect(floor.bytes).toBeGreaterThan(100 * 1000);
+  expect(floor.ms).toBeGreaterThan(0);
+  expect(r.notes.join('\n')).toMatch(/the 401 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
   const capped = (r.data as { capped: { n: number; totalMs: number; maxRssKiB: number } }).capped;
   expect(capped.n).toBe(100);
   expect(capped.totalMs).toBeGreaterThan(0);
