@@ -69,7 +69,7 @@ it('smoke: both shapes load into one Prometheus, are measured, and our period SL
   const r = await evalCost({ mode: 'smoke', root, scratch, log: (l) => lines.push(l) });
   const size = EVALCOST_SIZES.smoke;
   expect(r.id).toBe('evalcost');
-  expect(r.tables).toHaveLength(5);
+  expect(r.tables).toHaveLength(6);
   for (const t of r.tables) {
     expect(t.rows.length).toBeGreaterThan(0);
     for (const row of t.rows) expect(row).toHaveLength(t.columns.length);
@@ -77,7 +77,7 @@ it('smoke: both shapes load into one Prometheus, are measured, and our period SL
   expect(r.targets.map((t) => t.goal)).toEqual(['≤ 0.1', '≤ 0.1', '≤ 1%']);
   expect(r.targets[2]!.met).toBe(true);
   expect(r.plots![0]!.file).toBe('eval-cost.svg');
-  expect(r.plots![0]!.series.map((s) => s.name)).toEqual(['slo-engine (alone)', 'Sloth shape (alone)', 'slo-engine (both at once)', 'Sloth shape (both at once)']);
+  expect(r.plots![0]!.series.map((s) => s.name)).toEqual(['slo-engine (alone)', 'Sloth shape (alone)', 'slo-engine, shared layout (experiment) (alone)', 'slo-engine (both at once)', 'Sloth shape (both at once)']);
   expect(lines.some((l) => /^compile: [\d.]+ s/.test(l))).toBe(true);
 
   const lengths = (r.data as { lengths: LengthResult[] }).lengths;
@@ -97,6 +97,13 @@ it('smoke: both shapes load into one Prometheus, are measured, and our period SL
       for (const x of [...alone.rounds, alone.medianMs, alone.sumOfMediansMs, alone.perMinuteMs]) expect(x).toBeGreaterThan(0);
       expect(Object.keys(alone.byKindMs).sort()).toEqual(s === 'ours' ? ['alerts', 'period', 'rollup', 'sli'] : ['alerts', 'meta-recordings', 'sli-recordings']);
     }
+    // the shared layout, measured last and alone: every group loaded and healthy, recording what our rules compute
+    expect(l.shared).toMatchObject({ groups: 2 * size.slos + 3, rules: 9 * size.slos + 13, unhealthy: 0 });
+    expect(l.shared.maxRelativeDifference).toBeLessThan(0.01);
+    expect(l.alone.shared.rounds.length).toBeGreaterThanOrEqual(size.rounds);
+    expect(l.alone.shared.medianMs).toBeGreaterThan(0);
+    expect(Object.keys(l.alone.shared.byKindMs).sort()).toEqual(['alerts', 'blocks', 'period', 'rollup', 'windows']);
+    expect(l.samplesRead.shared).toBeGreaterThan(0);
     // Sloth's shape reads the raw counters over days; ours over 5 minutes
     expect(l.samplesRead.sloth).toBeGreaterThan(5 * l.samplesRead.ours);
     expect(l.liveScrapes).toBeGreaterThanOrEqual(1);

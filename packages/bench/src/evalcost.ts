@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as path from 'node:path';
-import { BLOCK, header, isAlert, RECORD, renderRuleFile, toYaml, type RecordingRule, type RuleFile } from '@slo-engine/rules';
+import { BLOCK, header, isAlert, LABEL, RECORD, renderRuleFile, toYaml, type RecordingRule, type RuleFile } from '@slo-engine/rules';
 import { backfillPasses, findTools, promtool, type PrometheusServer } from '@slo-engine/stack';
 import { LiveExporter, writeRawHistory, writeRawTail, type RawHistory } from './evalcost-data';
 import { backfillOpenMetrics, backfillRecorded, inParallel, linkBlocks, NO_LEVELED_COMPACTION, reloadConfig, sampleGroups, samplesRead, scrape, Servers, settleCompaction, type GroupSamples } from './evalcost-prom';
+import { sharedLayout } from './evalcost-shared';
 import { benchSlos, compileOurs, type BenchSlo } from './evalcost-slos';
 import { readSlothTemplate, SLOTH_EXAMPLE, slothRules } from './evalcost-sloth';
 import type { Context, Mode, Section, SectionResult, Table, Target } from './section';
@@ -44,19 +45,23 @@ export const EVALCOST_SIZES: Record<Mode, Sizes> = {
 
 const OURS = 'slo-engine';
 const SLOTH = 'Sloth shape';
+const SHARED = 'slo-engine, shared layout (experiment)';
 type Shape = 'ours' | 'sloth';
 const SHAPES: Shape[] = ['ours', 'sloth'];
-const SHAPE_NAME: Record<Shape, string> = { ours: OURS, sloth: SLOTH };
-const RULE_FILE: Record<Shape, string> = { ours: 'ours.rules.yml', sloth: 'sloth.rules.yml' };
+/** Shapes measured alone: ours, Sloth's, and our rules in the shared layout (an experiment: see evalcost-shared). */
+type Measured = Shape | 'shared';
+const ALONE: Measured[] = ['ours', 'sloth', 'shared'];
+const SHAPE_NAME: Record<Measured, string> = { ours: OURS, sloth: SLOTH, shared: SHARED };
+const RULE_FILE: Record<Measured, string> = { ours: 'ours.rules.yml', sloth: 'sloth.rules.yml', shared: 'shared.rules.yml' };
 /** Sloth's groups carry no interval: they run at Prometheus's evaluation interval, 1m by default. */
 const SLOTH_INTERVAL_SECONDS = 60;
 const INTERVAL_SECONDS: Record<string, number> = { '1m': 60, '2m': 120, '10m': 600 };
 
-type RuleCounts = Record<Shape, { groups: number; rules: number; /** rules per group, by group kind */ perKind: Record<string, number> }>;
+type RuleCounts = Record<Measured, { groups: number; rules: number; /** rules per group, by group kind */ perKind: Record<string, number> }>;
 
 /** What each group of a shape is, from its name: our four groups per SLO, Sloth's three. */
-function groupKind(shape: Shape, group: string): string {
-  if (shape === 'ours') return group.slice(group.lastIndexOf(':') + 1);
+function groupKind(shape: Measured, group: string): string {
+  if (shape !== 'sloth') return group.slice(group.lastIndexOf(':') + 1);
   const m = /^sloth-slo-(sli-recordings|meta-recordings|alerts)-/.exec(group);
   return m ? m[1]! : 'other';
 }
@@ -74,7 +79,7 @@ interface ShapeTiming {
   byKindMs: Record<string, number>;
 }
 
-function timing(s: Shape, gs: GroupSamples[], nativeInterval: Map<string, number>): ShapeTiming {
+function timing(s: Measured, gs: GroupSamples[], nativeInterval: Map<string, number>): ShapeTiming {
   const n = Math.min(...gs.map((g) => g.durations.length));
   const rounds = Array.from({ length: Number.isFinite(n) ? n : 0 }, (_, k) => gs.reduce((a, g) => a + g.durations[k]!, 0) * 1000);
   const byKindMs: Record<string, number> = {};
@@ -83,7 +88,7 @@ function timing(s: Shape, gs: GroupSamples[], nativeInterval: Map<string, number
     rounds,
     medianMs: median(rounds),
     sumOfMediansMs: gs.reduce((a, g) => a + median(g.durations), 0) * 1000,
-    perMinuteMs: gs.reduce((a, g) => a + (median(g.durations) * 60) / (s === 'ours' ? (nativeInterval.get(g.group) ?? 60) : SLOTH_INTERVAL_SECONDS), 0) * 1000,
+    perMinuteMs: gs.reduce((a, g) => a + (median(g.durations) * 60) / (s === 'sloth' ? SLOTH_INTERVAL_SECONDS : (nativeInterval.get(g.group) ?? 60)), 0) * 1000,
     byKindMs,
   };
 }
@@ -136,7 +141,12 @@ export interface LengthResult {
    * configuration reload). The headline numbers: evaluated at once, the heavy shape's queries keep the
    * light shape's rules waiting for a core, and wall-clock durations count that wait.
    */
-  alone: Record<Shape, ShapeTiming & { cpu?: { prometheusCores: number; otherCores: number } }>;
+  alone: Record<Measured, ShapeTiming & { cpu?: { prometheusCores: number; otherCores: number } }>;
+  /**
+   * The shared layout, after its phase: groups and rules loaded, rules with errors, and how far its recorded
+   * 1h and period error ratios are from our compiled expressions evaluated at the same moment (relative, worst SLO).
+   */
+  shared: { groups: number; rules: number; unhealthy: number; maxRelativeDifference: number };
   /** The rest, up to byKind, are with both shapes loaded and evaluated at once. Per round: the sum over the shape's groups of their evaluation time, ms. */
   rounds: Record<Shape, number[]>;
   medianMs: Record<Shape, number>;
@@ -144,9 +154,9 @@ export interface LengthResult {
   sumOfMediansMs: Record<Shape, number>;
   /** ms of evaluation per minute with every group at its own interval (ours 1m/10m/2m/1m, Sloth 1m). */
   perMinuteMs: Record<Shape, number>;
-  /** Per group kind: the sum over SLOs of the group's median evaluation time (ms) and of the samples its rules read. */
-  byKind: Record<Shape, Record<string, { groups: number; ms: number; samples: number }>>;
-  samplesRead: Record<Shape, number>;
+  /** Per group kind: the sum over SLOs of the group's median evaluation time (ms; NaN for the shared layout, never loaded with the others) and of the samples its rules read. */
+  byKind: Record<Measured, Record<string, { groups: number; ms: number; samples: number }>>;
+  samplesRead: Record<Measured, number>;
   unseenEvaluations: number;
   missedIterations: number;
   cpu?: { prometheusCores: number; otherCores: number };
@@ -180,7 +190,7 @@ async function measureLength(
   ctx: Context,
   size: Sizes,
   days: number,
-  run: { slos: BenchSlo[]; ours: RuleFile[]; sloth: RuleFile[]; raw: RawHistory; passes: RuleFile[]; servers: Servers; exporter: LiveExporter; exporterPort: number; segmentDirs: Map<number, string> },
+  run: { slos: BenchSlo[]; ours: RuleFile[]; sloth: RuleFile[]; shared: RuleFile; raw: RawHistory; passes: RuleFile[]; servers: Servers; exporter: LiveExporter; exporterPort: number; segmentDirs: Map<number, string> },
 ): Promise<LengthResult> {
   const { slos, raw, servers } = run;
   const dir = (...p: string[]) => path.join(ctx.scratch, `${days}d`, ...p);
@@ -204,7 +214,7 @@ async function measureLength(
   // the measured server: both shapes at the same interval, the raw series scraped live as in production
   t0 = Date.now();
   const M = size.intervalSeconds;
-  const configFor = (shapes: Shape[]) =>
+  const configFor = (shapes: Measured[]) =>
     toYaml({
       global: { evaluation_interval: `${M}s`, scrape_interval: `${size.scrapeSeconds}s` },
       rule_files: shapes.map((s) => path.join(ctx.scratch, RULE_FILE[s])),
@@ -224,7 +234,7 @@ async function measureLength(
 
     // what was loaded, and whether every rule evaluated without error
     const groups = await server.rules();
-    const shapeOfFile = (file: string): Shape | undefined => SHAPES.find((s) => path.basename(file) === RULE_FILE[s]);
+    const shapeOfFile = (file: string): Measured | undefined => ALONE.find((s) => path.basename(file) === RULE_FILE[s]);
     const loaded = Object.fromEntries(
       SHAPES.map((s) => {
         const gs = groups.filter((g) => shapeOfFile(g.file) === s);
@@ -232,11 +242,11 @@ async function measureLength(
         return [s, { groups: gs.length, rules: rules.length, unhealthy: rules.filter((r) => r.health !== 'ok').length }];
       }),
     ) as LengthResult['loaded'];
-    const nativeInterval = new Map(run.ours.flatMap((f) => f.groups).map((g) => [g.name, INTERVAL_SECONDS[g.interval ?? '1m'] ?? 60]));
+    const nativeInterval = new Map([...run.ours.flatMap((f) => f.groups), ...run.shared.groups].map((g) => [g.name, INTERVAL_SECONDS[g.interval ?? '1m'] ?? 60]));
 
-    // then each shape alone: the same server and data, the other shape's rule file unloaded
+    // then each shape alone: the same server and data, the other shapes' rule files unloaded
     const alone = {} as LengthResult['alone'];
-    for (const s of SHAPES) {
+    for (const s of ALONE) {
       await reloadConfig(server, configFor([s]));
       const mine = (file: string) => shapeOfFile(file) === s;
       await sampleGroups(server, size.warmup, M, size.warmup * M * 4 + 60, mine);
@@ -245,7 +255,24 @@ async function measureLength(
     }
     const measureSeconds = (Date.now() - t0) / 1000;
 
-    const byShape = (s: Shape): GroupSamples[] => samples.filter((g) => shapeOfFile(g.file) === s);
+    // the shared layout is loaded last: its rules ran without errors and recorded what our expressions compute
+    const sharedGroups = (await server.rules()).filter((g) => shapeOfFile(g.file) === 'shared');
+    const sharedRules = sharedGroups.flatMap((g) => g.rules);
+    let maxRelativeDifference = 0;
+    const now0 = Math.floor(Date.now() / 1000);
+    for (const file of run.ours)
+      for (const r of file.groups.flatMap((g) => g.rules))
+        if (!isAlert(r) && (r.record === RECORD.errorRatio('1h') || r.record === RECORD.errorRatio('30d'))) {
+          const sel = `{${LABEL.name}=${JSON.stringify(r.labels[LABEL.name])},${LABEL.service}=${JSON.stringify(r.labels[LABEL.service])}}`;
+          // the recorded sample against our expression at the moment it was recorded
+          const at = await server.queryValue(`timestamp(${r.record}${sel})`, now0);
+          const got = await server.queryValue(`${r.record}${sel}`, at);
+          const want = await server.queryValue(r.expr, at);
+          maxRelativeDifference = Math.max(maxRelativeDifference, want === 0 ? Math.abs(got) : Math.abs(got - want) / want);
+        }
+    const shared = { groups: sharedGroups.length, rules: sharedRules.length, unhealthy: sharedRules.filter((r) => r.health !== 'ok').length, maxRelativeDifference };
+
+    const byShape = (s: Measured): GroupSamples[] => samples.filter((g) => shapeOfFile(g.file) === s);
     const rounds = {} as Record<Shape, number[]>;
     const medianMs = {} as Record<Shape, number>;
     const sumOfMediansMs = {} as Record<Shape, number>;
@@ -265,11 +292,16 @@ async function measureLength(
         k.ms += median(g.durations) * 1000;
       }
     }
+    byKind.shared = {};
+    for (const g of run.shared.groups) {
+      const k = (byKind.shared[groupKind('shared', g.name)] ??= { groups: 0, ms: NaN, samples: 0 });
+      k.groups++;
+    }
 
     // samples each rule reads, now: the deterministic part of the cost
     const now = Math.floor(Date.now() / 1000);
-    const samplesReadBy = { ours: 0, sloth: 0 } as Record<Shape, number>;
-    for (const [s, files] of [['ours', run.ours] as const, ['sloth', run.sloth] as const])
+    const samplesReadBy = { ours: 0, sloth: 0, shared: 0 } as Record<Measured, number>;
+    for (const [s, files] of [['ours', run.ours] as const, ['sloth', run.sloth] as const, ['shared', [run.shared]] as const])
       for (const f of files)
         for (const g of f.groups) {
           let n = 0;
@@ -301,6 +333,7 @@ async function measureLength(
       liveScrapes,
       loaded,
       alone,
+      shared,
       rounds,
       medianMs,
       sumOfMediansMs,
@@ -343,25 +376,27 @@ export const evalCost: Section = async (ctx) => {
     const ours = compileOurs(slos);
     const template = readSlothTemplate(ctx.root);
     const sloth = slos.map((s) => slothRules(template, s));
-    const all: Record<Shape, RuleFile> = { ours: { groups: ours.flatMap((f) => f.groups) }, sloth: { groups: sloth.flatMap((f) => f.groups) } };
+    const shared = sharedLayout(ours);
+    const all: Record<Measured, RuleFile> = { ours: { groups: ours.flatMap((f) => f.groups) }, sloth: { groups: sloth.flatMap((f) => f.groups) }, shared };
     ruleCounts = Object.fromEntries(
-      SHAPES.map((s) => [
+      ALONE.map((s) => [
         s,
         {
           groups: all[s].groups.length,
           rules: all[s].groups.reduce((n, g) => n + g.rules.length, 0),
-          perKind: Object.fromEntries((s === 'ours' ? ours[0]! : sloth[0]!).groups.map((g) => [groupKind(s, g.name), g.rules.length])),
+          // each kind's largest group: the shared layout's shared groups hold every SLO's windows
+          perKind: all[s].groups.reduce<Record<string, number>>((k, g) => ({ ...k, [groupKind(s, g.name)]: Math.max(k[groupKind(s, g.name)] ?? 0, g.rules.length) }), {}),
         },
       ]),
     ) as RuleCounts;
-    // the measured copies: every group of both shapes at the same short interval, so that each runs often enough
-    for (const s of SHAPES) {
+    // the measured copies: every group of every shape at the same short interval, so that each runs often enough
+    for (const s of ALONE) {
       const file = dir(RULE_FILE[s]);
       const measured = { groups: all[s].groups.map((g) => ({ ...g, interval: `${size.intervalSeconds}s` })) };
-      writeFileSync(file, s === 'ours' ? renderRuleFile(measured, header('bench', 'evalcost', 'Prometheus rules (measured copy)')) : `# Sloth's rule shape (${SLOTH_EXAMPLE}) for the benchmark SLOs\n${toYaml(measured)}`);
+      writeFileSync(file, s !== 'sloth' ? renderRuleFile(measured, header('bench', 'evalcost', 'Prometheus rules (measured copy)')) : `# Sloth's rule shape (${SLOTH_EXAMPLE}) for the benchmark SLOs\n${toYaml(measured)}`);
       await promtool(['check', 'rules', file]);
     }
-    step('compile', `${slos.length} SLOs: ours ${ruleCounts.ours.groups} groups / ${ruleCounts.ours.rules} rules, Sloth shape ${ruleCounts.sloth.groups} groups / ${ruleCounts.sloth.rules} rules`);
+    step('compile', `${slos.length} SLOs: ours ${ruleCounts.ours.groups} groups / ${ruleCounts.ours.rules} rules, Sloth shape ${ruleCounts.sloth.groups} groups / ${ruleCounts.sloth.rules} rules, shared layout ${ruleCounts.shared.groups} groups / ${ruleCounts.shared.rules} rules`);
 
     // the raw history, ending two steps ago so that even a quick run has a tail to backfill
     mkdirSync(dir('raw'), { recursive: true });
@@ -417,11 +452,11 @@ export const evalCost: Section = async (ctx) => {
     exporter = new LiveExporter(STEP_SECONDS);
     const exporterPort = await exporter.start();
     for (const days of size.lengths) {
-      const r = await measureLength(ctx, size, days, { slos, ours, sloth, raw, passes, servers, exporter, exporterPort, segmentDirs });
+      const r = await measureLength(ctx, size, days, { slos, ours, sloth, shared, raw, passes, servers, exporter, exporterPort, segmentDirs });
       results.push(r);
       step(
         `${daysText(days)}: measured`,
-        `tail ${r.seconds.tail.toFixed(0)} s, start ${r.seconds.start.toFixed(0)} s, ${r.rounds.ours.length} rounds; alone: ours ${ms(r.alone.ours.medianMs)} ms, Sloth shape ${ms(r.alone.sloth.medianMs)} ms per round; at once: ${ms(r.medianMs.ours)} and ${ms(r.medianMs.sloth)} ms`,
+        `tail ${r.seconds.tail.toFixed(0)} s, start ${r.seconds.start.toFixed(0)} s, ${r.rounds.ours.length} rounds; alone: ours ${ms(r.alone.ours.medianMs)} ms, Sloth shape ${ms(r.alone.sloth.medianMs)} ms, shared layout ${ms(r.alone.shared.medianMs)} ms per round; at once: ${ms(r.medianMs.ours)} and ${ms(r.medianMs.sloth)} ms`,
       );
     }
   } finally {
@@ -453,6 +488,20 @@ function report(
       ratio(r.alone.ours.sumOfMediansMs / r.alone.sloth.sumOfMediansMs),
     ]),
   };
+  const sharedCost: Table = {
+    title: `An experiment, not what slo compile writes: our rules in a shared layout, where every rule that reads only recorded series is written once for all SLOs (each alone; median of ${size.rounds} rounds)`,
+    columns: ['days of history', `${OURS} ms`, 'shared layout ms', `${SLOTH} ms`, 'shared layout / Sloth shape', `${OURS} / Sloth shape`, 'shared layout samples', 'largest difference from ours'],
+    rows: results.map((r) => [
+      String(r.days),
+      ms(r.alone.ours.medianMs),
+      ms(r.alone.shared.medianMs),
+      ms(r.alone.sloth.medianMs),
+      ratio(r.alone.shared.medianMs / r.alone.sloth.medianMs),
+      ratio(r.alone.ours.medianMs / r.alone.sloth.medianMs),
+      int(r.samplesRead.shared),
+      pct(r.shared.maxRelativeDifference),
+    ]),
+  };
   const together: Table = {
     title: `Both shapes loaded and evaluated at once: evaluation time per round (median of ${size.rounds} rounds)`,
     columns: ['days of history', `${OURS} ms`, `${SLOTH} ms`, 'ratio', `${OURS} ms (sum of group medians)`, `${SLOTH} ms (sum of group medians)`, 'ratio'],
@@ -482,14 +531,14 @@ function report(
   const kinds: Table = {
     title: `Where the time goes, ${longest.days} days of history (sum over SLOs of each group's median)`,
     columns: ['shape', 'group', 'groups', 'rules per group', 'ms per round, alone', 'ms per round, both at once', 'samples per round'],
-    rows: SHAPES.flatMap((s) =>
+    rows: ALONE.flatMap((s) =>
       Object.entries(longest.byKind[s]).map(([kind, k]) => [
         SHAPE_NAME[s],
         kind,
         String(k.groups),
         String(ruleCounts[s].perKind[kind] ?? ''),
         ms(longest.alone[s].byKindMs[kind] ?? NaN),
-        ms(k.ms),
+        Number.isNaN(k.ms) ? '—' : ms(k.ms),
         int(k.samples),
       ]),
     ),
@@ -534,11 +583,11 @@ function report(
     c ? `Prometheus ${c.prometheusCores.toFixed(2)} cores, other processes ${c.otherCores.toFixed(2)} of ${cpus().length}` : 'not measured';
   for (const r of results) {
     notes.push(
-      `${daysText(r.days)}: ${r.rounds.ours.length} rounds measured with both shapes loaded, then ${r.alone.ours.rounds.length} (${OURS}) and ${r.alone.sloth.rounds.length} (${SLOTH}) with each alone; ` +
+      `${daysText(r.days)}: ${r.rounds.ours.length} rounds measured with both shapes loaded, then ${r.alone.ours.rounds.length} (${OURS}) and ${r.alone.sloth.rounds.length} (${SLOTH}) with each alone, and ${r.alone.shared.rounds.length} of the shared layout; ` +
         `${r.loaded.ours.groups} ${OURS} groups (${r.loaded.ours.rules} rules) and ${r.loaded.sloth.groups} ${SLOTH} groups (${r.loaded.sloth.rules} rules) loaded, ` +
         `${r.loaded.ours.unhealthy + r.loaded.sloth.unhealthy} rules with errors; ${r.unseenEvaluations} evaluations between polls not seen, ${r.missedIterations} iterations missed; ` +
         `the backfilled data ended ${r.gapSeconds.toFixed(0)} s before the server started, which then scraped the live series ${r.liveScrapes} times. ` +
-        `CPU while measuring: both at once ${cores(r.cpu)}; ${OURS} alone ${cores(r.alone.ours.cpu)}; ${SLOTH} alone ${cores(r.alone.sloth.cpu)}.`,
+        `CPU while measuring: both at once ${cores(r.cpu)}; ${OURS} alone ${cores(r.alone.ours.cpu)}; ${SLOTH} alone ${cores(r.alone.sloth.cpu)}; shared layout alone ${cores(r.alone.shared.cpu)}.`,
     );
   }
   notes.push(
@@ -556,15 +605,26 @@ function report(
       `Ours reads raw counters only over 5m; every window of a day or more reads 10-minute roll-ups.`,
   );
   const sli = longest.byKind.sloth['sli-recordings'];
-  const perRule = (sh: Shape) => longest.alone[sh].medianMs / ruleCounts[sh].rules;
+  const perRule = (sh: Measured) => longest.alone[sh].medianMs / ruleCounts[sh].rules;
   if (sli)
     notes.push(
       `Per rule, alone (${daysText(longest.days)}): ${OURS} ${ms(perRule('ours'))} ms over ${ruleCounts.ours.rules / size.slos} rules per SLO, ${SLOTH} ${ms(perRule('sloth'))} ms over ${ruleCounts.sloth.rules / size.slos}. ` +
         `${SLOTH}'s cost is its raw-counter windows (${ms(longest.alone.sloth.byKindMs['sli-recordings'] ?? NaN)} of ${ms(longest.alone.sloth.sumOfMediansMs)} ms alone), which grow with the number of raw series per SLO and the scrape rate; ours read the raw series over 5 minutes only, ` +
         `so the time ratio sits above the samples ratio (${ratio(longest.alone.ours.medianMs / longest.alone.sloth.medianMs)} against ${ratio(longest.samplesRead.ours / longest.samplesRead.sloth)}): every rule also has a fixed cost.`,
     );
-  const growth = (sh: Shape) => (results.length > 1 ? `${ms(results[0]!.alone[sh].medianMs)} → ${ms(longest.alone[sh].medianMs)} ms` : `${ms(longest.alone[sh].medianMs)} ms`);
+  const growth = (sh: Measured) => (results.length > 1 ? `${ms(results[0]!.alone[sh].medianMs)} → ${ms(longest.alone[sh].medianMs)} ms` : `${ms(longest.alone[sh].medianMs)} ms`);
   if (results.length > 1) notes.push(`Growth from ${results[0]!.days} to ${longest.days} days, each alone: ${OURS} ${growth('ours')}, ${SLOTH} ${growth('sloth')} per round.`);
+  const worstDifference = Math.max(...results.map((r) => r.shared.maxRelativeDifference));
+  notes.push(
+    `The shared layout (${SHARED}) is measured to see how much of our cost is the number of rules: the same series with the same labels, but per SLO only the building blocks, the objective, error budget and slo_info, and the alerts ` +
+      `(${ruleCounts.shared.rules - ruleCounts.shared.perKind.windows! - ruleCounts.shared.perKind.rollup! - ruleCounts.shared.perKind.period!} rules in ${ruleCounts.shared.groups - 3} groups for ${size.slos} SLOs), ` +
+      `and every window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs in three shared groups (${ruleCounts.shared.perKind.windows! + ruleCounts.shared.perKind.rollup! + ruleCounts.shared.perKind.period!} rules). ` +
+      `${ruleCounts.shared.rules} rules in all against ${ruleCounts.ours.rules}; per rule, alone (${daysText(longest.days)}): ${ms(perRule('shared'))} ms. ` +
+      `It ran after the other two phases on the same server: ${longest.shared.groups} groups and ${longest.shared.rules} rules loaded, ${Math.max(...results.map((r) => r.shared.unhealthy))} rules with errors at any length; ` +
+      `its recorded 1h and period error ratios were within ${pct(worstDifference)} of our compiled expressions evaluated at the moment of recording (worst SLO, every length). ` +
+      `What it would cost a user: a shared rule file that has to be loaded wherever any SLO's rules are, windows shared by every SLO in it (the experiment refuses SLOs of different periods), ` +
+      `and the window ratios one evaluation behind the building blocks (another group). slo compile does not write this layout; the targets above are for the rules it writes.`,
+  );
 
   return {
     id: 'evalcost',
@@ -576,11 +636,11 @@ function report(
       `Compiled by slo-engine (${ruleCounts.ours.groups} groups, ${ruleCounts.ours.rules} rules) and in Sloth's rule shape, taken literally from Sloth's own output for ${SLOTH_EXAMPLE} with only the queries, ids, objective, labels and alert name replaced (${ruleCounts.sloth.groups} groups, ${ruleCounts.sloth.rules} rules). ` +
       `The series the measured rules read from the past were backfilled with promtool (rules) in dependency passes at the groups' own intervals: our building blocks (1m) and roll-ups (10m), Sloth's 5m ratios (1m). ` +
       `History lengths ${size.lengths.join(', ')} days are the newest part of one history; each length's blocks were merged by Prometheus before measuring${size.settle ? '' : ' (not in smoke mode)'}, raw and recorded series were backfilled up to the minute the server started, and the raw series were scraped live from then on. ` +
-      `Then one Prometheus 2.42 over that data, every group at a ${size.intervalSeconds}s interval for the measurement (copies of the files; the same for both shapes): first with both rule sets loaded, then, by configuration reloads of the same server, with only ours and with only Sloth's shape (the headline numbers). ` +
+      `Then one Prometheus 2.42 over that data, every group at a ${size.intervalSeconds}s interval for the measurement (copies of the files; the same for both shapes): first with both rule sets loaded, then, by configuration reloads of the same server, with only ours and with only Sloth's shape (the headline numbers), and last with only our rules in the shared layout (an experiment, below). ` +
       `Each phase after ${size.warmup} warm-up rounds: each group's last evaluation duration from /metrics, polled 2.5 times per interval; per shape the sum over its groups per round, median of ${size.rounds} rounds. ` +
       `Samples read are the query engine's totalQueryableSamples for every rule's expression. Accuracy: both shapes' 30d period expressions evaluated at the end of the history, against the generator's exact bad/total over the same span. ` +
       `Machine: ${cpus().length} cores, shared with whatever else runs there; timings are wall-clock evaluation times and include waiting for a core.`,
-    tables: [cost, together, work, kinds, accuracy],
+    tables: [cost, sharedCost, together, work, kinds, accuracy],
     targets,
     plots: [
       {
@@ -589,7 +649,7 @@ function report(
         xLabel: 'days of history',
         yLabel: 'ms per evaluation',
         series: [
-          ...SHAPES.map((s) => ({ name: `${SHAPE_NAME[s]} (alone)`, points: results.map((r) => ({ x: r.days, y: r.alone[s].medianMs })) })),
+          ...ALONE.map((s) => ({ name: `${SHAPE_NAME[s]} (alone)`, points: results.map((r) => ({ x: r.days, y: r.alone[s].medianMs })) })),
           ...SHAPES.map((s) => ({ name: `${SHAPE_NAME[s]} (both at once)`, points: results.map((r) => ({ x: r.days, y: r.medianMs[s] })) })),
         ],
       },
