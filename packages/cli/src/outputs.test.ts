@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GENERATED_MARK, OutputDir, syncWriter, ThreadWriter, type FileWriter } from './outputs';
+import { GENERATED_MARK, MAX_BATCHES_IN_FLIGHT, OutputDir, syncWriter, ThreadWriter, type FileWriter } from './outputs';
 
 /** OutputDir against a real directory: what it writes, replaces, removes and leaves alone. */
 
@@ -172,6 +172,24 @@ describe.each(WRITERS)('OutputDir, files %s', (_, make) => {
 });
 
 describe('ThreadWriter', () => {
+  it('keeps at most a bounded number of batches waiting for the disk, and still writes every file', () => {
+    const w = new ThreadWriter();
+    try {
+      const dir = path.join(tmp, 'many');
+      fs.mkdirSync(dir);
+      // small files: posting a batch of 64 is far quicker than creating them, so batches would pile up unbounded
+      const n = 64 * 4 * MAX_BATCHES_IN_FLIGHT;
+      for (let i = 0; i < n; i++) w.write(path.join(dir, `f${i}`), `file ${i}\n`);
+      w.flush();
+      expect(w.maxInFlight).toBeGreaterThan(1);
+      expect(w.maxInFlight).toBeLessThanOrEqual(MAX_BATCHES_IN_FLIGHT);
+      expect(fs.readdirSync(dir)).toHaveLength(n);
+      expect(fs.readFileSync(path.join(dir, `f${n - 1}`), 'utf8')).toBe(`file ${n - 1}\n`);
+    } finally {
+      w.close();
+    }
+  });
+
   it('refuses to write after close rather than losing the file', () => {
     const w = new ThreadWriter();
     w.close();

@@ -34,13 +34,14 @@ export interface FileWriter {
 export const syncWriter: FileWriter = { write: (file, content) => writeFileSync(file, content), flush: () => {} };
 
 /**
- * The writing thread: writes each batch it is sent in order; on a flush message it answers on its
- * port with the first error since the last flush (or none), then wakes the waiting main thread.
+ * The writing thread: writes each batch it is sent in order and counts it in `batches` (waking a main
+ * thread that waits for room); on a flush message it answers on its port with the first error since
+ * the last flush (or none), then wakes the waiting main thread.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { writeFileSync } = require('node:fs');
-const { done, port } = workerData;
+const { done, batches, port } = workerData;
 let failed;
 parentPort.on('message', (m) => {
   let start = 0;
@@ -50,6 +51,8 @@ parentPort.on('message', (m) => {
       try { writeFileSync(m.files[i], new Uint8Array(m.bytes, start, end - start)); } catch (e) { failed = { message: e.message, code: e.code, path: e.path, syscall: e.syscall, errno: e.errno }; }
     start = end;
   }
+  Atomics.add(batches, 0, 1);
+  Atomics.notify(batches, 0);
   if (!m.flush) return;
   port.postMessage({ failed });
   failed = undefined;
@@ -61,6 +64,8 @@ parentPort.on('message', (m) => {
 /** Batches are posted to the thread at this many files or characters, whichever comes first. */
 const BATCH_FILES = 64;
 const BATCH_CHARS = 1 << 20;
+/** At most this many batches (about a MiB each) wait for a slow disk; then rendering waits for the writes. */
+export const MAX_BATCHES_IN_FLIGHT = 32;
 
 /**
  * Writes files on a worker thread, so that a large compile renders the next SLO on one core while
@@ -71,6 +76,11 @@ export class ThreadWriter implements FileWriter {
   private readonly worker: Worker;
   private readonly replies: MessagePort;
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  /** Batches the thread has written; `sent` counts those posted. */
+  private readonly batches = new Int32Array(new SharedArrayBuffer(4));
+  private sent = 0;
+  /** The most batches seen posted but not yet written (for tests: the bound holds). */
+  maxInFlight = 0;
   private batch: [string, string][] = [];
   private chars = 0;
   private posted = false;
@@ -79,7 +89,7 @@ export class ThreadWriter implements FileWriter {
   constructor() {
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
-    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { done: this.done, port: port2 }, transferList: [port2] });
+    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { done: this.done, batches: this.batches, port: port2 }, transferList: [port2] });
     // the thread never keeps the process alive: whatever is not flushed was never committed
     this.worker.unref();
   }
@@ -123,7 +133,11 @@ export class ThreadWriter implements FileWriter {
       files.push(file);
       ends.push(at);
     }
+    // memory stays bounded when the disk is slower than rendering: wait for room before sending more
+    for (let written = Atomics.load(this.batches, 0); this.sent - written >= MAX_BATCHES_IN_FLIGHT; written = Atomics.load(this.batches, 0)) Atomics.wait(this.batches, 0, written);
     this.worker.postMessage({ files, ends, bytes: bytes.buffer, flush }, [bytes.buffer]);
+    this.sent++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.sent - Atomics.load(this.batches, 0));
     this.posted = true;
     this.batch = [];
     this.chars = 0;
