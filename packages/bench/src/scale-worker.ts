@@ -9,7 +9,7 @@
  * prints one JSON line (WorkerResult) on standard output. Only the built dist can run it: the wrapping
  * relies on the CommonJS modules of the built packages.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -26,7 +26,7 @@ export interface WorkerResult {
   phases: Record<string, number>;
   /** How often each wrapped function was called. */
   calls: Record<string, number>;
-  /** process.resourceUsage().maxRSS at the end: the run's peak resident set, KiB. */
+  /** peakRssKiB() at the end: the run's peak resident set, KiB. */
   maxRssKiB: number;
   /** The most resident set and V8 heap in use seen at the end of a top-level call of each phase, MiB: what each phase keeps. */
   memory: Record<string, { rssMiB: number; heapMiB: number }>;
@@ -126,6 +126,21 @@ function instrument(): Pick<WorkerResult, 'phases' | 'calls' | 'memory'> {
   return { phases, calls, memory };
 }
 
+/**
+ * This process's own peak resident set, KiB. On Linux getrusage's maxRSS (process.resourceUsage) also
+ * counts the parent's resident set at the moment this process was spawned, which survives fork and exec:
+ * a large benchmark process would inflate it. /proc's VmHWM is this process's alone.
+ */
+export function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 function countFiles(dir: string): number {
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : e.isFile() ? 1 : 0;
@@ -168,7 +183,7 @@ async function main(): Promise<void> {
     startupMs,
     phases: timing.phases,
     calls: timing.calls,
-    maxRssKiB: process.resourceUsage().maxRSS,
+    maxRssKiB: peakRssKiB(),
     memory: timing.memory,
     files: { rules: exitCode === 0 ? countFiles(rulesOut) : 0, dashboards: exitCode === 0 ? countFiles(dashboardsOut) : 0 },
     warnings: lines.filter((l) => / warning /.test(l)).length,

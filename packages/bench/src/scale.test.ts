@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { compileScale, generateSpecs, type ScaleRun, type WriteFloor } from './scale';
+import { compileScale, generateSpecs, type ScaleRun } from './scale';
+import type { WriteFloor } from './write-again';
 import { PHASES } from './scale-worker';
 
 const root = path.resolve(__dirname, '../../..');
@@ -21,6 +23,18 @@ it('generates 100 SLOs per file, every one of the eight shapes', () => {
   expect(text.match(/^kind: Service$/gm)).toHaveLength(25);
   for (const shape of ['Timeslices', 'thresholdMetric', '{{.window}}', '[$window]', 'indicatorRef:', 'alertPolicyRef:', 'kind: AlertPolicy', '_bucket{', 'duration: 7d', 'duration: 28d', 'duration: 30d'])
     expect(text).toContain(shape);
+});
+
+it("measures a worker's own peak memory, not the memory of the process that spawned it", () => {
+  const worker = path.join(root, 'packages/bench/dist/scale-worker.js');
+  // this process holds 400 MiB while it spawns: getrusage's maxRSS in the child counts them, VmHWM does not
+  const held = Buffer.alloc(400 * 2 ** 20, 1);
+  const r = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify([require(${JSON.stringify(worker)}).peakRssKiB(), process.resourceUsage().maxRSS]))`], { encoding: 'utf8' });
+  expect(held[held.length - 1]).toBe(1);
+  const [own, inherited] = JSON.parse(r.stdout) as [number, number];
+  expect(inherited).toBeGreaterThan(400 * 1024);
+  expect(own).toBeGreaterThan(10 * 1024);
+  expect(own).toBeLessThan(200 * 1024);
 });
 
 it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and times every phase', async () => {

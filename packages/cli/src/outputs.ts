@@ -65,7 +65,7 @@ parentPort.on('message', (m) => {
 const BATCH_FILES = 64;
 const BATCH_CHARS = 1 << 20;
 /** At most this many batches (about a MiB each) wait for a slow disk; then rendering waits for the writes. */
-export const MAX_BATCHES_IN_FLIGHT = 32;
+export const MAX_BATCHES_IN_FLIGHT = 16;
 
 /**
  * Writes files on a worker thread, so that a large compile renders the next SLO on one core while
@@ -81,6 +81,12 @@ export class ThreadWriter implements FileWriter {
   private sent = 0;
   /** The most batches seen posted but not yet written (for tests: the bound holds). */
   maxInFlight = 0;
+  /**
+   * One shared buffer per batch in flight, reused round the ring: batch k goes into slot k mod the ring's
+   * size, which the bound on batches in flight has freed. Shared memory is neither copied by postMessage
+   * nor left for the thread's garbage collector, which runs too rarely to free hundreds of transferred buffers.
+   */
+  private readonly slots: SharedArrayBuffer[] = [];
   private batch: [string, string][] = [];
   private chars = 0;
   private posted = false;
@@ -121,21 +127,24 @@ export class ThreadWriter implements FileWriter {
   }
 
   private post(flush: boolean): void {
-    // one buffer per batch, encoded here and moved to the thread: cloning strings costs more than writing them
+    // memory stays bounded when the disk is slower than rendering: wait for room before sending more
+    for (let written = Atomics.load(this.batches, 0); this.sent - written >= MAX_BATCHES_IN_FLIGHT; written = Atomics.load(this.batches, 0)) Atomics.wait(this.batches, 0, written);
+    // one buffer per batch, encoded here and shared with the thread: cloning strings costs more than writing them
     const files: string[] = [];
     const ends: number[] = [];
     let size = 0;
     for (const [, content] of this.batch) size += Buffer.byteLength(content);
-    const bytes = Buffer.allocUnsafeSlow(size);
+    const slot = this.sent % MAX_BATCHES_IN_FLIGHT;
+    if ((this.slots[slot]?.byteLength ?? -1) < size) this.slots[slot] = new SharedArrayBuffer(Math.max(size, BATCH_CHARS));
+    const shared = this.slots[slot]!;
+    const bytes = Buffer.from(shared);
     let at = 0;
     for (const [file, content] of this.batch) {
       at += bytes.write(content, at);
       files.push(file);
       ends.push(at);
     }
-    // memory stays bounded when the disk is slower than rendering: wait for room before sending more
-    for (let written = Atomics.load(this.batches, 0); this.sent - written >= MAX_BATCHES_IN_FLIGHT; written = Atomics.load(this.batches, 0)) Atomics.wait(this.batches, 0, written);
-    this.worker.postMessage({ files, ends, bytes: bytes.buffer, flush }, [bytes.buffer]);
+    this.worker.postMessage({ files, ends, bytes: shared, flush });
     this.sent++;
     this.maxInFlight = Math.max(this.maxInFlight, this.sent - Atomics.load(this.batches, 0));
     this.posted = true;
