@@ -37,7 +37,7 @@ interface Sizes {
 }
 
 export const EVALCOST_SIZES: Record<Mode, Sizes> = {
-  smoke: { slos: 2, seriesPerSlo: 4, lengths: [1], rounds: 3, warmup: 1, intervalSeconds: 2, scrapeSeconds: 1, settle: false },
+  smoke: { slos: 2, seriesPerSlo: 4, lengths: [3], rounds: 3, warmup: 1, intervalSeconds: 2, scrapeSeconds: 1, settle: false },
   default: { slos: 50, seriesPerSlo: 40, lengths: [7, 14, 30], rounds: 12, warmup: 2, intervalSeconds: 10, scrapeSeconds: STEP_SECONDS, settle: true },
   // 100 SLOs: 4,000 raw series; a 21-day length keeps each segment's OpenMetrics file (read whole by promtool) under 4 GB
   full: { slos: 100, seriesPerSlo: 40, lengths: [7, 14, 21, 30], rounds: 20, warmup: 3, intervalSeconds: 15, scrapeSeconds: STEP_SECONDS, settle: true },
