@@ -235,13 +235,13 @@ async function measureLength(
     // what was loaded, and whether every rule evaluated without error
     const groups = await server.rules();
     const shapeOfFile = (file: string): Measured | undefined => ALONE.find((s) => path.basename(file) === RULE_FILE[s]);
-    const loaded = Object.fromEntries(
-      SHAPES.map((s) => {
-        const gs = groups.filter((g) => shapeOfFile(g.file) === s);
-        const rules = gs.flatMap((g) => g.rules);
-        return [s, { groups: gs.length, rules: rules.length, unhealthy: rules.filter((r) => r.health !== 'ok').length }];
-      }),
-    ) as LengthResult['loaded'];
+    /** The groups and rules of a shape the server has loaded, and how many of its rules reported an error. */
+    const loadedOf = (all: typeof groups, s: Measured) => {
+      const gs = all.filter((g) => shapeOfFile(g.file) === s);
+      const rules = gs.flatMap((g) => g.rules);
+      return { groups: gs.length, rules: rules.length, unhealthy: rules.filter((r) => r.health !== 'ok').length };
+    };
+    const loaded = Object.fromEntries(SHAPES.map((s) => [s, loadedOf(groups, s)])) as LengthResult['loaded'];
     const nativeInterval = new Map([...run.ours.flatMap((f) => f.groups), ...run.shared.groups].map((g) => [g.name, INTERVAL_SECONDS[g.interval ?? '1m'] ?? 60]));
 
     // then each shape alone: the same server and data, the other shapes' rule files unloaded
@@ -256,8 +256,7 @@ async function measureLength(
     const measureSeconds = (Date.now() - t0) / 1000;
 
     // the shared layout is loaded last: its rules ran without errors and recorded what our expressions compute
-    const sharedGroups = (await server.rules()).filter((g) => shapeOfFile(g.file) === 'shared');
-    const sharedRules = sharedGroups.flatMap((g) => g.rules);
+    const sharedLoaded = loadedOf(await server.rules(), 'shared');
     let maxRelativeDifference = 0;
     const now0 = Math.floor(Date.now() / 1000);
     for (const file of run.ours)
@@ -270,7 +269,7 @@ async function measureLength(
           const want = await server.queryValue(r.expr, at);
           maxRelativeDifference = Math.max(maxRelativeDifference, want === 0 ? Math.abs(got) : Math.abs(got - want) / want);
         }
-    const shared = { groups: sharedGroups.length, rules: sharedRules.length, unhealthy: sharedRules.filter((r) => r.health !== 'ok').length, maxRelativeDifference };
+    const shared = { ...sharedLoaded, maxRelativeDifference };
 
     const byShape = (s: Measured): GroupSamples[] => samples.filter((g) => shapeOfFile(g.file) === s);
     const rounds = {} as Record<Shape, number[]>;

@@ -458,7 +458,7 @@ export const compileScale: Section = async (ctx: Context): Promise<SectionResult
     runs.push({ ...r, n, inputFiles });
     ctx.log(`${n} SLOs: ${s(r.totalMs)} s, peak RSS ${mib(r.maxRssKiB).toFixed(0)} MiB`);
     if (n === sizes[sizes.length - 1]) {
-      // in a process of its own: the contents it holds would otherwise count in the next runs' peak RSS (a child inherits its parent's at spawn)
+      // in a fresh process, like the compile it is set against, so that the benchmark's own heap plays no part
       floor = await runScript<WriteFloor>(path.join(ctx.root, 'packages/bench/dist/write-again.js'), [path.join(dir, 'again'), ...outs]);
       ctx.log(`the same ${floor.files} files written alone: ${s(floor.ms)} s`);
     }
