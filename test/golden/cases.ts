@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CORPUS } from '../corpus';
+import type { Layout } from '../../packages/cli/src/compile';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -12,6 +13,8 @@ export interface GoldenCase {
   out: string;
   /** Where the dashboards' golden files are, for the cases that keep them. */
   dashboards?: string;
+  /** `slo compile --layout`; per-slo when not given. */
+  layout?: Layout;
 }
 
 const slothInputs = path.relative(ROOT, path.join(CORPUS, 'sloth/inputs'));
@@ -23,6 +26,8 @@ export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out', dashboards: 'dashboards-out' },
   // SLIs counted in time slices (ratio and threshold) and a query too intricate for generated burn scenarios
   { name: 'sliced', inputs: ['test/golden/inputs'], out: 'test/golden/sliced', dashboards: 'test/golden/sliced-dashboards' },
+  // both of the above in the shared layout: three periods, sliced, grouped and threshold SLIs served by one shared file
+  { name: 'shared layout', inputs: ['slo-specs', 'test/golden/inputs'], out: 'test/golden/shared', layout: 'shared' },
   ...readdirSync(path.join(CORPUS, 'sloth/inputs'))
     .filter((f) => !PLUGIN.test(f))
     .sort()

@@ -10,9 +10,9 @@ import { GOLDEN_CASES, ROOT } from './cases';
  */
 const update = process.env.UPDATE_GOLDEN === '1';
 
-describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out, dashboards }) => {
+describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out, dashboards, layout }) => {
   it(`matches ${out}`, async () => {
-    const plan = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
+    const plan = await planCompile(inputs, { strict: false, disableTier: [], layout }, { cwd: ROOT, stdin: Readable.from([]) });
     expect(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
     expect(plan.files.length).toBeGreaterThan(0);
     const target = { root: path.join(ROOT, out), files: plan.files };
@@ -26,8 +26,8 @@ describe.each(GOLDEN_CASES)('golden output for $name', ({ inputs, out, dashboard
   });
 
   it('is byte-identical when compiled twice', async () => {
-    const a = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
-    const b = await planCompile(inputs, { strict: false, disableTier: [] }, { cwd: ROOT, stdin: Readable.from([]) });
+    const a = await planCompile(inputs, { strict: false, disableTier: [], layout }, { cwd: ROOT, stdin: Readable.from([]) });
+    const b = await planCompile(inputs, { strict: false, disableTier: [], layout }, { cwd: ROOT, stdin: Readable.from([]) });
     expect(b.files).toEqual(a.files);
     expect(b.dashboards).toEqual(a.dashboards);
   });

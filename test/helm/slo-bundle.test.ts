@@ -314,6 +314,40 @@ describe('names', () => {
   });
 });
 
+describe('slo compile --layout shared into a copy of the chart', () => {
+  let chart: { dir: string; cleanup: () => void };
+  let r: Rendered;
+  let files: string;
+  beforeAll(() => {
+    chart = chartCopy({});
+    files = path.join(chart.dir, 'files');
+    const out = path.join(chart.dir, '..', 'out');
+    const c = cli(['compile', 'slo-specs', '--layout', 'shared', '--rules-out', path.join(out, 'rules'), '--dashboards-out', path.join(out, 'dashboards'), '--chart-files', files]);
+    if (c.status !== 0) throw new Error(`slo compile failed:\n${c.stderr}`);
+    r = template(chart.dir);
+  });
+  afterAll(() => chart.cleanup());
+
+  test('the shared groups are one more PrometheusRule, named slo-shared, without SLO labels, its spec the file byte for byte', () => {
+    const sloRules = listFiles(path.join(files, 'rules'), '.rules.yaml').filter((f) => f.includes('/'));
+    expect(sloRules.length).toBeGreaterThan(0);
+    const rules = ofKind(r.objects, 'PrometheusRule');
+    expect(rules).toHaveLength(sloRules.length + 1);
+    const shared = rules.find((o) => o.metadata.name === 'slo-shared');
+    expect(shared?.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'prometheus-rules' });
+    expect(Object.keys(shared!.metadata.labels!).filter((k) => k.startsWith('slo-engine/'))).toEqual([]);
+    const text = readFileSync(path.join(files, 'rules/shared.rules.yaml'), 'utf8');
+    expect(specBlock(ruleDocs(r).get('slo-shared')!)).toBe(text);
+    expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
+    for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
+  });
+
+  test('group names stay unique across all PrometheusRules', () => {
+    const names = ofKind(r.objects, 'PrometheusRule').flatMap((o) => (o.spec as { groups: { name: string }[] }).groups.map((g) => g.name));
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
 describe('fixtures in a copy of the chart', () => {
   const longService = `s${'e'.repeat(61)}x`;
   const longSlo = `slo-${'l'.repeat(58)}-y`;

@@ -41,8 +41,8 @@ function walk(dir: string, suffix: string): string[] {
 }
 
 describe('slo compile --mixin', () => {
-  it('writes mixin.libsonnet that evaluates to exactly the rules and dashboards compile writes', () => {
-    const r = slo(['compile', '--mixin', 'mixin']);
+  it.each([[[]], [['--layout', 'shared']]])('writes mixin.libsonnet that evaluates to exactly the rules and dashboards compile writes %j', (layout: string[]) => {
+    const r = slo(['compile', '--mixin', 'mixin', ...layout]);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1 file in mixin');

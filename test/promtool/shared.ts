@@ -18,7 +18,7 @@ function files(dir: string, suffix: string): string[] {
   return out;
 }
 
-function promtool(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+export function promtool(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const p = spawn('promtool', args, { cwd });
     let output = '';

@@ -1,5 +1,5 @@
 import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, type RuleFile } from '@slo-engine/rules';
+import { compileSlo, SharedLayout, type RuleFile } from '@slo-engine/rules';
 import { mulberry32, type Incident, type TrafficOptions } from '@slo-engine/stack';
 
 /**
@@ -166,16 +166,22 @@ export function openSloText(slos: BenchSlo[]): string {
   return `${docs.join('\n---\n')}\n`;
 }
 
-/** Our compiled rules, one rule file per SLO (in the SLOs' order), through the same checks as `slo compile`. */
-export function compileOurs(slos: BenchSlo[]): RuleFile[] {
+/**
+ * Our compiled rules through the same checks as `slo compile`: one rule file per SLO (in the SLOs' order),
+ * and the same SLOs in the shared layout (`slo compile --layout shared`) as one file.
+ */
+export function compileOurs(slos: BenchSlo[]): { perSlo: RuleFile[]; shared: RuleFile } {
   const checked = checkSources([{ file: 'bench-slos.yaml', text: openSloText(slos) }], { missingReferences: 'error' });
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`the benchmark's SLOs do not validate: ${errors.map((d) => d.message).join('; ')}`);
   const model = buildModel(checked);
   if (model.diagnostics.some((d) => d.severity === 'error')) throw new Error(`the benchmark's SLOs do not build: ${model.diagnostics.map((d) => d.message).join('; ')}`);
-  return slos.map((s) => {
+  const layout = new SharedLayout();
+  const compiled = slos.map((s) => {
     const slo = model.slos.find((m) => m.service === s.service && m.name === s.name);
     if (!slo) throw new Error(`SLO ${s.service}/${s.name} missing from the model`);
-    return compileSlo(slo, { engineVersion: 'bench' }).rules;
+    return compileSlo(slo, { engineVersion: 'bench' });
   });
+  const own = compiled.map((c) => layout.add(c).rules.groups);
+  return { perSlo: compiled.map((c) => c.rules), shared: { groups: [...own.flat(), ...layout.file().groups] } };
 }

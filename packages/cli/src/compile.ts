@@ -1,5 +1,5 @@
 import { buildModel, checkSources, Diagnostic, readInputs, type Slo } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, toYaml, type CompiledSlo, type RuleGroup, generateTests } from '@slo-engine/rules';
+import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
@@ -21,29 +21,47 @@ export interface CompileCliOptions {
   mixin?: string;
   /** A Helm chart's files/ folder that embeds the rule files and dashboards (rules/, dashboards/). */
   chartFiles?: string;
+  layout?: Layout;
 }
 
+/** per-slo: each SLO's rule file stands alone; shared: rules that read only recorded series are one for all SLOs. */
+export const LAYOUTS = ['per-slo', 'shared'] as const;
+export type Layout = (typeof LAYOUTS)[number];
 
-/** The generated files of one SLO, relative to the rules output directory. */
-export function sloFiles(c: CompiledSlo, source: string): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
-  const dir = outputStem(c.slo.service, c.slo.name);
-  const groups = toYaml(c.rules);
-  const manifest = {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PrometheusRule',
-    metadata: {
-      name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`.toLowerCase().slice(0, 253),
-      labels: { 'app.kubernetes.io/managed-by': 'slo-engine', 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
-    },
-  };
-  const files: OutputFile[] = [
-    { path: `${dir}.rules.yaml`, content: header(VERSION, source, `Prometheus rules for SLO ${c.slo.name} (service ${c.slo.service})`) + groups },
-    // the PrometheusRule's spec is the rule file itself, one level deeper: rendered once, nested
-    { path: `${dir}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for SLO ${c.slo.name}`) + toYaml(manifest) + nestYaml('spec', groups) },
+
+const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' } as const;
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;
+
+/** A rule file and its PrometheusRule manifest, whose spec is the rule file itself. */
+function ruleFiles(stem: string, groups: string, source: string, what: { rules: string; manifest: string }, metadata: { name: string; labels: Record<string, string> }): OutputFile[] {
+  const manifest = { ...PROMETHEUS_RULE, metadata: { name: metadata.name.toLowerCase().slice(0, 253), labels: { ...MANAGED_BY, ...metadata.labels } } };
+  return [
+    { path: `${stem}.rules.yaml`, content: header(VERSION, source, `Prometheus rules for ${what.rules}`) + groups },
+    // rendered once, nested one level deeper
+    { path: `${stem}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for ${what.manifest}`) + toYaml(manifest) + nestYaml('spec', groups) },
   ];
-  const tests = generateTests(c, `${safe(c.slo.name)}.rules.yaml`);
+}
+
+/** The generated files of one SLO, relative to the rules output directory; `shared`: its tests also load the shared file. */
+export function sloFiles(c: CompiledSlo, source: string, shared = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
+  const dir = outputStem(c.slo.service, c.slo.name);
+  const files = ruleFiles(dir, toYaml(c.rules), source, { rules: `SLO ${c.slo.name} (service ${c.slo.service})`, manifest: `SLO ${c.slo.name}` }, {
+    name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`,
+    labels: { 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
+  });
+  // the SLO's files sit one folder below the shared file
+  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${SHARED_STEM}.rules.yaml`] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
   return { files, untestable: tests.untestable };
+}
+
+/** The shared layout's own files: the groups that serve every SLO. */
+function sharedFiles(layout: SharedLayout): OutputFile[] {
+  const what = 'every SLO of the shared layout (load it wherever the SLOs\' own rule files are)';
+  return ruleFiles(SHARED_STEM, toYaml(layout.file()), plural(layout.size, 'SLO'), { rules: what, manifest: what }, {
+    name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
+    labels: { 'slo-engine/layout': 'shared' },
+  });
 }
 
 function minutesOf(text: string | undefined): number | undefined | 'invalid' {
@@ -65,7 +83,7 @@ export interface CompilePlan {
   mixin: OutputFile[];
 }
 
-export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier'> {
+export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'> {
   forMinutes?: number;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
@@ -142,6 +160,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     return undefined;
   };
   const groups: RuleGroup[] = [];
+  const shared = opts.layout === 'shared' ? new SharedLayout() : undefined;
   let broken = false;
   // compiled one at a time and dropped once rendered: memory stays flat however many SLOs there are
   for (const slo of prepared.slos) {
@@ -152,9 +171,10 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     else prepared.compiled++;
     // after an error nothing is written, so only the remaining SLOs' diagnostics are of interest
     if (!c || broken) continue;
-    keep?.(c);
-    if (opts.mixin) groups.push(...c.rules.groups);
-    const out = sloFiles(c, slo.pos.file);
+    const own = shared ? shared.add(c) : c;
+    keep?.(own);
+    if (opts.mixin) groups.push(...own.rules.groups);
+    const out = sloFiles(own, slo.pos.file, shared !== undefined);
     for (const x of out.untestable)
       mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', f);
@@ -162,6 +182,10 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     if (failed) return failed;
   }
   if (broken) return undefined;
+  if (shared && shared.size > 0) {
+    for (const f of sharedFiles(shared)) sink('rules', f);
+    if (opts.mixin) groups.push(...shared.file().groups);
+  }
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
   if (failed) return failed;
   if (opts.mixin) {

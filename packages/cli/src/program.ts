@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { runCompile } from './compile';
+import { LAYOUTS, runCompile, type Layout } from './compile';
 import { DEFAULT_PROMETHEUS_URL, runReport } from './report';
 import { runValidate, type Io } from './validate';
 import { VERSION } from './version';
@@ -40,14 +40,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
     .option('--chart-files <dir>', "also copy the rule files and dashboards into a Helm chart's files folder (rules/, dashboards/), e.g. helm/slo-bundle/files")
     .option('--mixin <dir>', 'also write a monitoring mixin (mixin.libsonnet: prometheusRules, prometheusAlerts, grafanaDashboards) to this directory')
+    .addOption(
+      new Option('--layout <layout>', 'per-slo: every SLO\'s rule file stands alone; shared: window ratios, burn rates and budgets are one rule for all SLOs in <rules-out>/shared.rules.yaml (about half the evaluation cost; load that file wherever SLO rules are)')
+        .choices([...LAYOUTS])
+        .default('per-slo'),
+    )
     .addHelpText(
       'after',
       '\nPer SLO it writes <rules-out>/<service>/<slo>.rules.yaml (Prometheus rule file), <slo>.test.yaml (promtool tests:\n' +
         'promtool test rules <slo>.test.yaml) and <slo>.prometheusrule.yaml (Prometheus Operator PrometheusRule), and\n' +
         '<dashboards-out>/<service>/<slo>.json (Grafana dashboard) plus <dashboards-out>/overview.json.\n' +
+        'With --layout shared also <rules-out>/shared.rules.yaml and shared.prometheusrule.yaml, which every SLO\'s rules need.\n' +
         'Nothing is written when any input is invalid. Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error.',
     )
-    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string }) => {
+    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string; layout: Layout }) => {
       setExit(await runCompile(paths, { ...opts, format: 'text' }, io));
     });
 

@@ -151,7 +151,7 @@ describe('what cannot be compiled is said', () => {
     const sli = `      thresholdMetric:\n${indent(q('lag_seconds{job="w"}'), 8)}`;
     const [c] = compile(slo(sli, '      op: lt\n      value: 30\n      timeSliceTarget: 1\n      timeSliceWindow: 1m\n', undefined, 'Timeslices'));
     expect(c!.warnings).toEqual([expect.stringMatching(/^api: a single bad slice fires page-fast \(one slice in 1h is 1\.66667% of the window, above its threshold 1\.44%\)/)]);
-    const tests = generateTests(c!, 'x.yaml');
+    const tests = generateTests(c!, ['x.yaml']);
     expect(tests.untestable).toEqual([{ name: 'api', reason: expect.stringContaining("page-fast's threshold (14.4 × 0.001 over 1h) is too close to a single bad slice") }]);
     expect(tests.file.tests.map((t) => t.name)).toEqual(expect.arrayContaining([expect.stringContaining('fire page-fast within')]));
   });
@@ -162,7 +162,7 @@ describe('what cannot be compiled is said', () => {
   });
   it('a query with several selectors compiles, with zero-traffic tests only', () => {
     const [c] = compile(slo(ratio({ bad: 'sum(rate(a{e="1"}[5m])) + sum(rate(b{e="1"}[5m]))', total: 'sum(rate(a[5m])) + sum(rate(b[5m]))' }, false)));
-    const tests = generateTests(c!, 'x.yaml');
+    const tests = generateTests(c!, ['x.yaml']);
     expect(tests.untestable).toEqual([{ name: 'api', reason: expect.stringContaining('cover zero traffic only') }]);
     expect(tests.file.tests.map((t) => t.name)).toEqual([expect.stringContaining('no traffic fires nothing')]);
   });
@@ -197,7 +197,7 @@ describe('promtool accepts every rule file', () => {
   ];
   it.each(tested)('generated burn scenarios pass for %s', (name, text) => {
     const [c] = compile(text);
-    const tests = generateTests(c!, `${name}.yaml`);
+    const tests = generateTests(c!, [`${name}.yaml`]);
     expect(tests.untestable).toEqual([]);
     expect(tests.file.tests.length).toBeGreaterThan(4);
     writeFileSync(path.join(dir, `${name}.yaml`), renderRuleFile(c!.rules, header('test', 'in.yaml', name)));

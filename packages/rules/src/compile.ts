@@ -49,9 +49,10 @@ const COMPARATOR = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const;
 
 /**
  * Error ratio over a window as a ratio of sums of building blocks; 0, never NaN, when there were no events
- * (per group for a grouped SLO: `0 * total` keeps the group's labels where `vector(0)` has none).
+ * (per group for a grouped SLO: `0 * total` keeps the group's labels where `vector(0)` has none; the shared
+ * layout reads every SLO at once the same way, with an empty selector).
  */
-function ratioExpr(sel: string, minutes: number, grouped: boolean): string {
+export function ratioExpr(sel: string, minutes: number, grouped: boolean): string {
   const zero = (total: string) => (grouped ? `(0 * ${total})` : 'on() vector(0)');
   if (minutes === BLOCK_RANGE_MINUTES) return `(${BLOCK.bad}${sel} / (${BLOCK.total}${sel} > 0)) or ${zero(`${BLOCK.total}${sel}`)}`;
   const [bad, total] = minutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.badRollup, BLOCK.totalRollup] : [BLOCK.bad, BLOCK.total];

@@ -7,3 +7,4 @@ export { header, nestYaml, toYaml, renderRuleFile } from './render';
 export { BlockError, buildingBlocks } from './blocks';
 export { generateTests, type GeneratedTests } from './testgen';
 export { planSeries, solveLabels, type Phase, type SeriesPlan } from './series';
+export { SharedLayout } from './shared';

@@ -81,7 +81,14 @@ export const GROUP = {
   rollup: (service: string, slo: string) => `slo:${service}:${slo}:rollup`,
   period: (service: string, slo: string) => `slo:${service}:${slo}:period`,
   alerts: (service: string, slo: string) => `slo:${service}:${slo}:alerts`,
+  /** The shared layout's groups, one for all SLOs: three segments, so never equal to an SLO's four. */
+  sharedWindows: 'slo:shared:windows',
+  sharedRollup: 'slo:shared:rollup',
+  sharedPeriod: 'slo:shared:period',
 } as const;
+
+/** The shared layout's rule file, `shared.rules.yaml`, beside the service folders (a file cannot clash with a folder). */
+export const SHARED_STEM = 'shared';
 
 export const INTERVAL = {
   /** Building blocks, short windows and alerts. */

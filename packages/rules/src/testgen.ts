@@ -206,7 +206,8 @@ function sliceMinutes(c: CompiledSlo, o: CompiledObjective): number | undefined 
 }
 
 /** promtool tests for one compiled SLO, and the objectives whose queries were too intricate to synthesise input for. */
-export function generateTests(c: CompiledSlo, ruleFile: string): { file: GeneratedTests; untestable: { name: string; reason: string }[] } {
+/** `ruleFiles`: the SLO's rule file, then any file it needs beside it (the shared layout's groups). */
+export function generateTests(c: CompiledSlo, ruleFiles: string[]): { file: GeneratedTests; untestable: { name: string; reason: string }[] } {
   const tests: TestGroup[] = [];
   const untestable: { name: string; reason: string }[] = [];
   const longest = (o: CompiledObjective) => Math.max(60, ...o.tiers.map((t) => t.longMinutes));
@@ -236,5 +237,5 @@ export function generateTests(c: CompiledSlo, ruleFile: string): { file: Generat
     if (typeof slow === 'string') untestable.push({ name: o.sloName, reason: `have no half-factor burn test: ${slow}` });
     else tests.push(slow);
   }
-  return { file: { rule_files: [ruleFile], evaluation_interval: promDuration(step), tests }, untestable };
+  return { file: { rule_files: ruleFiles, evaluation_interval: promDuration(step), tests }, untestable };
 }
