@@ -1,5 +1,5 @@
 import { buildModel, checkSources, Diagnostic, readInputs, type Slo } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleGroup, generateTests } from '@slo-engine/rules';
+import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
@@ -56,9 +56,9 @@ export function sloFiles(c: CompiledSlo, source: string, shared = false): { file
 }
 
 /** The shared layout's own files: the groups that serve every SLO. */
-function sharedFiles(layout: SharedLayout): OutputFile[] {
+function sharedFiles(file: RuleFile, slos: number): OutputFile[] {
   const what = 'every SLO of the shared layout (load it wherever the SLOs\' own rule files are)';
-  return ruleFiles(SHARED_STEM, toYaml(layout.file()), plural(layout.size, 'SLO'), { rules: what, manifest: what }, {
+  return ruleFiles(SHARED_STEM, toYaml(file), plural(slos, 'SLO'), { rules: what, manifest: what }, {
     name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
     labels: { 'slo-engine/layout': 'shared' },
   });
@@ -183,8 +183,9 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   }
   if (broken) return undefined;
   if (shared && shared.size > 0) {
-    for (const f of sharedFiles(shared)) sink('rules', f);
-    if (opts.mixin) groups.push(...shared.file().groups);
+    const file = shared.file();
+    for (const f of sharedFiles(file, shared.size)) sink('rules', f);
+    if (opts.mixin) groups.push(...file.groups);
   }
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
   if (failed) return failed;
