@@ -22,6 +22,8 @@ export interface WorkerResult {
   totalMs: number;
   /** Node start-up and module loading before runCompile, milliseconds (not part of totalMs). */
   startupMs: number;
+  /** CPU time of runCompile in every thread of the process (the writing thread too), milliseconds. */
+  cpu: { userMs: number; systemMs: number };
   /** Exclusive milliseconds per phase; `other` is totalMs minus every timed phase. */
   phases: Record<string, number>;
   /** How often each wrapped function was called. */
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
   const stderr = new Sink();
   const startupMs = performance.now();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // diagnostics go to memory, not a terminal; paths relative to the input's parent, as a user would give them
   const stream = (s: Sink) => s as unknown as NodeJS.WriteStream;
   const exitCode = await runCompile(
@@ -173,6 +176,7 @@ async function main(): Promise<void> {
     { stdout: stream(stdout), stderr: stream(stderr), stdin: process.stdin, cwd: path.dirname(input), env: { NO_COLOR: '1' } },
   );
   const totalMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const timed = Object.values(timing.phases).reduce((a, b) => a + b, 0);
   timing.phases.other = totalMs - timed;
   const lines = stderr.text.split('\n');
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
     exitCode,
     totalMs,
     startupMs,
+    cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 },
     phases: timing.phases,
     calls: timing.calls,
     maxRssKiB: peakRssKiB(),

@@ -51,6 +51,9 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
     expect(x.files).toEqual({ rules: 3 * x.n, dashboards: x.n + 1 });
     expect(x.maxRssKiB).toBeGreaterThan(0);
     expect(x.totalMs).toBeGreaterThan(0);
+    // CPU of every thread: the compile runs on the main thread all along, so user time alone is a good part of the wall time
+    expect(x.cpu.userMs).toBeGreaterThan(0.3 * x.totalMs);
+    expect(x.cpu.systemMs).toBeGreaterThan(0);
     expect(Object.keys(x.phases)).toEqual(PHASES);
     const timed = PHASES.filter((p) => p !== 'other').reduce((a, p) => a + x.phases[p]!, 0);
     for (const p of PHASES.filter((q) => q !== 'other')) expect(x.phases[p]!).toBeGreaterThanOrEqual(0);
@@ -73,6 +76,8 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
   expect(floor.files).toBe(runs[1]!.files.rules + runs[1]!.files.dashboards);
   expect(floor.bytes).toBeGreaterThan(100 * 1000);
   expect(floor.ms).toBeGreaterThan(0);
+  expect(r.notes.join('\n')).toMatch(/the 100-SLO compile used \d+\.\d+ s of CPU \(user \d+\.\d+ s, system \d+\.\d+ s, every thread\) in \d+\.\d+ s; spread perfectly over this machine's \d+ cores/);
+  expect(r.tables[0]!.rows[1]![3]).toBe(((runs[1]!.cpu.userMs + runs[1]!.cpu.systemMs) / 1000).toFixed(2));
   expect(r.notes.join('\n')).toMatch(/the 401 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
   const capped = (r.data as { capped: { n: number; totalMs: number; maxRssKiB: number } }).capped;
   expect(capped.n).toBe(100);
