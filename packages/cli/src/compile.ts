@@ -1,5 +1,5 @@
 import { buildModel, checkSources, Diagnostic, readInputs, type Slo } from '@slo-engine/openslo';
-import { compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
+import { parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
@@ -16,6 +16,8 @@ export interface CompileCliOptions {
   strict: boolean;
   disableTier: string[];
   for?: string;
+  /** How often the SLIs' targets are scraped, e.g. 30s (default 1m). */
+  scrapeInterval?: string;
   format: 'text' | 'json';
   dashboardOverrides?: string;
   mixin?: string;
@@ -85,6 +87,7 @@ export interface CompilePlan {
 
 export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'> {
   forMinutes?: number;
+  scrapeSeconds?: number;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
   mixin?: boolean;
@@ -120,7 +123,7 @@ async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
 function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
   try {
-    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes });
+    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds });
     for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
     return c;
   } catch (e) {
@@ -235,6 +238,12 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     io.stderr.write(`error: --for must be a whole number of minutes or hours, e.g. 2m (got "${opts.for}")\n`);
     return 2;
   }
+  const scrape = opts.scrapeInterval === undefined ? undefined : parseScrapeInterval(opts.scrapeInterval);
+  if (scrape && 'error' in scrape) {
+    io.stderr.write(`error: --scrape-interval ${scrape.error}\n`);
+    return 2;
+  }
+  const scrapeSeconds = scrape?.seconds;
   let overrides: { file: string; text: string } | undefined;
   if (opts.dashboardOverrides !== undefined) {
     const file = path.relative(io.cwd, path.resolve(io.cwd, opts.dashboardOverrides)) || opts.dashboardOverrides;
@@ -245,7 +254,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       return 1;
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, overrides, mixin: opts.mixin !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, overrides, mixin: opts.mixin !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];

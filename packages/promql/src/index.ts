@@ -12,3 +12,5 @@ export {
   type LabelMatcher,
   type MatchOperator,
 } from './selectors';
+export { mayBeNonFinite, twoSampleRanges, type SampleRange } from './samples';
+export { durationSeconds } from './durations';

@@ -58,8 +58,8 @@ describe('building blocks read the raw metrics once, for every SLI shape', () =>
     ['an aggregated counter', ratio({ bad: 'sum by (route) (x{e="1"})', total: 'sum by (route) (x)' }), 'sum(sum by (route) (rate(x{e="1"}[5m]))) or vector(0)'],
     ['a histogram bucket (le spelled for Prometheus 2 and 3)', ratio({ good: 'h_bucket{le="1"}', total: 'h_count' }),
       'clamp_min(sum(rate(h_count[5m])) - (sum(rate(h_bucket{le=~"1|1\\\\.0"}[5m])) or vector(0)), 0) or vector(0)'],
-    ['raw failure ratio', `      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio'), 10)}`, 'clamp(avg(errors:ratio), 0, 1) or vector(0)'],
-    ['raw success ratio', `      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('ok:ratio'), 10)}`, 'clamp(1 - avg(ok:ratio), 0, 1) or vector(0)'],
+    ['raw failure ratio', `      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio'), 10)}`, 'clamp(avg((errors:ratio) > -Inf < +Inf), 0, 1) or vector(0)'],
+    ['raw success ratio', `      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('ok:ratio'), 10)}`, 'clamp(1 - avg((ok:ratio) > -Inf < +Inf), 0, 1) or vector(0)'],
   ])('%s', (_t, sli, bad) => {
     const [c] = compile(slo(sli));
     expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe(bad);
@@ -68,7 +68,7 @@ describe('building blocks read the raw metrics once, for every SLI shape', () =>
   it('thresholdMetric with Timeslices: a slice is bad when the threshold is broken', () => {
     const sli = `      thresholdMetric:\n${indent(q('histogram_quantile(0.99, sum by (le) (rate(h_bucket[{{.window}}])))'), 8)}`;
     const [c] = compile(slo(sli, '      op: lte\n      value: 0.3\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n', undefined, 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n'));
-    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('(max(histogram_quantile(0.99, sum by (le) (rate(h_bucket[1m])))) > bool 0.3) or vector(0)');
+    expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('(max((histogram_quantile(0.99, sum by (le) (rate(h_bucket[2m])))) > -Inf < +Inf) > bool 0.3) or vector(0)');
   });
 
   it('RatioTimeslices averages slice error ratios over slices with traffic', () => {
@@ -158,7 +158,7 @@ describe('what cannot be compiled is said', () => {
   it('Timeslices ratio SLIs tell no traffic from good slices by their total query', () => {
     const [c] = compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceTarget: 0.9\n      timeSliceWindow: 1m\n', undefined, 'Timeslices'));
     expect(record(c!, 'slo:sli_total:rate5m').expr).toBe('vector(1)');
-    expect(record(c!, 'slo:no_traffic:bool').expr).toBe('(sum(rate(x[1m])) == bool 0) or on() vector(1)');
+    expect(record(c!, 'slo:no_traffic:bool').expr).toBe('(sum(rate(x[2m])) == bool 0) or on() vector(1)');
   });
   it('a query with several selectors compiles, with zero-traffic tests only', () => {
     const [c] = compile(slo(ratio({ bad: 'sum(rate(a{e="1"}[5m])) + sum(rate(b{e="1"}[5m]))', total: 'sum(rate(a[5m])) + sum(rate(b[5m]))' }, false)));

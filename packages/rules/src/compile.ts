@@ -1,15 +1,19 @@
 import { Decimal } from 'decimal.js';
 import type { Slo } from '@slo-engine/openslo';
-import { BlockError, buildingBlocks } from './blocks';
+import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
 import { baseLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
 import { ALERT_NAME, BLOCK, dashboardUid, RESERVED_LABELS, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
-import { errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
+import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
   engineVersion: string;
+  /** How often the SLIs' targets are scraped, in seconds (default 60); an SLO's scrape-interval annotation wins. */
+  scrapeSeconds?: number;
 }
+
+export const DEFAULT_SCRAPE_SECONDS = 60;
 
 /** What the compiler decided for one objective; dashboards and generated tests read it. */
 export interface CompiledObjective {
@@ -71,6 +75,15 @@ function groupLabels(slo: Slo): string[] {
   const bad = labels.filter((l) => !LABEL_NAME.test(l) || RESERVED_LABELS.has(l) || l.startsWith('__'));
   if (labels.length === 0 || bad.length) throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
   return [...new Set(labels)].sort();
+}
+
+/** The SLO's scrape interval: its annotation, else the compile option, else 1m. */
+function scrapeSeconds(slo: Slo, opts: CompileOptions): number {
+  const raw = slo.annotations[SCRAPE_INTERVAL_ANNOTATION];
+  if (raw === undefined) return opts.scrapeSeconds ?? DEFAULT_SCRAPE_SECONDS;
+  const parsed = parseScrapeInterval(raw);
+  if ('error' in parsed) throw new CompileError(`annotation ${SCRAPE_INTERVAL_ANNOTATION} ${parsed.error}`, slo);
+  return parsed.seconds;
 }
 
 /** A ratio as a percentage without float noise: 0.001 → 0.1%. */
@@ -144,8 +157,9 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const long: RuleGroup = { name: GROUP.period(slo.service, slo.name), interval: INTERVAL.period, rules: [] };
   const alerts: RuleGroup = { name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
   const objectives: CompiledObjective[] = [];
-  const { tiers, warnings: tierWarnings } = tiersFor(slo, opts);
+  const { tiers: sloTiers, warnings: tierWarnings } = tiersFor(slo, opts);
   const groupBy = groupLabels(slo);
+  const scrape = scrapeSeconds(slo, opts);
   warnings.push(...tierWarnings.map((w) => w.message));
   if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
 
@@ -153,17 +167,22 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     const labels = baseLabels(slo, index);
     const sel = selector(slo, index);
     const budget = errorBudget(objective.target);
+    const capped = capToBudget(sloTiers, budget);
+    const tiers = capped.tiers;
+    const who = slo.objectives.length > 1 ? `${objectiveName(slo, index)}: ` : '';
+    warnings.push(...capped.warnings.map((w) => `${who}${w.message}`));
     const windows = [...new Set([BLOCK_RANGE_MINUTES, ...tiers.flatMap((t) => [t.longMinutes, t.shortMinutes]), periodMinutes])].sort((a, b) => a - b);
     const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy };
     objectives.push(o);
 
     let blocks;
     try {
-      blocks = buildingBlocks(slo.budgetingMethod, objective, groupBy);
+      blocks = buildingBlocks(slo.budgetingMethod, objective, groupBy, { scrapeSeconds: scrape });
     } catch (e) {
       if (e instanceof BlockError) throw new CompileError(e.message, slo, e);
       throw e;
     }
+    for (const w of blocks.warnings) if (!warnings.includes(`${who}${w}`)) warnings.push(`${who}${w}`);
     sli.rules.push(rec(BLOCK.bad, blocks.bad, labels), rec(BLOCK.total, blocks.total, labels));
     const roll = promDuration(ROLLUP_MINUTES);
     rollup.rules.push(rec(BLOCK.badRollup, `sum_over_time(${BLOCK.bad}${sel}[${roll}])`, labels), rec(BLOCK.totalRollup, `sum_over_time(${BLOCK.total}${sel}[${roll}])`, labels));

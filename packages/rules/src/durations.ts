@@ -7,3 +7,10 @@ export function promDuration(minutes: number): string {
   const m = minutes % 60;
   return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}`;
 }
+
+/** Prometheus duration text for a whole number of seconds: 90 → 1m30s, 120 → 2m, 15 → 15s. */
+export function promSeconds(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new RangeError(`not a positive whole number of seconds: ${seconds}`);
+  const s = seconds % 60;
+  return seconds < 60 ? `${s}s` : `${promDuration(Math.floor(seconds / 60))}${s ? `${s}s` : ''}`;
+}

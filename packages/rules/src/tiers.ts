@@ -52,28 +52,73 @@ export function shortWindow(longMinutes: number): { minutes: number; clamped: bo
   return m < BLOCK_RANGE_MINUTES ? { minutes: BLOCK_RANGE_MINUTES, clamped: true } : { minutes: m, clamped: false };
 }
 
-/** The default four tiers, scaled to the SLO's period. */
+/** Share of the period's budget a tier spends before it fires at exactly its factor: factor × long / period. */
+export const budgetSpent = (factor: string, longMinutes: number, periodMinutes: number) =>
+  new Decimal(factor).mul(longMinutes).div(periodMinutes).toSignificantDigits(3).toString();
+
+const asPct = (ratio: string) => `${new Decimal(ratio).mul(100).toSignificantDigits(3).toString()}%`;
+
+/**
+ * The default four tiers, scaled to the SLO's period. Windows scale with the period (so each tier spends
+ * the Workbook's share of the budget), while the factors stay the Workbook's 14.4, 6, 3 and 1 whatever the
+ * period: a window raised to the 5m floor keeps its factor, so the tiers keep their order (a fast page
+ * never needs less burn than a slow one) and the tier spends more of a short period's budget, which
+ * compile says.
+ */
 export function defaultTiers(periodMinutes: number, opts: TierOptions = {}): { tiers: Tier[]; warnings: TierWarning[] } {
   const warnings: TierWarning[] = [];
   const tiers: Tier[] = [];
   for (const d of DEFAULTS) {
     if (opts.disable?.includes(d.id) || opts.disable?.includes(d.severity)) continue;
-    const longMinutes = Math.max(BLOCK_RANGE_MINUTES, Math.round((d.longMinutes * periodMinutes) / THIRTY_DAYS));
+    const scaled = Math.round((d.longMinutes * periodMinutes) / THIRTY_DAYS);
+    const longMinutes = Math.max(BLOCK_RANGE_MINUTES, scaled);
     const short = shortWindow(longMinutes);
-    if (short.clamped) warnings.push({ message: `tier ${d.id}: the short window would be ${(longMinutes / 12).toFixed(1)}m for this period; using 5m, the shortest window` });
+    const factor = factorFor(d.share, THIRTY_DAYS, d.longMinutes);
+    const spent = budgetSpent(factor, longMinutes, periodMinutes);
+    if (longMinutes > scaled)
+      warnings.push({ message: `tier ${d.id}: the period is too short for its ${(d.longMinutes * periodMinutes / THIRTY_DAYS).toFixed(1)}m long window; using 5m, the shortest window, so it fires after ${asPct(spent)} of the budget is spent instead of ${asPct(d.share)}` });
+    if (short.minutes >= longMinutes) warnings.push({ message: `tier ${d.id}: a single ${longMinutes}m window at this period (its short window cannot be shorter than 5m), so it resets no faster than it fires` });
+    else if (short.clamped) warnings.push({ message: `tier ${d.id}: the short window would be ${(longMinutes / 12).toFixed(1)}m for this period; using 5m, the shortest window` });
     tiers.push({
       id: d.id,
       severity: d.severity,
       longMinutes,
       shortMinutes: short.minutes,
-      factor: factorFor(d.share, periodMinutes, longMinutes),
+      factor,
       op: 'gte',
       forMinutes: opts.forMinutes ?? 0,
-      budgetShare: d.share,
+      budgetShare: spent,
       targets: [],
     });
   }
   return { tiers, warnings };
+}
+
+/**
+ * The highest error ratio a tier may wait for: half the requests failing. A tier whose factor × budget
+ * reaches 1 could never fire (with target 0.9, 14.4 × 0.1 = 1.44), so its factor is lowered to
+ * 1 / (2 × budget): it then fires on any outage that fails half the requests, and on a total outage
+ * after half its long window.
+ */
+export const MAX_THRESHOLD = '0.5';
+
+/** Lowers the factor of tiers that could never fire at this budget, saying which. */
+export function capToBudget(tiers: Tier[], budget: string): { tiers: Tier[]; warnings: TierWarning[] } {
+  const warnings: TierWarning[] = [];
+  const maxFactor = new Decimal(MAX_THRESHOLD).div(budget);
+  const out = tiers.map((t) => {
+    if (t.op === 'lt' || t.op === 'lte' || new Decimal(t.factor).lte(maxFactor)) return t;
+    const reach = new Decimal(t.factor).mul(budget);
+    const factor = maxFactor.toDecimalPlaces(6).toString();
+    warnings.push({
+      message:
+        `tier ${t.id} needs an error ratio of ${asPct(reach.toString())} (${t.factor} × the ${asPct(budget)} budget)${reach.gte(1) ? ', so it could never fire' : ''}; ` +
+        `its factor is lowered to ${factor} so that it pages once half the requests fail (a total outage within half its long window)`,
+    });
+    const { budgetShare: _share, ...rest } = t;
+    return { ...rest, factor };
+  });
+  return { tiers: out, warnings };
 }
 
 /** One tier per AlertCondition of the SLO's alert policies. */
