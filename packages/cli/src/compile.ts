@@ -18,6 +18,8 @@ export interface CompileCliOptions {
   for?: string;
   /** How often the SLIs' targets are scraped, e.g. 30s (default 1m). */
   scrapeInterval?: string;
+  /** `page=critical`: the alerts' severity label per tier severity. */
+  severityLabel?: string[];
   format: 'text' | 'json';
   dashboardOverrides?: string;
   mixin?: string;
@@ -88,6 +90,7 @@ export interface CompilePlan {
 export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'> {
   forMinutes?: number;
   scrapeSeconds?: number;
+  severityLabels?: Record<string, string>;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
   mixin?: boolean;
@@ -123,7 +126,7 @@ async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
 function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
   try {
-    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds });
+    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, severityLabels: opts.severityLabels });
     for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
     return c;
   } catch (e) {
@@ -244,6 +247,15 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 2;
   }
   const scrapeSeconds = scrape?.seconds;
+  const severityLabels: Record<string, string> = {};
+  for (const pair of opts.severityLabel ?? []) {
+    const m = /^([^=\s]+)=(\S.*)$/.exec(pair);
+    if (!m) {
+      io.stderr.write(`error: --severity-label must be severity=value, e.g. page=critical (got "${pair}")\n`);
+      return 2;
+    }
+    severityLabels[m[1]!] = m[2]!;
+  }
   let overrides: { file: string; text: string } | undefined;
   if (opts.dashboardOverrides !== undefined) {
     const file = path.relative(io.cwd, path.resolve(io.cwd, opts.dashboardOverrides)) || opts.dashboardOverrides;
@@ -254,7 +266,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       return 1;
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, overrides, mixin: opts.mixin !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, severityLabels, overrides, mixin: opts.mixin !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];

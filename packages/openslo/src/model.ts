@@ -97,4 +97,9 @@ export interface Slo {
   alerting?: DefaultAlerting;
   /** Extra labels for every rule of this SLO (Sloth's `labels`). */
   ruleLabels?: Record<string, string>;
+  /**
+   * Sloth's semantics: queries aggregated `by (labels)` give one ratio, budget and alert per label value,
+   * so those labels become the SLO's group-by labels. OpenSLO has no such rule (its queries are summed).
+   */
+  groupsByQueryLabels?: boolean;
 }

@@ -393,6 +393,7 @@ export function slothToModel(raw: RawObject, value: Record<string, unknown>): Sl
         apiVersion: version,
         alerting,
         ruleLabels: { ...labels },
+        groupsByQueryLabels: true,
       },
     ];
   });

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { BudgetingMethod, Indicator, Objective, Operator, Query } from '@slo-engine/openslo';
-import { durationSeconds, mayBeNonFinite, rewriteLeMatchers, substituteWindow, toRate, twoSampleRanges } from '@slo-engine/promql';
+import { checkPromql, durationSeconds, mayBeNonFinite, rewriteLeMatchers, substituteWindow, toRate, twoSampleRanges } from '@slo-engine/promql';
 import { BLOCK_RANGE, BLOCK_RANGE_MINUTES } from './names';
 import { promDuration, promSeconds } from './durations';
 
@@ -138,10 +138,11 @@ const sumBy = (groupBy: string[]) => (e: string) => (groupBy.length ? `sum by ($
 
 /** A query that aggregates the group labels away cannot be grouped: say so instead of silently merging groups. */
 function keepsGroups(q: Query, groupBy: string[]): void {
-  const agg = /^\s*(?:sum|avg|min|max|count)\s*(?:(by|without)\s*\(([^)]*)\))?\s*\(/.exec(q.promql);
-  if (!agg || groupBy.length === 0) return;
-  const listed = (agg[2] ?? '').split(',').map((l) => l.trim());
-  const lost = groupBy.filter((g) => (agg[1] === 'by' ? !listed.includes(g) : agg[1] === 'without' ? listed.includes(g) : true));
+  if (groupBy.length === 0) return;
+  const agg = checkPromql(q.promql).shape?.aggregation;
+  if (!agg) return;
+  // `sum by (a) (x)` and `sum(x) by (a)` alike: the syntax tree says which labels survive
+  const lost = groupBy.filter((g) => (agg.by ? !agg.by.includes(g) : agg.without ? agg.without.includes(g) : true));
   if (lost.length) throw new BlockError(`the query aggregates away ${lost.join(', ')}, which the SLO is grouped by; add ${lost.join(', ')} to its by (...) clause`, q);
 }
 

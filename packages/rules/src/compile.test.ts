@@ -217,3 +217,104 @@ describe('promtool accepts every rule file', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('Sloth SLIs aggregated by labels keep one budget and alert per label value', () => {
+  const sloth = (labels = '') => `version: prometheus/v1
+service: web
+${labels}slos:
+  - name: requests
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])) by (host)
+        total_query: sum(rate(http_requests_total[{{.window}}])) by (host)
+    alerting:
+      name: WebHighErrorRate
+      annotations:
+        summary: "errors on {{ $labels.host }}"
+      page_alert:
+        labels:
+          severity: pageteam
+      ticket_alert:
+        disable: true
+`;
+  it('groups by host, as Sloth does', () => {
+    const [c] = compile(sloth());
+    expect(c!.objectives[0]!.groupBy).toEqual(['host']);
+    expect(record(c!, 'slo:sli_total:rate5m').expr).toBe('sum by (host) (sum(rate(http_requests_total[5m])) by (host))');
+    const alert = c!.rules.groups.flatMap((g) => g.rules).find(isAlert)!;
+    // the user's annotation is kept, and its $labels.host now has a value; Sloth's own severity label wins
+    expect(alert.annotations.summary).toBe('errors on {{ $labels.host }}');
+    expect(alert.labels.severity).toBe('pageteam');
+  });
+  it('a host that burns pages, with its host label; a healthy host does not (promtool)', () => {
+    const [c] = compile(sloth());
+    const dir = mkdtempSync(path.join(tmpdir(), 'sloth-by-'));
+    try {
+      writeFileSync(path.join(dir, 'r.yaml'), renderRuleFile(c!.rules, header('test', 'in.yaml', 'by host')));
+      const series = (host: string, code: string, per: number) => ({ series: `http_requests_total{host="${host}",code="${code}"}`, values: `0+${per}x120` });
+      const test = {
+        rule_files: ['r.yaml'],
+        evaluation_interval: '1m',
+        tests: [{
+          interval: '1m',
+          // host a: 10% errors (100x the 0.1% budget); host b: healthy, and ten times busier, so a sum would hide a
+          input_series: [series('a', '200', 90), series('a', '500', 10), series('b', '200', 1000)],
+          alert_rule_test: [{
+            eval_time: '60m',
+            alertname: 'WebHighErrorRate',
+            exp_alerts: [{
+              exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-fast' },
+              exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
+            }, {
+              exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-slow' },
+              exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
+            }],
+          }],
+        }],
+      };
+      // the descriptions are long; take them from the rules as promtool renders them (host a's ratio is 10%)
+      const alerts = c!.rules.groups.flatMap((g) => g.rules).filter(isAlert);
+      test.tests[0]!.alert_rule_test[0]!.exp_alerts.forEach((a, i) => (a.exp_annotations.description = alerts[i]!.annotations.description!.replace('{{ $value | humanizePercentage }}', '10%')));
+      writeFileSync(path.join(dir, 't.yaml'), toYaml(test));
+      const r = spawnSync('promtool', ['test', 'rules', 't.yaml'], { cwd: dir, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a Sloth label that is also a by label is an error, not a collision', () => {
+    expect(() => compile(sloth('labels:\n  host: web-1\n'))).toThrow(/host is both a label of the SLO and a label it is grouped by/);
+  });
+  it('an OpenSLO query aggregated by a label is summed, and compile says how to keep it', () => {
+    const [c] = compile(slo(ratio({ bad: 'sum(rate(x{e="1"}[5m])) by (route)', total: 'sum(rate(x[5m])) by (route)' }, false)));
+    expect(c!.objectives[0]!.groupBy).toEqual([]);
+    expect(c!.warnings).toEqual([expect.stringContaining('aggregate by (route), but the SLO is one error budget for all of them: their events are summed; to keep one budget and alert per route, add the annotation slo-engine.dev/group-by: route')]);
+  });
+  it('a trailing by clause keeps the group label (it used to be read as aggregating it away)', () => {
+    const grouped = slo(ratio({ bad: 'sum(rate(x{e="1"}[5m])) by (route)', total: 'sum(rate(x[5m])) by (route)' }, false)).replace('metadata:\n  name: api\n', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route\n');
+    expect(compile(grouped)[0]!.objectives[0]!.groupBy).toEqual(['route']);
+  });
+});
+
+describe('labels: clashes are errors, dropped labels are said, severity routes', () => {
+  const labelled = (labels: string, annotations = '') => slo(ratio({ bad: 'x{e="1"}', total: 'x' })).replace('metadata:\n  name: api\n', `metadata:\n  name: api\n  labels:\n${labels}${annotations}`);
+  it('a group-by label that is also an SLO label is refused', () => {
+    expect(() => compile(labelled('    route: checkout\n', '  annotations:\n    slo-engine.dev/group-by: route\n'))).toThrow('route is both a label of the SLO and a label it is grouped by');
+  });
+  it('job and instance are copied; reserved names are not, and compile says so', () => {
+    const [c] = compile(labelled('    job: api\n    instance: a\n    slo_name: other\n'));
+    expect(record(c!, 'slo:objective:ratio').labels).toMatchObject({ job: 'api', instance: 'a', slo_name: 'api' });
+    expect(c!.warnings).toEqual([expect.stringMatching(/^the SLO's label slo_name is not copied onto its series and alerts: it is a name the compiler writes itself/)]);
+  });
+  it('every alert has a severity label: page → critical, ticket → warning, or the user\'s mapping', () => {
+    const sev = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules).filter(isAlert).map((a) => `${a.labels.slo_tier}=${a.labels.severity}`);
+    expect(sev(compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' })))[0]!)).toEqual(['page-fast=critical', 'page-slow=critical', 'ticket-fast=warning', 'ticket-slow=warning']);
+    expect(sev(compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' })), { severityLabels: { page: 'P1' } })[0]!)).toEqual(['page-fast=P1', 'page-slow=P1', 'ticket-fast=warning', 'ticket-slow=warning']);
+  });
+  it("an SLO label named severity does not overwrite every tier's, and compile says so", () => {
+    const [c] = compile(labelled('    severity: high\n'));
+    expect(c!.rules.groups.flatMap((g) => g.rules).filter(isAlert).map((a) => a.labels.severity)).toEqual(['critical', 'critical', 'warning', 'warning']);
+    expect(c!.warnings).toEqual([expect.stringContaining("the SLO's label severity is replaced on its alerts by each tier's own (page → critical, ticket → warning)")]);
+  });
+});

@@ -1,16 +1,19 @@
 import { Decimal } from 'decimal.js';
-import type { Slo } from '@slo-engine/openslo';
+import type { Indicator, Slo } from '@slo-engine/openslo';
+import { checkPromql } from '@slo-engine/promql';
 import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
-import { baseLabels, objectiveName, selector, sortKeys } from './labels';
+import { baseLabels, droppedLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, dashboardUid, RESERVED_LABELS, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { ALERT_NAME, BLOCK, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
   engineVersion: string;
   /** How often the SLIs' targets are scraped, in seconds (default 60); an SLO's scrape-interval annotation wins. */
   scrapeSeconds?: number;
+  /** Tier severity → value of the alerts' `severity` label, over the defaults (page → critical, ticket → warning). */
+  severityLabels?: Record<string, string>;
 }
 
 export const DEFAULT_SCRAPE_SECONDS = 60;
@@ -68,12 +71,43 @@ export function ratioExpr(sel: string, minutes: number, grouped: boolean): strin
 export const GROUP_BY_ANNOTATION = 'slo-engine.dev/group-by';
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function groupLabels(slo: Slo): string[] {
+/** The labels an SLI's queries aggregate by, when every query of it does so by the same labels. */
+function queryGroups(ind: Indicator): string[] {
+  const queries = ind.kind === 'ratio' ? [ind.bad ?? ind.good, ind.total] : ind.kind === 'raw' ? [ind.raw] : [ind.metric];
+  const lists = queries.map((q) => (q ? (checkPromql(q.promql).shape?.aggregation?.by ?? []) : []));
+  const first = [...new Set(lists[0] ?? [])].sort();
+  return lists.every((l) => [...new Set(l)].sort().join() === first.join()) ? first : [];
+}
+
+/**
+ * One error budget per value of these labels: the group-by annotation, else (Sloth) the labels the SLI's
+ * queries aggregate by. A label that is also one of the SLO's own labels would give every group the same
+ * labels (promtool: "vector contains metrics with the same labelset"), so it is refused.
+ */
+function groupLabels(slo: Slo, warnings: string[]): string[] {
   const raw = slo.annotations[GROUP_BY_ANNOTATION];
-  if (raw === undefined) return [];
-  const labels = raw.split(',').map((l) => l.trim()).filter(Boolean);
-  const bad = labels.filter((l) => !LABEL_NAME.test(l) || RESERVED_LABELS.has(l) || l.startsWith('__'));
-  if (labels.length === 0 || bad.length) throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
+  const ind = slo.objectives[0]?.indicator;
+  let labels: string[];
+  if (raw !== undefined) {
+    labels = raw.split(',').map((l) => l.trim()).filter(Boolean);
+    const bad = labels.filter((l) => !LABEL_NAME.test(l) || RESERVED_LABELS.has(l) || l.startsWith('__'));
+    if (labels.length === 0 || bad.length) throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
+  } else {
+    const by = ind ? queryGroups(ind) : [];
+    if (by.length === 0) return [];
+    if (!slo.groupsByQueryLabels || ind?.kind !== 'ratio') {
+      warnings.push(
+        `the SLI's queries aggregate by (${by.join(', ')}), but the SLO is one error budget for all of them: their ${ind?.kind === 'ratio' ? 'events are summed' : 'ratios are averaged'}; ` +
+          `to keep one budget and alert per ${by.join(', ')}, add the annotation ${GROUP_BY_ANNOTATION}: ${by.join(', ')}${ind?.kind === 'ratio' ? '' : ' and write the SLI as a ratio of good (or bad) and total events'}`,
+      );
+      return [];
+    }
+    labels = by;
+  }
+  const own = Object.keys(baseLabels(slo, 0));
+  const clash = labels.filter((l) => own.includes(l));
+  if (clash.length)
+    throw new CompileError(`${clash.join(', ')} ${clash.length > 1 ? 'are' : 'is'} both a label of the SLO and a label it is grouped by, so every group would get the SLO's value and collide; remove ${clash.join(', ')} from the SLO's labels or from its grouping`, slo);
   return [...new Set(labels)].sort();
 }
 
@@ -89,7 +123,10 @@ function scrapeSeconds(slo: Slo, opts: CompileOptions): number {
 /** A ratio as a percentage without float noise: 0.001 → 0.1%. */
 export const pct = (ratio: string | number) => `${+(Number(ratio) * 100).toPrecision(6)}%`;
 
-function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
+/** Tier severity → the `severity` label: the defaults, with the user's mapping on top. */
+const severityMap = (opts: CompileOptions): Record<string, string> => ({ ...SEVERITY_LABEL_VALUES, ...(opts.severityLabels ?? {}) });
+
+function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOptions): AlertingRule {
   const cmp = COMPARATOR[tier.op];
   const t = threshold(tier.factor, o.budget);
   const long = promDuration(tier.longMinutes);
@@ -100,6 +137,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier): AlertingRule {
   const custom = slo.alerting;
   const severityCustom = tier.severity === 'page' ? custom?.page : tier.severity === 'ticket' ? custom?.ticket : undefined;
   const labels: Record<string, string> = {
+    [SEVERITY_LABEL]: severityMap(opts)[tier.severity] ?? tier.severity,
     ...(custom?.labels ?? {}),
     ...(severityCustom?.labels ?? {}),
     [LABEL.severity]: tier.severity,
@@ -158,8 +196,10 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const alerts: RuleGroup = { name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
   const objectives: CompiledObjective[] = [];
   const { tiers: sloTiers, warnings: tierWarnings } = tiersFor(slo, opts);
-  const groupBy = groupLabels(slo);
+  const groupBy = groupLabels(slo, warnings);
   const scrape = scrapeSeconds(slo, opts);
+  for (const d of droppedLabels(slo)) warnings.push(`the SLO's label ${d.label} is not copied onto its series and alerts: it ${d.why}; rename it`);
+  if (SEVERITY_LABEL in baseLabels(slo, 0)) warnings.push(`the SLO's label ${SEVERITY_LABEL} is replaced on its alerts by each tier's own (${Object.entries(severityMap(opts)).map(([k, v]) => `${k} → ${v}`).join(', ')}), so that pages and tickets route apart`);
   warnings.push(...tierWarnings.map((w) => w.message));
   if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
 
@@ -210,7 +250,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
         [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name),
       }),
     );
-    for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier));
+    for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier, opts));
     if (slo.budgetingMethod === 'Timeslices' || objective.indicator.kind === 'threshold')
       for (const tier of tiers.filter((t) => new Decimal(1).div(t.longMinutes).gt(threshold(t.factor, budget))))
         warnings.push(

@@ -17,6 +17,19 @@ export function baseLabels(slo: Slo, index: number): Record<string, string> {
   return sortKeys(out);
 }
 
+/** The SLO's labels that are not copied onto its series and alerts, each with why. */
+export function droppedLabels(slo: Slo): { label: string; why: string }[] {
+  return Object.keys({ ...slo.labels, ...(slo.ruleLabels ?? {}) })
+    .sort()
+    .flatMap((k) =>
+      !PROM_LABEL.test(k)
+        ? [{ label: k, why: 'is not a valid Prometheus label name (letters, digits and _, not starting with a digit)' }]
+        : RESERVED_LABELS.has(k)
+          ? [{ label: k, why: `is a name the compiler writes itself (${[...RESERVED_LABELS].sort().join(', ')})` }]
+          : [],
+    );
+}
+
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   // a fresh object even when already sorted: rendered YAML must not see one object twice
   const out: Record<string, T> = {};

@@ -21,8 +21,16 @@ export const LABEL = {
   dashboardUid: 'dashboard_uid',
 } as const;
 
-/** Labels the compiler owns; an SLO's own label with one of these names is not copied. */
-export const RESERVED_LABELS: ReadonlySet<string> = new Set([...Object.values(LABEL), 'alertname', '__name__', 'le', 'job', 'instance']);
+/**
+ * The label Alertmanager routes (and kube-prometheus-stack's default routes) read: every alert carries it,
+ * mapped from the tier's severity by SEVERITY_LABEL_VALUES unless the user maps it otherwise.
+ */
+export const SEVERITY_LABEL = 'severity';
+/** The default mapping of a tier's severity to the `severity` label; other severities are copied as they are. */
+export const SEVERITY_LABEL_VALUES: Readonly<Record<string, string>> = { page: 'critical', ticket: 'warning' };
+
+/** Labels the compiler owns; an SLO's own label with one of these names is not copied (compile says so). */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set([...Object.values(LABEL), 'alertname', '__name__', 'le']);
 
 /** Building blocks (read from the raw metrics once per evaluation) and their roll-ups. */
 export const BLOCK = {
