@@ -50,6 +50,8 @@ export interface Common {
   max?: number;
   /** Show this span whatever the dashboard's time range (e.g. the SLO period). */
   timeFrom?: string;
+  /** What the panel says when the query returns nothing, instead of Grafana's "No data". */
+  noValue?: string;
 }
 
 function fieldConfig(c: Common, custom?: object): FieldConfigSource {
@@ -61,6 +63,7 @@ function fieldConfig(c: Common, custom?: object): FieldConfigSource {
       ...(c.max !== undefined ? { max: c.max } : {}),
       ...(c.thresholds ? { thresholds: c.thresholds } : {}),
       ...(c.mappings ? { mappings: c.mappings } : {}),
+      ...(c.noValue ? { noValue: c.noValue } : {}),
       color: { mode: c.thresholds ? 'thresholds' : 'palette-classic' },
       ...(custom ? { custom } : {}),
     },

@@ -1,5 +1,5 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
-import { ALERT_NAME, BLOCK, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
 import { DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell } from './shell';
 
@@ -141,9 +141,12 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     }),
     stat({
       title: 'Traffic',
-      description: 'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no alert fires.',
+      description:
+        'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no burn-rate alert fires; ' +
+        `NO DATA means the SLO's recorded series are missing (its rules are not loaded). An alert policy with alertWhenNoData adds the ${NO_DATA_ALERT} alert for both.`,
       queries: [{ expr: `${RECORD.noTraffic}${sel}`, instant: true }],
       mappings: [valueText('0', 'receiving traffic', 'green'), valueText('1', 'NO TRAFFIC', 'orange')],
+      noValue: 'NO DATA',
     }),
     timeseries({
       title: `Error budget remaining over the ${period} period`,

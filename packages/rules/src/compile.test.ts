@@ -318,3 +318,67 @@ describe('labels: clashes are errors, dropped labels are said, severity routes',
     expect(c!.warnings).toEqual([expect.stringContaining("the SLO's label severity is replaced on its alerts by each tier's own (page → critical, ticket → warning)")]);
   });
 });
+
+describe('alertWhenNoData: an SLI that sees nothing pages instead of reading as 100% good', () => {
+  const withPolicy = (noData: boolean, annotations = '') =>
+    `${slo(ratio({ bad: 'x{e="1"}', total: 'x' })).replace('metadata:\n  name: api\n', `metadata:\n  name: api\n${annotations}`)}  alertPolicies:
+    - kind: AlertPolicy
+      metadata:
+        name: oncall
+      spec:
+        alertWhenBreaching: true
+        alertWhenResolved: true
+        alertWhenNoData: ${noData}
+        conditions:
+          - kind: AlertCondition
+            metadata:
+              name: fast
+            spec:
+              severity: page
+              condition:
+                kind: burnrate
+                op: gte
+                threshold: 14.4
+                lookbackWindow: 1h
+        notificationTargets:
+          - kind: AlertNotificationTarget
+            metadata:
+              name: pager
+            spec:
+              target: pagerduty
+`;
+  const noDataAlert = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules).filter(isAlert).find((a) => a.alert === 'SLONoData');
+  it('is generated only when a policy asks for it, with the policy\'s severity and targets', () => {
+    expect(noDataAlert(compile(withPolicy(false))[0]!)).toBeUndefined();
+    const a = noDataAlert(compile(withPolicy(true))[0]!)!;
+    expect(a.expr).toBe('(slo:no_traffic:bool{slo_name="api",slo_service="shop"} == 1) or absent(slo:no_traffic:bool{slo_name="api",slo_service="shop"})');
+    expect(a.for).toBe('10m');
+    expect(a.labels).toEqual({ severity: 'critical', slo_name: 'api', slo_notification_kinds: 'pagerduty', slo_notification_targets: 'pager', slo_service: 'shop', slo_severity: 'page', slo_tier: 'no-data' });
+    expect(noDataAlert(compile(withPolicy(true, '  annotations:\n    slo-engine.dev/no-data-for: 30m\n'))[0]!)!.for).toBe('30m');
+    expect(noDataAlert(compile(withPolicy(true), { disable: ['no-data'] })[0]!)).toBeUndefined();
+    expect(() => compile(withPolicy(true, '  annotations:\n    slo-engine.dev/no-data-for: soon\n'))).toThrow(/no-data-for must be a whole number of minutes/);
+  });
+  it('fires after 10 minutes without events or without the series at all, and not while traffic flows (promtool)', () => {
+    const [c] = compile(withPolicy(true));
+    const dir = mkdtempSync(path.join(tmpdir(), 'nodata-'));
+    try {
+      writeFileSync(path.join(dir, 'r.yaml'), renderRuleFile(c!.rules, header('test', 'in.yaml', 'no data')));
+      const firing = (m: number, n: number) => ({ expr: 'count(ALERTS{alertname="SLONoData",alertstate="firing"})', eval_time: `${m}m`, exp_samples: n ? [{ labels: '{}', value: n }] : [] });
+      const test = {
+        rule_files: ['r.yaml'],
+        evaluation_interval: '1m',
+        tests: [
+          // 30 minutes of traffic, then the counters stand still: the 5m rate reads 0 from minute 35, the alert fires 10m later
+          { interval: '1m', input_series: [{ series: 'x{e="0"}', values: '0+100x30 3000+0x40' }], promql_expr_test: [firing(30, 0), firing(40, 0), firing(47, 1)] },
+          // the target disappears: no series at all
+          { interval: '1m', input_series: [{ series: 'x{e="0"}', values: '0+100x30 _x40' }], promql_expr_test: [firing(30, 0), firing(48, 1)] },
+        ],
+      };
+      writeFileSync(path.join(dir, 't.yaml'), toYaml(test));
+      const r = spawnSync('promtool', ['test', 'rules', 't.yaml'], { cwd: dir, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,17 +1,19 @@
 import { Decimal } from 'decimal.js';
-import type { Indicator, Slo } from '@slo-engine/openslo';
+import type { AlertPolicy, Indicator, Slo } from '@slo-engine/openslo';
 import { checkPromql } from '@slo-engine/promql';
 import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
 import { baseLabels, droppedLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { ALERT_NAME, BLOCK, DEFAULT_NO_DATA_MINUTES, NO_DATA_ALERT, NO_DATA_FOR_ANNOTATION, NO_DATA_TIER, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
   engineVersion: string;
   /** How often the SLIs' targets are scraped, in seconds (default 60); an SLO's scrape-interval annotation wins. */
   scrapeSeconds?: number;
+  /** `for:` of no-data alerts, in minutes (default 10); an SLO's no-data-for annotation wins. */
+  noDataMinutes?: number;
   /** Tier severity → value of the alerts' `severity` label, over the defaults (page → critical, ticket → warning). */
   severityLabels?: Record<string, string>;
 }
@@ -173,6 +175,53 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
   };
 }
 
+/**
+ * The no-data alert of an objective whose alert policies ask for it (alertWhenNoData): its total saw no
+ * events, or its series are missing, for `forMinutes`. Without it missing data reads as 100% good.
+ */
+function noDataRule(slo: Slo, o: CompiledObjective, policies: AlertPolicy[], forMinutes: number, opts: CompileOptions): AlertingRule {
+  const severity = policies.flatMap((p) => p.conditions.map((c) => c.severity))[0] ?? 'ticket';
+  const targets = policies.flatMap((p) => p.targets);
+  const flag = `${RECORD.noTraffic}${o.selector}`;
+  const labels: Record<string, string> = {
+    [SEVERITY_LABEL]: severityMap(opts)[severity] ?? severity,
+    [LABEL.severity]: severity,
+    [LABEL.tier]: NO_DATA_TIER,
+    [LABEL.name]: o.sloName,
+    [LABEL.service]: slo.service,
+  };
+  if (targets.length) {
+    labels[LABEL.targets] = [...new Set(targets.map((x) => x.name ?? x.target))].join(',');
+    labels[LABEL.targetKinds] = [...new Set(targets.map((x) => x.target))].join(',');
+  }
+  const display = slo.displayName ?? slo.name;
+  const annotations: Record<string, string> = {
+    summary: `${display}: no data for ${promDuration(forMinutes)}`,
+    description:
+      `${o.sloName} (service ${slo.service}) has seen no events${o.groupBy.length ? ` for ${o.groupBy.map((g) => `${g}={{ $labels.${g} }}`).join(', ')}` : ''} for ${promDuration(forMinutes)}, or its recorded series are missing: ` +
+      `its SLI queries return nothing or zero. Meanwhile every error ratio reads 0, so no burn-rate alert can fire. Check the targets' scrapes and the queries.`,
+  };
+  const runbook = findAnnotation(slo, 'runbook_url');
+  if (runbook) annotations.runbook_url = runbook;
+  return {
+    alert: NO_DATA_ALERT,
+    expr: `(${flag} == 1) or absent(${flag})`,
+    for: promDuration(forMinutes),
+    labels: sortKeys(labels),
+    annotations: sortKeys(annotations),
+  };
+}
+
+/** How long an SLI may see nothing before its no-data alert: the annotation, else the option, else 10m. */
+function noDataMinutes(slo: Slo, opts: CompileOptions): number {
+  const raw = slo.annotations[NO_DATA_FOR_ANNOTATION];
+  if (raw === undefined) return opts.noDataMinutes ?? DEFAULT_NO_DATA_MINUTES;
+  const m = /^\s*(\d+)(m|h)\s*$/.exec(raw);
+  const minutes = m ? Number(m[1]) * (m[2] === 'h' ? 60 : 1) : 0;
+  if (minutes <= 0) throw new CompileError(`annotation ${NO_DATA_FOR_ANNOTATION} must be a whole number of minutes or hours such as 10m or 1h; got "${raw}"`, slo);
+  return minutes;
+}
+
 /** `runbook_url`, `runbook-url` or any `prefix/runbook_url` annotation. */
 export function findAnnotation(slo: Slo, name: string): string | undefined {
   const alt = name.replace('_', '-');
@@ -251,6 +300,8 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
       }),
     );
     for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier, opts));
+    const noData = slo.alertPolicies.filter((p) => p.alertWhenNoData);
+    if (noData.length && !opts.disable?.includes(NO_DATA_TIER)) alerts.rules.push(noDataRule(slo, o, noData, noDataMinutes(slo, opts), opts));
     if (slo.budgetingMethod === 'Timeslices' || objective.indicator.kind === 'threshold')
       for (const tier of tiers.filter((t) => new Decimal(1).div(t.longMinutes).gt(threshold(t.factor, budget))))
         warnings.push(

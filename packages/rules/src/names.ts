@@ -54,6 +54,13 @@ export const RECORD = {
 } as const;
 
 export const ALERT_NAME = 'SLOErrorBudgetBurn';
+/** The alert of SLOs whose alert policy has alertWhenNoData: the SLI saw no events (or no series) for a while. */
+export const NO_DATA_ALERT = 'SLONoData';
+/** Its `slo_tier` label, and the name `--disable-tier` turns it off by. */
+export const NO_DATA_TIER = 'no-data';
+/** `slo-engine.dev/no-data-for: 15m`: how long an SLI may see nothing before its no-data alert fires. */
+export const NO_DATA_FOR_ANNOTATION = 'slo-engine.dev/no-data-for';
+export const DEFAULT_NO_DATA_MINUTES = 10;
 
 /** Grafana caps dashboard uids at 40 characters. */
 const MAX_UID = 40;
