@@ -18,6 +18,8 @@ export interface CompileCliOptions {
   for?: string;
   /** How often the SLIs' targets are scraped, e.g. 30s (default 1m). */
   scrapeInterval?: string;
+  /** `for:` of no-data alerts, e.g. 15m. */
+  missingDataFor?: string;
   /** `page=critical`: the alerts' severity label per tier severity. */
   severityLabel?: string[];
   format: 'text' | 'json';
@@ -90,6 +92,7 @@ export interface CompilePlan {
 export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'> {
   forMinutes?: number;
   scrapeSeconds?: number;
+  noDataMinutes?: number;
   severityLabels?: Record<string, string>;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
@@ -126,7 +129,7 @@ async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
 function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
   try {
-    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, severityLabels: opts.severityLabels });
+    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, noDataMinutes: opts.noDataMinutes, severityLabels: opts.severityLabels });
     for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
     return c;
   } catch (e) {
@@ -247,6 +250,11 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 2;
   }
   const scrapeSeconds = scrape?.seconds;
+  const noDataMinutes = minutesOf(opts.missingDataFor);
+  if (noDataMinutes === 'invalid' || noDataMinutes === 0) {
+    io.stderr.write(`error: --missing-data-for must be a whole number of minutes or hours, e.g. 10m (got "${opts.missingDataFor}")\n`);
+    return 2;
+  }
   const severityLabels: Record<string, string> = {};
   for (const pair of opts.severityLabel ?? []) {
     const m = /^([^=\s]+)=(\S.*)$/.exec(pair);
@@ -266,7 +274,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       return 1;
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, severityLabels, overrides, mixin: opts.mixin !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, overrides, mixin: opts.mixin !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];

@@ -37,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'reject what the reference validator rejects, including documents other tools accept', false)
     .option('--disable-tier <tier>', 'leave out an alert tier: page-fast, page-slow, ticket-fast, ticket-slow, a severity (page, ticket) or an AlertCondition name; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--for <duration>', 'for: of every alert without its own alertAfter, e.g. 2m')
+    .option('--missing-data-for <duration>', 'for: of the no-data alerts of SLOs whose alert policy has alertWhenNoData (default 10m; the slo-engine.dev/no-data-for annotation wins)')
     .option('--severity-label <severity=value>', 'value of the alerts\' severity label for a tier severity (default page=critical, ticket=warning); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--scrape-interval <duration>', 'how often the SLIs\' targets are scraped (default 1m; an SLO\'s slo-engine.dev/scrape-interval annotation wins): time slices are read over at least two scrapes')
     .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
