@@ -3,6 +3,7 @@ import { COMPAT } from './compat';
 import { ObjectContext, type QueryUse, type RefKind, type Report } from './context';
 import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg, type SourcePos } from './diagnostics';
 import { positionInScalar } from './query-position';
+import { checkDurationsWithinPeriods } from './periods';
 import { checkObject, type ApiVersion } from './rules';
 import { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './sloth';
 import { parseSource, type RawObject } from './source';
@@ -111,6 +112,7 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
     }
     for (const group of groupQueries(ctx.queries)) checkQueries(ctx, group, index);
   }
+  checkDurationsWithinPeriods(contexts, index);
 
   for (const { ctx, obj } of contexts) diagnostics.push(...locate(ctx, obj, options.strict === true));
   for (const { ctx, obj } of contexts) if (obj) obj.valid = !ctx.reports.some((r) => (r.severity ?? 'error') === 'error' && (!r.compat || options.strict));

@@ -34,6 +34,25 @@ export interface Duration {
   minutes: number;
 }
 
+/**
+ * The longest SLO period: 1Y (365d), the longest unit of the shorthand. Prometheus itself only refuses ranges
+ * beyond Go's time.Duration, about 292 years (300Y compiles to `[109500d]`, which promtool rejects as "duration
+ * out of range"), but a rolling period must be kept in Prometheus' storage and its error ratio re-reads the
+ * whole period (52,560 roll-up samples a series for a year) on every evaluation: longer spans are reports, not
+ * error budgets to alert on. Every window the compiler derives (burn-rate windows, `for:`, time slices) fits
+ * inside the period.
+ */
+export const MAX_PERIOD_MINUTES = DURATION_UNITS.Y;
+/** What a duration longer than MAX_PERIOD_MINUTES is, for messages. */
+export const LONGER_THAN_MAX_PERIOD = 'is longer than 1Y (365d), the longest supported SLO period';
+
+/** Minutes of a positive duration shorthand, however large its count (then inexact), else undefined. */
+export function shorthandMinutes(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  const count = m ? Number(m[1]) : 0;
+  return m && count > 0 ? count * DURATION_UNITS[m[2] as DurationUnit] : undefined;
+}
+
 export function parseDuration(text: string): Duration | undefined {
   const m = DURATION.exec(text);
   if (!m) return undefined;
@@ -46,21 +65,26 @@ export function parseDuration(text: string): Duration | undefined {
 /** Why a string is not a duration shorthand, phrased as a fix. */
 export function durationProblem(text: string): string {
   if (/^[0-9]+$/.test(text)) return `"${text}" has no unit; write it as ${text}m, ${text}h or ${text}d`;
+  // before the unit check, which would call the valid unit of "0m" unknown
+  if (/^0+[mhdwMQY]$/.test(text)) return `"${text}" is zero; durations must be positive`;
+  if (shorthandMinutes(text) !== undefined) return `"${text}" ${LONGER_THAN_MAX_PERIOD}`;
   const m = /^([0-9]+)\s*([a-zA-Z]+)$/.exec(text);
   if (m) return `"${m[2]}" is not a duration unit; use one of m h d w M Q Y (for example ${m[1]}m)`;
   if (/^[0-9]+(\.[0-9]+)[mhdwMQY]$/.test(text)) return `"${text}" is not a whole number; durations are <positive integer><unit>`;
-  if (/^0+[mhdwMQY]$/.test(text)) return `"${text}" is zero; durations must be positive`;
   return `"${text}" is not a duration; write <positive integer><unit> with unit one of m h d w M Q Y, e.g. 5m, 1h, 28d`;
 }
 
-/** Calendar unit words used by v1alpha and by slogen (`duration: Week`). */
-export const CALENDAR_WORDS: Record<string, Duration> = {
+/**
+ * Calendar unit words used by v1alpha and by slogen (`duration: Week`). Without a prototype, so that
+ * `duration: toString` is no calendar word.
+ */
+export const CALENDAR_WORDS: Record<string, Duration> = Object.assign(Object.create(null) as Record<string, Duration>, {
   Day: { text: '1d', count: 1, unit: 'd', minutes: 1440 },
   Week: { text: '1w', count: 1, unit: 'w', minutes: 10080 },
   Month: { text: '1M', count: 1, unit: 'M', minutes: 43200 },
   Quarter: { text: '1Q', count: 1, unit: 'Q', minutes: 129600 },
   Year: { text: '1Y', count: 1, unit: 'Y', minutes: 525600 },
-};
+} satisfies Record<string, Duration>);
 
 /** `2006-01-02 15:04:05` (the layout the reference SDK accepts), checked as a real date. */
 export function isCalendarStartTime(text: string): boolean {

@@ -3,8 +3,8 @@ import { COMPAT } from './compat';
 import type { ObjectContext, RefKind } from './context';
 import type { PathSeg } from './diagnostics';
 import {
-  annotationKeyProblem, CALENDAR_WORDS, durationProblem, isCalendarStartTime, isTimeZone, LABEL_KEY, LOOSE_NAME,
-  MAX_DESCRIPTION_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_NAME_LENGTH, parseDuration, RFC1123_LABEL, WEEKDAYS,
+  annotationKeyProblem, CALENDAR_WORDS, durationProblem, isCalendarStartTime, isTimeZone, LABEL_KEY, LONGER_THAN_MAX_PERIOD, LOOSE_NAME,
+  MAX_DESCRIPTION_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_NAME_LENGTH, MAX_PERIOD_MINUTES, parseDuration, RFC1123_LABEL, shorthandMinutes, WEEKDAYS,
 } from './formats';
 import * as common from './schema/common';
 import * as v1 from './schema/v1';
@@ -106,9 +106,27 @@ function schema(ctx: ObjectContext, s: z.ZodType, value: unknown, base: PathSeg[
   for (const f of parseWith(s, value, base)) ctx.reports.push(f);
 }
 
+export const PERIOD_HINT = 'shorten the period to at most 1Y (365d), e.g. 28d, 30d, 1Q or 1Y';
+/** How to fix each duration field that is longer than any period (and so than its SLO's). */
+export const DURATION_HINTS: Record<string, string> = {
+  lookbackWindow: 'burn-rate windows are usually 1h to 3d',
+  alertAfter: 'alertAfter is how long the condition must hold before the alert fires, usually a few minutes (e.g. 5m)',
+  timeSliceWindow: 'time slices are usually 1m to 5m',
+};
+
+/** A duration field: a valid shorthand no longer than the longest period, which every field must fit in. */
 function checkDuration(ctx: ObjectContext, path: PathSeg[], value: unknown, what: string): void {
   if (typeof value !== 'string') return;
+  if (tooLong(ctx, path, value, value, what)) return;
   if (!parseDuration(value)) ctx.error(path, 'duration', `${what}: ${durationProblem(value)}`);
+}
+
+/** Refuses `text` (its length read from `shorthand`) when longer than the longest period; true if refused. */
+function tooLong(ctx: ObjectContext, path: PathSeg[], text: string, shorthand: string, what: string): boolean {
+  const minutes = shorthandMinutes(shorthand) ?? CALENDAR_WORDS[shorthand]?.minutes;
+  if (minutes === undefined || minutes <= MAX_PERIOD_MINUTES) return false;
+  ctx.error(path, 'duration', `${what} "${text}" ${LONGER_THAN_MAX_PERIOD}`, what === 'duration' ? PERIOD_HINT : DURATION_HINTS[what]);
+  return true;
 }
 
 // ---------------------------------------------------------------- envelope
@@ -324,11 +342,7 @@ function checkTimeWindow(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
   const rolling = w.isRolling === true;
   const cal = isObj(w.calendar) ? w.calendar : undefined;
   const duration = asStr(w.duration);
-  if (duration !== undefined && !parseDuration(duration)) {
-    if (duration in CALENDAR_WORDS)
-      ctx.compat([...path, 'duration'], 'calendar-word-duration', `duration "${duration}": ${COMPAT['calendar-word-duration'].strict}; write ${CALENDAR_WORDS[duration]!.text}`);
-    else ctx.error([...path, 'duration'], 'duration', `duration ${durationProblem(duration)}`);
-  }
+  if (duration !== undefined) checkPeriod(ctx, [...path, 'duration'], duration);
   if (rolling && cal) {
     if (has(cal, 'startTime')) ctx.error([...path, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', 'remove calendar, or set isRolling: false', 'key');
     else ctx.compat([...path, 'calendar'], 'rolling-with-calendar', COMPAT['rolling-with-calendar'].strict, 'key');
@@ -337,6 +351,13 @@ function checkTimeWindow(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
     ctx.error(path, 'time-window', 'a time window needs isRolling: true, or a calendar (startTime and timeZone) for a calendar-aligned window', 'add isRolling: true for a rolling window');
   if (cal && !(rolling && !has(cal, 'startTime'))) checkCalendar(ctx, cal, [...path, 'calendar']);
   else if (cal && has(cal, 'timeZone')) checkTimeZone(ctx, cal.timeZone, [...path, 'calendar', 'timeZone']);
+}
+
+function checkPeriod(ctx: ObjectContext, path: PathSeg[], duration: string): void {
+  if (tooLong(ctx, path, duration, duration, 'duration') || parseDuration(duration)) return;
+  if (duration in CALENDAR_WORDS)
+    ctx.compat(path, 'calendar-word-duration', `duration "${duration}": ${COMPAT['calendar-word-duration'].strict}; write ${CALENDAR_WORDS[duration]!.text}`);
+  else ctx.error(path, 'duration', `duration ${durationProblem(duration)}`);
 }
 
 function checkCalendar(ctx: ObjectContext, cal: Obj, path: PathSeg[]): void {
@@ -477,8 +498,10 @@ function checkAlertConditionSpec(ctx: ObjectContext, spec: Obj, path: PathSeg[])
   if (!has(c, 'threshold')) ctx.error(cp, 'condition', 'a burnrate condition needs threshold (the burn-rate factor, e.g. 14.4)');
   if (!has(c, 'lookbackWindow')) ctx.error(cp, 'condition', 'a burnrate condition needs lookbackWindow (the long alert window, e.g. 1h)');
   const lb = asStr(c.lookbackWindow);
-  if (lb !== undefined && lb.startsWith('-') && parseDuration(lb.slice(1))) ctx.compat([...cp, 'lookbackWindow'], 'negative-lookback', `lookbackWindow "${lb}": ${COMPAT['negative-lookback'].strict}`);
-  else checkDuration(ctx, [...cp, 'lookbackWindow'], c.lookbackWindow, 'lookbackWindow');
+  if (lb !== undefined && lb.startsWith('-') && shorthandMinutes(lb.slice(1)) !== undefined) {
+    if (!tooLong(ctx, [...cp, 'lookbackWindow'], lb, lb.slice(1), 'lookbackWindow'))
+      ctx.compat([...cp, 'lookbackWindow'], 'negative-lookback', `lookbackWindow "${lb}": ${COMPAT['negative-lookback'].strict}`);
+  } else checkDuration(ctx, [...cp, 'lookbackWindow'], c.lookbackWindow, 'lookbackWindow');
   checkDuration(ctx, [...cp, 'alertAfter'], c.alertAfter, 'alertAfter');
   const t = asNum(c.threshold);
   if (t !== undefined && t <= 0) ctx.error([...cp, 'threshold'], 'condition', `threshold must be above 0 (got ${t})`);
@@ -502,6 +525,7 @@ function checkV1alphaSlo(ctx: ObjectContext, spec: Obj): void {
       if (w.isRolling === true && cal) ctx.error([...wp, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', undefined, 'key');
       if (w.isRolling !== true && !cal) ctx.compat(wp, 'v1alpha-implicit-rolling', COMPAT['v1alpha-implicit-rolling'].strict);
       if (cal) checkCalendar(ctx, cal, [...wp, 'calendar']);
+      checkV1alphaPeriod(ctx, w, wp);
     });
   }
   const tq = asObj(asObj(spec.indicator).thresholdMetric);
@@ -524,6 +548,14 @@ function checkV1alphaSlo(ctx: ObjectContext, spec: Obj): void {
       pushV1alphaQuery(ctx, asObj(rm.total), [...op, 'ratioMetrics', 'total'], 'total', `objectives[${i}]`, counter);
     }
   });
+}
+
+/** A v1alpha window (`count: 30, unit: Day`) no longer than the longest period. */
+function checkV1alphaPeriod(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
+  const count = asNum(w.count);
+  const unit = CALENDAR_WORDS[asStr(w.unit) ?? ''];
+  if (count === undefined || !unit || count * unit.minutes <= MAX_PERIOD_MINUTES) return;
+  ctx.error([...path, 'count'], 'duration', `timeWindows count ${count} ${String(w.unit)} ${LONGER_THAN_MAX_PERIOD}`, PERIOD_HINT);
 }
 
 function pushV1alphaQuery(ctx: ObjectContext, q: Obj, path: PathSeg[], role: 'good' | 'total' | 'threshold', group: string, counter?: boolean): void {

@@ -1,4 +1,4 @@
-import { checkPromql, rewriteLeMatchers, selectors, toRate } from './index';
+import { checkPromql, matchesLabelMatcher, rewriteLeMatchers, selectors, toRate } from './index';
 
 const SLOTH_ERRORS = 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))';
 
@@ -77,14 +77,14 @@ describe('rewriteLeMatchers', () => {
     ['non-integer left alone', 'x_bucket{le="0.3"}', 'x_bucket{le="0.3"}'],
     ['another non-integer', 'x_bucket{le="0.25"}', 'x_bucket{le="0.25"}'],
     ['+Inf left alone', 'x_bucket{le="+Inf"}', 'x_bucket{le="+Inf"}'],
-    ['!= left alone', 'x_bucket{le!="1"}', 'x_bucket{le!="1"}'],
-    ['regex left alone', 'x_bucket{le=~"1"}', 'x_bucket{le=~"1"}'],
+    ['!= excludes every spelling', 'x_bucket{le!="1"}', 'x_bucket{le!~"1|1\\\\.0"}'],
+    ['a numeric regex gets every spelling', 'x_bucket{le=~"1"}', 'x_bucket{le=~"1|1\\\\.0"}'],
     ['other labels left alone', 'x{code="1", lee="1"}', 'x{code="1", lee="1"}'],
     ['single quotes', "x_bucket{le='5'}", "x_bucket{le=~'5|5\\\\.0'}"],
     ['backticks (raw string)', 'x_bucket{le=`5`}', 'x_bucket{le=~`5|5\\.0`}'],
     ['quoted label name', 'x_bucket{"le"="5"}', 'x_bucket{"le"=~"5|5\\\\.0"}'],
     ['spaces around the operator', 'x_bucket{le = "5"}', 'x_bucket{le =~ "5|5\\\\.0"}'],
-    ['a million (Go spells it 1e+06)', 'x_bucket{le="1000000"}', 'x_bucket{le=~"1000000|1000000\\\\.0|1e\\\\+06"}'],
+    ['a million (Go spells it 1e+06)', 'x_bucket{le="1000000"}', 'x_bucket{le=~"1000000|1e\\\\+06|1000000\\\\.0"}'],
     ['leading zero', 'x_bucket{le="05"}', 'x_bucket{le=~"5|5\\\\.0|05"}'],
     [
       'histogram SLI with placeholders',
@@ -107,12 +107,111 @@ describe('rewriteLeMatchers', () => {
 
   it.each([
     ['x{le="1"}', '1|1\\.0', ['1', '1.0'], ['10', '1x0', '2']],
-    ['x{le="1000000"}', '1000000|1000000\\.0|1e\\+06', ['1000000', '1e+06', '1000000.0'], ['1e06', '1000000.00']],
+    ['x{le="1000000"}', '1000000|1e\\+06|1000000\\.0', ['1000000', '1e+06', '1000000.0'], ['1e06', '1000000.00']],
   ])('the regex in %s matches both spellings', (query, pattern, matches, nonMatches) => {
     const [sel] = selectors(rewriteLeMatchers(query));
     expect(sel?.matchers).toEqual([{ label: 'le', op: '=~', value: pattern }]);
     const re = new RegExp(`^(?:${pattern})$`);
     for (const v of matches) expect([v, re.test(v)]).toEqual([v, true]);
     for (const v of nonMatches) expect([v, re.test(v)]).toEqual([v, false]);
+  });
+});
+
+describe('rewriteLeMatchers: every numeric spelling of a bucket bound', () => {
+  const raw = String.raw;
+  // [written matcher, operator after the rewrite, pattern after the rewrite]; an unchanged matcher repeats itself
+  const cases: [string, string, string][] = [
+    // Prometheus 3 and prom-client store the shortest spelling; a spelling with extra digits matched nothing
+    ['le="0.30"', '=~', raw`0\.3|0\.30`],
+    ['le=".25"', '=~', raw`0\.25|\.25`],
+    ['le="0.250"', '=~', raw`0\.25|0\.250`],
+    ['le="2.50"', '=~', raw`2\.5|2\.50`],
+    ['le="+0.3"', '=~', raw`0\.3|\+0\.3`],
+    ['le="00.300"', '=~', raw`0\.3|00\.300`],
+    ['le="1e-1"', '=~', raw`0\.1|1e-1`],
+    ['le="2.5E-1"', '=~', raw`0\.25|2\.5E-1`],
+    // integers: Prometheus 3 appends .0
+    ['le="1"', '=~', raw`1|1\.0`],
+    ['le="1.0"', '=~', raw`1|1\.0`],
+    ['le="1e0"', '=~', raw`1|1\.0|1e0`],
+    ['le="100000"', '=~', raw`100000|100000\.0`],
+    ['le="0"', '=~', raw`0|0\.0`],
+    ['le="-0"', '=~', raw`0|0\.0|-0`],
+    ['le="-1"', '=~', raw`-1|-1\.0`],
+    ['le="-0.5"', '=', '-0.5'],
+    // Go (Prometheus 3, client_golang, Python) switches to an exponent from 1e+06 and below 1e-04; Java below
+    // 1e-3 and from 1e7, JavaScript below 1e-6 and from 1e21
+    ['le="1000000"', '=~', raw`1000000|1e\+06|1000000\.0`],
+    ['le="1e6"', '=~', raw`1000000|1e\+06|1000000\.0|1e6`],
+    ['le="2500000"', '=~', raw`2500000|2\.5e\+06|2500000\.0`],
+    ['le="1e7"', '=~', raw`10000000|1e\+07|1\.0E7|1e7`],
+    // the Python client writes 1e+010 for ten billion (it pads the exponent to two digits by prefixing a zero)
+    ['le="10000000000"', '=~', raw`10000000000|1e\+10|1e\+010|1\.0E10`],
+    ['le="1.5e21"', '=~', raw`1500000000000000000000|1\.5e\+21|1\.5E21|1\.5e21`],
+    ['le="0.0001"', '=~', raw`0\.0001|1\.0E-4`],
+    ['le="0.0005"', '=~', raw`0\.0005|5\.0E-4`],
+    ['le="1e-05"', '=~', raw`0\.00001|1e-05|1\.0E-5`],
+    ['le="0.0000001"', '=~', raw`0\.0000001|1e-07|1e-7|1\.0E-7`],
+    ['le="0.001"', '=', '0.001'],
+    // already the only spelling anyone stores
+    ['le="0.3"', '=', '0.3'],
+    ['le="0.005"', '=', '0.005'],
+    ['le="+Inf"', '=', '+Inf'],
+    ['le="-Inf"', '=', '-Inf'],
+    // other spellings of infinity that Go's ParseFloat reads (Prometheus 3 stores +Inf)
+    ['le="Inf"', '=~', raw`\+Inf|Inf`],
+    ['le="+inf"', '=~', raw`\+Inf|\+inf`],
+    ['le="infinity"', '=~', raw`\+Inf|infinity`],
+    // not numbers (or not read as one): left as they are
+    ['le="NaN"', '=', 'NaN'],
+    ['le="fast"', '=', 'fast'],
+    ['le=""', '=', ''],
+    ['le="0x1p-2"', '=', '0x1p-2'],
+    ['le="1_000"', '=', '1_000'],
+    ['le=" 1"', '=', ' 1'],
+    ['le="1e400"', '=', '1e400'],
+    // != excludes every spelling of the bound
+    ['le!="0.30"', '!~', raw`0\.3|0\.30`],
+    ['le!="+Inf"', '!=', '+Inf'],
+    // a regex of number literals, unescaped dots read as decimal points
+    ['le=~"0.30"', '=~', raw`0\.3|0\.30`],
+    [raw`le=~"0\\.25|1"`, '=~', raw`0\.25|1|1\.0`],
+    ['le!~"1|2"', '!~', raw`1|1\.0|2|2\.0`],
+    ['le=~"Inf"', '=~', raw`\+Inf|Inf`],
+    // a regex that already matches every spelling is kept as written
+    ['le=~"0.3"', '=~', '0.3'],
+    [raw`le=~"0\\.25|0\\.5"`, '=~', raw`0\.25|0\.5`],
+    [raw`le=~"1|1\\.0"`, '=~', raw`1|1\.0`],
+    [raw`le=~"\\+Inf"`, '=~', raw`\+Inf`],
+    // any other regex cannot be rewritten exactly and is left alone
+    [raw`le=~"0\\.[0-9]+"`, '=~', raw`0\.[0-9]+`],
+    ['le=~".*"', '=~', '.*'],
+    ['le=~"1e+06"', '=~', '1e+06'],
+    ['le=~"(1|2)"', '=~', '(1|2)'],
+    ['le=~"1|"', '=~', '1|'],
+  ];
+  it.each(cases)('%s', (written, op, pattern) => {
+    const out = rewriteLeMatchers(`x_bucket{${written}}`);
+    const [sel] = selectors(out);
+    expect(sel?.matchers).toEqual([{ label: 'le', op, value: pattern }]);
+    expect(checkPromql(out).problems).toEqual([]);
+  });
+
+  // what each rewritten matcher must select among bounds stored by Prometheus 2 or 3 or a client, and must not
+  const selects: [string, string[], string[]][] = [
+    ['le="0.30"', ['0.3', '0.30'], ['0.35', '0.03', '0x3', '003', '0.3.0', '30']],
+    ['le=".25"', ['0.25', '.25'], ['0.255', '0.2', '025', '25']],
+    ['le="1"', ['1', '1.0'], ['10', '1x0', '1.00', '0.1', '11']],
+    ['le="1e-05"', ['0.00001', '1e-05', '1.0E-5'], ['1e-5x', '1e-50', '0.000010', '1e+05']],
+    ['le="2500000"', ['2500000', '2500000.0', '2.5e+06'], ['2.5e+060', '2500000.5', '25000000']],
+    ['le!="0.30"', ['0.35', '1', '+Inf'], ['0.3', '0.30']],
+  ];
+  it.each(selects)('%s selects every spelling of its bound and nothing else', (written, yes, no) => {
+    const [sel] = selectors(rewriteLeMatchers(`x_bucket{${written}}`));
+    const m = sel?.matchers[0];
+    expect(m).toBeDefined();
+    const picked = (v: string) => matchesLabelMatcher(v, m!);
+    expect(yes.filter((v) => !picked(v))).toEqual([]);
+    expect(no.filter(picked)).toEqual([]);
   });
 });

@@ -12,12 +12,14 @@ import {
   UnquotedLabelMatcher,
   VectorSelector,
 } from '@prometheus-io/lezer-promql';
+import { boundSpellings, regexBoundSpellings } from './bounds';
 import { checkPromql } from './check';
 import { DURATION_HINT, durationSeconds } from './durations';
 import { applyEdits, composeMaps, type Edit } from './edits';
 import { parseWithRepairs } from './parse';
 import { substituteWindowMapped } from './placeholders';
-import { matcherParts } from './selectors';
+import { compileAnchored } from './regex';
+import { matcherParts, type LabelMatcher } from './selectors';
 import { exprChildren, firstChildOfType, parsePromql, textOf, type SyntaxNode } from './tree';
 import type { PromqlProblem } from './types';
 import { unwrapParens } from './valueTypes';
@@ -98,17 +100,17 @@ function describeProblems(problems: readonly PromqlProblem[]): string {
   return shown.join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
 }
 
-/** An integer written in digits, optionally with a fractional part of zeros: `1`, `10`, `1.0`, `2.00`. */
-const INTEGER_VALUE = /^(-?)(\d+)(?:\.0*)?$/;
-
 /**
- * Makes `le="1"` equality matchers work on both Prometheus 2 and 3: Prometheus 3 normalises
- * classic histogram bucket bounds to floats (`le="1.0"`, and `le="1e+06"` from a million up),
- * where Prometheus 2 kept what the target exposed (often `le="1"`). Each equality matcher on `le`
- * whose value is an integer becomes a regex matcher for all spellings, e.g. `le=~"1|1\\.0"`
- * (the written spelling is kept too, e.g. `le=~"2|2\\.0|2\\.00"` for `le="2.00"`). Non-integer
- * bounds (`0.3`, `+Inf`) are spelled the same by both and left alone, as are `!=` and regex
- * matchers. Everything else is kept byte for byte; placeholders may be present.
+ * Makes `le` matchers select every spelling Prometheus 2 or 3 may have stored for the bucket bound. Prometheus
+ * 3 normalises classic histogram bounds to Go float formatting (`le="1.0"`, `le="1e+06"`), Prometheus 2 keeps
+ * what the target exposed (`1` from Go and JS clients, `1.0` from Java and Python ones), and a bound written
+ * `0.30` or `.25` matches neither (stored: `0.3`, `0.25`). See boundSpellings for the spellings.
+ *
+ * `le="0.30"` becomes `le=~"0\\.3|0\\.30"` (the written spelling is kept) and `le!="0.30"` becomes
+ * `le!~"0\\.3|0\\.30"`. A regex matcher of number literals (`le=~"1|0.25"`) gets every spelling of each,
+ * unless it already matches them all. Anything else is left alone: a bound with one spelling only
+ * (`0.3`, `+Inf`), a value that is not a number, and any other regex (`0\\.[0-9]+`), which cannot be
+ * rewritten exactly. Everything else is kept byte for byte; placeholders may be present.
  */
 export function rewriteLeMatchers(query: string): string {
   if (typeof query !== 'string') return query;
@@ -121,10 +123,11 @@ export function rewriteLeMatchers(query: string): string {
   do {
     if (cursor.type.id !== UnquotedLabelMatcher && cursor.type.id !== QuotedLabelMatcher) continue;
     const parts = matcherParts(cursor.node, text);
-    if (!parts || parts.matcher.label !== 'le' || parts.matcher.op !== '=') continue;
-    const pattern = bothSpellings(parts.matcher.value);
-    if (pattern === undefined) continue;
+    if (!parts || parts.matcher.label !== 'le') continue;
+    const rewritten = rewriteLe(parts.matcher);
+    if (rewritten === undefined) continue;
     const quote = text[parts.value.from] ?? '"';
+    const pattern = rewritten.value;
     const literal = quote === '`' ? `\`${pattern}\`` : `${quote}${pattern.replace(/\\/g, '\\\\')}${quote}`;
     // Nodes map back to the original only where it reads the same (not inside a placeholder).
     const at = (node: SyntaxNode) => {
@@ -135,30 +138,21 @@ export function rewriteLeMatchers(query: string): string {
     const op = at(parts.op);
     const value = at(parts.value);
     if (!op || !value) continue;
-    edits.push({ ...op, insert: '=~' }, { ...value, insert: literal });
+    edits.push({ ...op, insert: rewritten.op }, { ...value, insert: literal });
   } while (cursor.next());
   return edits.length === 0 ? query : applyEdits(query, edits).text;
 }
 
-/** The RE2 pattern for every spelling of an integer bucket bound, or undefined if it is not one. */
-function bothSpellings(value: string): string | undefined {
-  const m = INTEGER_VALUE.exec(value);
-  if (!m) return undefined;
-  const sign = m[1] ?? '';
-  const digits = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
-  const spellings = [`${sign}${digits}`, `${sign}${digits}.0`];
-  const n = Number(`${sign}${digits}`);
-  // Go formats floats of a million and more with an exponent: 1e+06, 1.5e+06.
-  if (Number.isFinite(n) && Math.abs(n) >= 1e6) spellings.push(goExponent(n));
-  spellings.push(value);
-  return [...new Set(spellings)].map(escapeRegex).join('|');
-}
-
-/** strconv.FormatFloat(n, 'e', -1, 64): shortest digits, exponent with a sign and at least two digits. */
-function goExponent(n: number): string {
-  const [mantissa = '', exponent = '0'] = n.toExponential().split('e');
-  const exp = Number(exponent);
-  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+/** The regex matcher selecting every spelling of the bound(s) `m` names, or undefined to keep `m` as it is. */
+function rewriteLe(m: LabelMatcher): { op: '=~' | '!~'; value: string } | undefined {
+  const regex = m.op === '=~' || m.op === '!~';
+  const spellings = regex ? regexBoundSpellings(m.value) : boundSpellings(m.value);
+  if (!spellings) return undefined;
+  if (regex) {
+    const re = compileAnchored(m.value);
+    if (re && spellings.every((s) => re.test(s))) return undefined;
+  } else if (spellings.length === 1) return undefined;
+  return { op: m.op === '=' || m.op === '=~' ? '=~' : '!~', value: spellings.map(escapeRegex).join('|') };
 }
 
 function escapeRegex(s: string): string {
