@@ -1,0 +1,118 @@
+/** The flags of `slo compile` that shape alerts for real-world SLIs, through the built binary. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const MAIN = path.resolve(__dirname, '../dist/main.js');
+
+let tmp: string;
+beforeAll(() => {
+  if (!fs.existsSync(MAIN)) throw new Error('run pnpm build first: packages/cli/dist/main.js is missing');
+});
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slo-flags-'));
+  fs.mkdirSync(path.join(tmp, 'specs'));
+  fs.writeFileSync(
+    path.join(tmp, 'specs/sliced.yaml'),
+    `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: minutes
+spec:
+  service: shop
+  indicator:
+    metadata:
+      name: minutes-errors
+    spec:
+      ratioMetric:
+        counter: true
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{code="500"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Timeslices
+  objectives:
+    - target: 0.99
+      timeSliceTarget: 0.9
+      timeSliceWindow: 1m
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata:
+        name: oncall
+      spec:
+        alertWhenBreaching: true
+        alertWhenNoData: true
+        conditions:
+          - kind: AlertCondition
+            metadata:
+              name: fast
+            spec:
+              severity: page
+              condition:
+                kind: burnrate
+                op: gte
+                threshold: 14.4
+                lookbackWindow: 1h
+        notificationTargets:
+          - kind: AlertNotificationTarget
+            metadata:
+              name: pager
+            spec:
+              target: pagerduty
+`,
+  );
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function compile(...flags: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, 'compile', 'specs', '--rules-out', 'r', '--dashboards-out', 'd', ...flags], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  const rulesFile = path.join(tmp, 'r/shop/minutes.rules.yaml');
+  return { code: r.status, stderr: r.stderr, rules: fs.existsSync(rulesFile) ? fs.readFileSync(rulesFile, 'utf8') : '' };
+}
+
+it.each([
+  // flags, range the slices read, whether compile warns that it widened them
+  [[], '[2m]', true],
+  [['--scrape-interval', '30s'], '[1m]', false],
+  [['--scrape-interval', '15s'], '[1m]', false],
+])('--scrape-interval %j: 1m slices read %s', (flags, range, warns) => {
+  const r = compile(...flags);
+  expect(r.code).toBe(0);
+  expect(r.rules).toContain(`rate(http_requests_total[${range.slice(1, -1)}])`);
+  expect(r.stderr.includes('1m time slices are measured over 2m')).toBe(warns);
+});
+
+it.each([
+  [['--scrape-interval', '5m'], 'error: --scrape-interval the building blocks read 5m ranges, which hold fewer than two samples when targets are scraped every 5m; the longest supported scrape interval is 2m30s\n'],
+  [['--scrape-interval', 'often'], 'error: --scrape-interval must be a whole number of seconds written as a duration such as 15s, 30s or 1m (got "often")\n'],
+  [['--severity-label', 'critical'], 'error: --severity-label must be severity=value, e.g. page=critical (got "critical")\n'],
+  [['--missing-data-for', '0m'], 'error: --missing-data-for must be a whole number of minutes or hours, e.g. 10m (got "0m")\n'],
+])('%j is a usage error that writes nothing', (flags, message) => {
+  const r = compile(...flags);
+  expect(r).toMatchObject({ code: 2, stderr: message, rules: '' });
+});
+
+it('a 2m scrape interval refuses 1m slices with the place and the fix', () => {
+  const r = compile('--scrape-interval', '2m');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('cannot compile SLO minutes: a 1m time slice cannot be measured when targets are scraped every 2m: use a timeSliceWindow of at least 2m');
+  expect(r.stderr).toMatch(/^specs\/sliced\.yaml:\d+:\d+ error/m);
+});
+
+it('--severity-label and --missing-data-for shape the alerts', () => {
+  const r = compile('--severity-label', 'page=P1', '--missing-data-for', '20m');
+  expect(r.code).toBe(0);
+  expect(r.rules.match(/ severity: .*/g)).toEqual([' severity: P1', ' severity: P1']);
+  expect(r.rules).toContain('alert: SLONoData');
+  expect(r.rules).toMatch(/alert: SLONoData\n\s+expr: .*\n\s+for: 20m/);
+});
