@@ -13,8 +13,9 @@ import { slothQuery, type BenchSlo } from './evalcost-slos';
 
 export const SLOTH_EXAMPLE = 'sloth-examples__getting-started.yml';
 
-/** The corpus sits beside the checkout (`../shared/conformance`), as for the Sloth side-by-side tests. */
-export const slothCorpus = (root: string): string => path.resolve(root, '..', 'shared', 'conformance', 'sloth');
+/** The corpus sits beside the checkout (`../shared/conformance`, or where SLO_CONFORMANCE_DIR says), as for the Sloth side-by-side tests. */
+export const slothCorpus = (root: string): string =>
+  path.join(process.env.SLO_CONFORMANCE_DIR ? path.resolve(process.env.SLO_CONFORMANCE_DIR) : path.resolve(root, '..', 'shared', 'conformance'), 'sloth');
 
 interface SlothRule {
   record?: string;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { describeWithCorpus, itWithCorpus } from '../../../test/corpus';
 import { evalCost, EVALCOST_SIZES, type LengthResult } from './evalcost';
 import { benchSlos, compileOurs } from './evalcost-slos';
 import { readSlothTemplate, slothCorpus, SLOTH_EXAMPLE, slothRules } from './evalcost-sloth';
@@ -39,7 +40,8 @@ describe('the benchmark SLOs', () => {
   });
 });
 
-describe("Sloth's rule shape", () => {
+// Sloth's generated rules, the template of its shape, are in the shared corpus
+describeWithCorpus("Sloth's rule shape", () => {
   const template = readSlothTemplate(root);
   const slo = benchSlos(2, 40)[1]!;
   const rules = slothRules(template, slo);
@@ -64,7 +66,7 @@ describe("Sloth's rule shape", () => {
   });
 });
 
-it('smoke: both shapes load into one Prometheus, are measured, and our period SLI is exact within 1%', async () => {
+itWithCorpus('smoke: both shapes load into one Prometheus, are measured, and our period SLI is exact within 1%', async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'slo-bench-evalcost-test-'));
   const lines: string[] = [];
   const r = await evalCost({ mode: 'smoke', root, scratch, log: (l) => lines.push(l) });

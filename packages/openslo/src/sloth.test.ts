@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CORPUS, describeWithCorpus, itWithCorpus } from '../../../test/corpus';
 import { ObjectContext } from './context';
 import type { Diagnostic } from './diagnostics';
 import { checkSources, type EngineResult } from './engine';
@@ -9,7 +10,6 @@ import { parseSource } from './source';
 
 /** Sloth's own formats (shared/conformance/sloth, INDEX.md section 7): prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel. */
 
-const CORPUS = path.resolve(__dirname, '../../../../shared/conformance');
 const files = (dir: string) => readdirSync(path.join(CORPUS, dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
 const text = (dir: string, file: string) => readFileSync(path.join(CORPUS, dir, file), 'utf8');
 const check = (dir: string, file: string): EngineResult => checkSources([{ file: `${dir}/${file}`, text: text(dir, file) }]);
@@ -44,7 +44,7 @@ describe('isSlothDocument', () => {
   ])('%j → %s', (value, expected) => expect(isSlothDocument(value)).toBe(expected));
 });
 
-describe('sloth/inputs', () => {
+describeWithCorpus('sloth/inputs', () => {
   const inputs = files('sloth/inputs');
   const plugin = inputs.filter((f) => usesPlugins(text('sloth/inputs', f)));
 
@@ -84,7 +84,7 @@ describe('buildModel of Sloth documents', () => {
   };
   const summary = (file: string) => model(file).map((s) => [s.service, s.name, s.objectives[0]!.target, s.objectives[0]!.indicator.kind, s.apiVersion]);
 
-  it.each([
+  itWithCorpus.each([
     ['sloth-examples__getting-started.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'prometheus/v1']]],
     ['sloth-examples__k8s-getting-started.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'sloth.slok.dev/v1']]],
     ['sloth-examples__home-wifi.yml', [['home-wifi', 'good-wifi-client-satisfaction', '0.95', 'ratio', 'prometheus/v1'], ['home-wifi', 'risk-wifi-client-satisfaction', '0.999', 'ratio', 'prometheus/v1']]],
@@ -95,7 +95,7 @@ describe('buildModel of Sloth documents', () => {
     ['sloth-examples__no-alerts.yml', [['myapp', 'http-availability', '0.9999', 'ratio', 'prometheus/v1']]],
   ])('%s', (file, expected) => expect(summary(file)).toEqual(expected));
 
-  it('maps an events SLI, labels, the default window and the alerting block (prometheus/v1)', () => {
+  itWithCorpus('maps an events SLI, labels, the default window and the alerting block (prometheus/v1)', () => {
     const [s] = model('sloth-examples__getting-started.yml');
     expect(s).toMatchObject({
       name: 'requests-availability',
@@ -137,7 +137,7 @@ describe('buildModel of Sloth documents', () => {
     ]);
   });
 
-  it('reads the camelCase fields of the Kubernetes resource the same way', () => {
+  itWithCorpus('reads the camelCase fields of the Kubernetes resource the same way', () => {
     const [k8s] = model('sloth-examples__k8s-getting-started.yml');
     const [prom] = model('sloth-examples__getting-started.yml');
     const strip = (s: typeof k8s) => ({ ...s, pos: undefined, apiVersion: undefined, objectives: s!.objectives.map((o) => ({ ...o, indicator: { ...o.indicator, bad: undefined, total: undefined } })) });
@@ -158,14 +158,14 @@ describe('buildModel of Sloth documents', () => {
     expect(s!.ruleLabels).toEqual(s!.labels);
   });
 
-  it('maps a raw SLI as a failure ratio', () => {
+  itWithCorpus('maps a raw SLI as a failure ratio', () => {
     const [s] = model('sloth-examples__raw-home-wifi.yml');
     const ind = s!.objectives[0]!.indicator;
     expect(ind.kind).toBe('raw');
     expect(ind.kind === 'raw' && [ind.rawType, ind.raw.promql.trim().split('\n')[0], ind.raw.pos.line, ind.raw.sourceType]).toEqual(['failure', '1 - (', 28, 'Prometheus']);
   });
 
-  it('maps disabled alerts', () => {
+  itWithCorpus('maps disabled alerts', () => {
     const [s] = model('sloth-examples__no-alerts.yml');
     expect(s!.alerting).toEqual({ labels: {}, annotations: {}, page: { enabled: false, labels: {}, annotations: {} }, ticket: { enabled: false, labels: {}, annotations: {} } });
   });
@@ -201,7 +201,7 @@ const REASONS: [RegExp, string[]][] = [
   [/is not a supported Sloth spec version/, ['api-version']],
 ];
 
-describe('sloth/invalid', () => {
+describeWithCorpus('sloth/invalid', () => {
   const invalid = files('sloth/invalid').map((file) => ({ file, reason: text('sloth/invalid', file).split('\n')[0]! }));
   it('has the 7 documents INDEX.md lists', () => expect(invalid).toHaveLength(7));
 
@@ -240,7 +240,7 @@ describe('sloth/invalid', () => {
   });
 });
 
-describe('sloth/integration/inputs', () => {
+describeWithCorpus('sloth/integration/inputs', () => {
   const inputs = files('sloth/integration/inputs');
   const plugin = inputs.filter((f) => usesPlugins(text('sloth/integration/inputs', f)));
   it('has 7 inputs, 2 of them with SLO plugins', () => {
@@ -388,7 +388,7 @@ describe('Sloth rules, located', () => {
     expect(buildModel(r).slos.map((s) => `${s.service}/${s.name}`)).toEqual(['svc/availability', 'svc/latency']);
   });
 
-  it('mixes with OpenSLO inputs', () => {
+  itWithCorpus('mixes with OpenSLO inputs', () => {
     const r = checkSources([
       { file: 'sloth.yaml', text: DOC({}) },
       { file: 'openslo.yaml', text: text('sloth/inputs', 'sloth-examples__openslo-getting-started.yml') },
