@@ -191,8 +191,9 @@ async function main(): Promise<void> {
     maxRssKiB: peakRssKiB(),
     memory: timing.memory,
     files: { rules: exitCode === 0 ? countFiles(rulesOut) : 0, dashboards: exitCode === 0 ? countFiles(dashboardsOut) : 0 },
-    warnings: lines.filter((l) => / warning /.test(l)).length,
-    errors: lines.filter((l) => / error /.test(l)).length,
+    // a diagnostic is `file:line:column severity ...`; a message may say "error ratio" itself
+    warnings: lines.filter((l) => /:\d+:\d+ warning /.test(l)).length,
+    errors: lines.filter((l) => /:\d+:\d+ error /.test(l)).length,
     stderrTail: lines.slice(-20).join('\n'),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
