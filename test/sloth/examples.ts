@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { buildModel, checkSources, type Diagnostic, type Slo } from '@slo-engine/openslo';
 import { compileSlo, isAlert, promDuration, type CompiledObjective, type CompiledSlo, type RuleFile, type RuleGroup } from '@slo-engine/rules';
 import { corpusText } from '../corpus';
-import { clientTraffic, latencyTraffic, plannedTraffic, satisfactionTraffic, type Traffic } from './traffic';
+import { clientTraffic, plannedTraffic, type Traffic } from './traffic';
 
 /** `yaml` is a dependency of the rules package, not of the workspace root. */
 const YAML = createRequire(path.resolve(__dirname, '../../packages/rules/package.json'))('yaml') as {
@@ -42,10 +42,6 @@ export const CUSTOM_TRAFFIC: Record<string, () => Traffic> = {
   // sum_over_time((count(x < 0.75))[w:]): the events are clients counted per minute, not counter increments
   'home-wifi/good-wifi-client-satisfaction': () => clientTraffic(),
   'home-wifi/risk-wifi-client-satisfaction': () => clientTraffic(),
-  // raw SLI: 1 - avg satisfaction
-  'home-wifi/wifi-client-satisfaction': () => satisfactionTraffic(),
-  // error query is the difference of two metrics
-  'k8s-apiserver/requests-latency': () => latencyTraffic('0.4'),
 };
 
 export type Severity = 'page' | 'ticket';

@@ -47,20 +47,6 @@ function gauge(values: number[]): string {
   return parts.join(' ');
 }
 
-/** Counters growing by `count(phase)` per sample (the same notation as planSeries). */
-function counter(phases: Phase[], count: (p: Phase) => number): string {
-  let value = 0;
-  return phases
-    .map((p, i) => {
-      const inc = count(p);
-      const start = i === 0 ? 0 : value + inc;
-      const n = i === 0 ? p.minutes : p.minutes - 1;
-      value = start + inc * n;
-      return `${fmt(start)}+${fmt(inc)}x${n}`;
-    })
-    .join(' ');
-}
-
 /** The engine's own series planner: counters whose labels the SLI's selectors were solved for. */
 export function plannedTraffic(objective: Objective): Traffic | undefined {
   const plan = planSeries(objective);
@@ -111,26 +97,3 @@ export function clientTraffic(bad = 0.3, good = 0.9): Traffic {
   };
 }
 
-/** raw-home-wifi: the error ratio is 1 - the average satisfaction; one client whose satisfaction is 1 - the error ratio. */
-export function satisfactionTraffic(): Traffic {
-  return {
-    how: 'one Wi-Fi client whose satisfaction is 1 - the error ratio',
-    series: (phases) => [{ series: 'unifipoller_client_satisfaction_ratio{mac="client-0"}', values: gauge(ratioPerSample(phases).map((r) => 1 - r)) }],
-    granularitySamples: () => 0,
-  };
-}
-
-/**
- * kubernetes-apiserver requests-latency: errors are `_count - _bucket{le="0.4"}` (requests slower than 400ms).
- * planSeries does not solve a difference of two metrics, so: all requests in `_count`, the fast (good) ones in the 0.4 bucket.
- */
-export function latencyTraffic(le = '0.4'): Traffic {
-  return {
-    how: `apiserver request duration counters (good requests in the le="${le}" bucket)`,
-    series: (phases) => [
-      { series: 'apiserver_request_duration_seconds_count{verb="GET"}', values: counter(phases, (p) => p.good + p.bad) },
-      { series: `apiserver_request_duration_seconds_bucket{le="${le}",verb="GET"}`, values: counter(phases, (p) => p.good) },
-    ],
-    granularitySamples: () => 0,
-  };
-}
