@@ -2,41 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, CompileError, type CompiledSlo } from './compile';
+import { compileText, indent, promSource, ratioSli, rolling, sloDoc } from '../../../test/support/slo-docs';
+import { CompileError, type CompiledSlo } from './compile';
 import { isAlert, type RecordingRule } from './model';
 import { header, renderRuleFile, toYaml } from './render';
 import { generateTests } from './testgen';
 
-function compile(text: string, opts = {}): CompiledSlo[] {
-  const result = checkSources([{ file: 'in.yaml', text }], { missingReferences: 'error' });
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
-  return buildModel(result).slos.map((s) => compileSlo(s, { engineVersion: 'test', ...opts }));
-}
+const compile = compileText;
 
-const slo = (sli: string, extra = '', window = '    - duration: 30d\n      isRolling: true', method = 'Occurrences', name = 'api', service = 'shop') => `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: ${name}
-spec:
-  service: ${service}
-  indicator:
-    metadata:
-      name: sli
-    spec:
-${sli}
-  timeWindow:
-${window}
-  budgetingMethod: ${method}
-  objectives:
-    - target: 0.999
-${extra}`;
-
-const q = (query: string) => `metricSource:\n  type: Prometheus\n  spec:\n    query: '${query}'`;
-const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-const ratio = (parts: Record<string, string>, counter = true) =>
-  `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts).map(([k, v]) => `        ${k}:\n${indent(q(v), 10)}`).join('\n')}`;
+const slo = (sli: string, extra = '', window = rolling('30d'), method = 'Occurrences', name = 'api', service = 'shop') =>
+  sloDoc({ sli, objectives: `    - target: 0.999\n${extra}`, window, method, name, service });
+const q = promSource;
+const ratio = ratioSli;
 
 /** A 95% objective: coarse enough for slice-counted SLIs to get every generated scenario. */
 const loose = (text: string) => text.replace('target: 0.999', 'target: 0.95');

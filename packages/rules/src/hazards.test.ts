@@ -7,36 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, type CompiledSlo } from './compile';
+import { compileText, rolling, sloDoc } from '../../../test/support/slo-docs';
+import type { CompiledSlo } from './compile';
 import { isAlert } from './model';
 import { header, renderRuleFile, toYaml } from './render';
 
-function compile(text: string): CompiledSlo {
-  const result = checkSources([{ file: 'in.yaml', text }], { missingReferences: 'error' });
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
-  return compileSlo(buildModel(result).slos[0]!, { engineVersion: 'test' });
-}
-
-const spec = (sli: string, target: string, period = '30d') => `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: api
-spec:
-  service: shop
-  indicator:
-    metadata:
-      name: sli
-    spec:
-${sli}
-  timeWindow:
-    - duration: ${period}
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - target: ${target}
-`;
+const compile = (text: string): CompiledSlo => compileText(text)[0]!;
+const spec = (sli: string, target: string, period = '30d') => sloDoc({ sli, objectives: `    - target: ${target}\n`, window: rolling(period) });
 const source = (query: string, indent: string) => `${indent}metricSource:\n${indent}  type: Prometheus\n${indent}  spec:\n${indent}    query: '${query}'`;
 const badTotal = `      ratioMetric:\n        counter: true\n        bad:\n${source('http_requests_total{code="500"}', '          ')}\n        total:\n${source('http_requests_total', '          ')}`;
 const rawFailure = `      ratioMetric:\n        rawType: failure\n        raw:\n${source('errors:ratio{job="a"}', '          ')}`;

@@ -1,42 +1,15 @@
-import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, type CompiledSlo } from './compile';
+import { compileText, indent, promSource, ratioSli, rolling, sloDoc } from '../../../test/support/slo-docs';
+import type { CompiledSlo } from './compile';
 import { longestRange, synthesise, type Phase } from './series';
 import { SharedLayout } from './shared';
 import { generateTests } from './testgen';
 
 /** Input series synthesised for SLI shapes: counters, gauges, histograms, several selectors per query. */
 
-function compile(text: string): CompiledSlo[] {
-  const result = checkSources([{ file: 'in.yaml', text }], { missingReferences: 'error' });
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
-  return buildModel(result).slos.map((s) => compileSlo(s, { engineVersion: 'test' }));
-}
-
-const q = (query: string) => `metricSource:\n  type: Prometheus\n  spec:\n    query: '${query}'`;
-const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-
-function slo(sli: string, objective = '    - target: 0.999', method = 'Occurrences', period = '30d'): string {
-  return `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: api
-spec:
-  service: shop
-  indicator:
-    metadata:
-      name: sli
-    spec:
-${sli}
-  timeWindow:
-    - duration: ${period}
-      isRolling: true
-  budgetingMethod: ${method}
-  objectives:
-${objective}`;
-}
-const ratio = (parts: Record<string, string>, counter = true) =>
-  `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts).map(([k, v]) => `        ${k}:\n${indent(q(v), 10)}`).join('\n')}`;
+const compile = (text: string): CompiledSlo[] => compileText(text);
+const q = promSource;
+const slo = (sli: string, objective = '    - target: 0.999', method = 'Occurrences', period = '30d'): string => sloDoc({ sli, objectives: objective, method, window: rolling(period) });
+const ratio = ratioSli;
 const raw = (query: string, rawType: 'success' | 'failure') => `      ratioMetric:\n        counter: false\n        rawType: ${rawType}\n        raw:\n${indent(q(query), 10)}`;
 const threshold = (query: string) => `      thresholdMetric:\n${indent(q(query), 8)}`;
 const thresholdObjective = (op: string, value: number, slice = '5m') => `    - op: ${op}\n      value: ${value}\n      target: 0.99\n      timeSliceTarget: 1\n      timeSliceWindow: ${slice}`;
