@@ -14,3 +14,4 @@ export {
 } from './selectors';
 export { mayBeNonFinite, twoSampleRanges, type SampleRange } from './samples';
 export { durationSeconds } from './durations';
+export { toAst, UnsupportedQuery, type AstNode, type AstSelector } from './ast';

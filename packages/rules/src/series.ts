@@ -1,5 +1,5 @@
 import type { Indicator, Objective, Operator, Query } from '@slo-engine/openslo';
-import { matchesLabelMatcher, matchesSelector, sampleLabelValue, substituteWindow, type LabelMatcher, type SelectorInfo } from '@slo-engine/promql';
+import { durationSeconds, matchesLabelMatcher, matchesSelector, sampleLabelValue, substituteWindow, toAst, UnsupportedQuery, type AstNode, type AstSelector, type LabelMatcher, type SelectorInfo } from '@slo-engine/promql';
 
 /**
  * Input series for generated tests, synthesised to fit the SLI's own queries: counters for what is read
@@ -118,286 +118,15 @@ export function solveLabels(yes: SelectorInfo[], no: SelectorInfo[]): Record<str
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// A PromQL reader for the queries of SLIs: the syntax tree of valid PromQL (the compiler has checked it).
+// The queries of SLIs as syntax trees (read off the PromQL parser by @slo-engine/promql).
 
 /** A query the evaluator cannot hold steady or does not know; the message says why. */
-class Unsupported extends Error {}
+const Unsupported = UnsupportedQuery;
+type Sel = AstSelector;
+type Node = AstNode;
 
-interface Sel {
-  metric?: string;
-  matchers: LabelMatcher[];
-}
-
-type Node =
-  | { t: 'num'; v: number }
-  | { t: 'str'; v: string }
-  | { t: 'sel'; sel: Sel }
-  | { t: 'range'; expr: Node; seconds: number; step?: number; subquery: boolean }
-  | { t: 'call'; fn: string; args: Node[] }
-  | { t: 'agg'; op: string; param?: Node; expr: Node; by?: string[]; without?: string[] }
-  | { t: 'bin'; op: string; lhs: Node; rhs: Node; bool: boolean; on?: string[]; ignoring?: string[]; group?: 'left' | 'right'; include: string[] }
-  | { t: 'neg'; expr: Node };
-
-type Token = { k: 'num' | 'dur' | 'str' | 'id' | 'op' | 'p'; v: string; n?: number; low?: string };
-
-const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-
-function durationSeconds(text: string): number {
-  let total = 0;
-  for (const m of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * UNITS[m[2]!]!;
-  return total;
-}
-
-function unquote(raw: string): string {
-  if (raw[0] === '`') return raw.slice(1, -1);
-  const body = raw.slice(1, -1);
-  return body.replace(/\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{3}|.)/g, (_, e: string) => {
-    if (e[0] === 'u' || e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
-    if (/^[0-7]{3}$/.test(e)) return String.fromCharCode(parseInt(e, 8));
-    return ({ n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ?? e;
-  });
-}
-
-const SPACE = /\s+|#[^\n]*/y;
-const DURATION_TOKEN = /(?:\d+(?:ms|s|m|h|d|w|y))+(?![\w.])/y;
-const NUMBER = /0x[0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
-const IDENTIFIER = /[a-zA-Z_][\w:]*/y;
-const OPERATOR = /==|!=|=~|!~|<=|>=|[-+*/%^<>=@]/y;
-
-function tokenize(text: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  const at = (re: RegExp) => {
-    re.lastIndex = i;
-    const m = re.exec(text);
-    return m ? m[0] : undefined;
-  };
-  let m: string | undefined;
-  while (i < text.length) {
-    const c = text[i]!;
-    if ((m = at(SPACE))) {
-      i += m.length;
-    } else if (c === '"' || c === "'" || c === '`') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== c) j += text[j] === '\\' && c !== '`' ? 2 : 1;
-      out.push({ k: 'str', v: unquote(text.slice(i, j + 1)) });
-      i = j + 1;
-    } else if ((m = at(DURATION_TOKEN))) {
-      out.push({ k: 'dur', v: m, n: durationSeconds(m) });
-      i += m.length;
-    } else if ((m = at(NUMBER))) {
-      out.push({ k: 'num', v: m, n: Number(m) });
-      i += m.length;
-    } else if ((m = at(IDENTIFIER))) {
-      const low = m.toLowerCase();
-      if (low === 'inf' || low === 'nan') out.push({ k: 'num', v: m, n: low === 'inf' ? Infinity : NaN });
-      else out.push({ k: 'id', v: m, low });
-      i += m.length;
-    } else if ((m = at(OPERATOR))) {
-      out.push({ k: 'op', v: m });
-      i += m.length;
-    } else if ('(){}[],:'.includes(c)) {
-      out.push({ k: 'p', v: c });
-      i += 1;
-    } else throw new Unsupported(`cannot read "${c}"`);
-  }
-  return out;
-}
-
-const AGGREGATORS = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6 };
 const COMPARISON = new Set(['==', '!=', '<=', '<', '>=', '>']);
 const SET_OPS = new Set(['and', 'or', 'unless']);
-
-class Parser {
-  private i = 0;
-  constructor(private readonly toks: Token[]) {}
-
-  static parse(text: string): Node {
-    const p = new Parser(tokenize(text));
-    const e = p.expr(0);
-    if (p.i !== p.toks.length) throw new Unsupported(`unexpected "${p.toks[p.i]!.v}"`);
-    return e;
-  }
-
-  private peek(): Token | undefined {
-    return this.toks[this.i];
-  }
-  private next(): Token {
-    const t = this.toks[this.i++];
-    if (!t) throw new Unsupported('unexpected end of query');
-    return t;
-  }
-  private is(v: string, k?: Token['k']): boolean {
-    const t = this.peek();
-    return t !== undefined && (k === undefined || t.k === k) && (t.k === 'id' ? t.low === v : t.v === v);
-  }
-  private expect(v: string): void {
-    const t = this.next();
-    if (t.v !== v) throw new Unsupported(`expected "${v}", got "${t.v}"`);
-  }
-
-  private binaryOp(): string | undefined {
-    const t = this.peek();
-    if (!t) return undefined;
-    if (t.k === 'op' && PRECEDENCE[t.v] !== undefined) return t.v;
-    if (t.k === 'id' && ['and', 'or', 'unless', 'atan2'].includes(t.v.toLowerCase())) return t.v.toLowerCase();
-    return undefined;
-  }
-
-  expr(min: number): Node {
-    let lhs = this.unary();
-    for (;;) {
-      const op = this.binaryOp();
-      if (op === undefined || PRECEDENCE[op]! < min) return lhs;
-      this.next();
-      const node: Extract<Node, { t: 'bin' }> = { t: 'bin', op, lhs, rhs: lhs, bool: false, include: [] };
-      if (this.is('bool', 'id')) {
-        this.next();
-        node.bool = true;
-      }
-      if (this.is('on', 'id') || this.is('ignoring', 'id')) {
-        const which = this.next().v.toLowerCase();
-        node[which === 'on' ? 'on' : 'ignoring'] = this.labelList();
-        if (this.is('group_left', 'id') || this.is('group_right', 'id')) {
-          node.group = this.next().v.toLowerCase() === 'group_left' ? 'left' : 'right';
-          if (this.is('(', 'p')) node.include = this.labelList();
-        }
-      }
-      node.rhs = this.expr(op === '^' ? PRECEDENCE[op]! : PRECEDENCE[op]! + 1);
-      lhs = node;
-    }
-  }
-
-  private unary(): Node {
-    if (this.is('-', 'op') || this.is('+', 'op')) {
-      const neg = this.next().v === '-';
-      const e = this.expr(PRECEDENCE['^']!);
-      return neg ? { t: 'neg', expr: e } : e;
-    }
-    return this.postfix(this.primary());
-  }
-
-  private postfix(e: Node): Node {
-    for (;;) {
-      if (this.is('[', 'p')) {
-        this.next();
-        const range = this.duration();
-        let step: number | undefined;
-        let subquery = false;
-        if (this.is(':', 'p')) {
-          this.next();
-          subquery = true;
-          if (!this.is(']', 'p')) step = this.duration();
-        }
-        this.expect(']');
-        if (!subquery && e.t !== 'sel') throw new Unsupported('a range needs a selector');
-        e = { t: 'range', expr: e, seconds: range, ...(step !== undefined ? { step } : {}), subquery };
-      } else if (this.is('offset', 'id')) {
-        // a steady series reads the same at any offset
-        this.next();
-        if (this.is('-', 'op') || this.is('+', 'op')) this.next();
-        this.duration();
-      } else if (this.is('@', 'op')) {
-        throw new Unsupported('an @ modifier pins the query to one time');
-      } else return e;
-    }
-  }
-
-  private duration(): number {
-    const t = this.next();
-    // `5m`, or a number of seconds
-    if (t.k === 'dur' || t.k === 'num') return t.n!;
-    throw new Unsupported(`expected a duration, got "${t.v}"`);
-  }
-
-  private labelList(): string[] {
-    this.expect('(');
-    const out: string[] = [];
-    while (!this.is(')', 'p')) {
-      const t = this.next();
-      if (t.k !== 'id' && t.k !== 'str') throw new Unsupported(`expected a label name, got "${t.v}"`);
-      out.push(t.v);
-      if (this.is(',', 'p')) this.next();
-    }
-    this.expect(')');
-    return out;
-  }
-
-  private primary(): Node {
-    const t = this.next();
-    if (t.k === 'num' || t.k === 'dur') return { t: 'num', v: t.n! };
-    if (t.k === 'str') return { t: 'str', v: t.v };
-    if (t.v === '(') {
-      const e = this.expr(0);
-      this.expect(')');
-      return e;
-    }
-    if (t.v === '{') return { t: 'sel', sel: this.matchers(undefined) };
-    if (t.k !== 'id') throw new Unsupported(`unexpected "${t.v}"`);
-    const low = t.v.toLowerCase();
-    if (AGGREGATORS.has(low) && (this.is('(', 'p') || this.is('by', 'id') || this.is('without', 'id'))) return this.aggregation(low);
-    if (this.is('(', 'p')) {
-      this.next();
-      const args: Node[] = [];
-      while (!this.is(')', 'p')) {
-        args.push(this.expr(0));
-        if (this.is(',', 'p')) this.next();
-      }
-      this.expect(')');
-      return { t: 'call', fn: t.v, args };
-    }
-    if (this.is('{', 'p')) {
-      this.next();
-      return { t: 'sel', sel: this.matchers(t.v) };
-    }
-    return { t: 'sel', sel: { metric: t.v, matchers: [] } };
-  }
-
-  private matchers(metric: string | undefined): Sel {
-    const matchers: LabelMatcher[] = [];
-    while (!this.is('}', 'p')) {
-      const label = this.next();
-      if (label.k === 'str' && (this.is(',', 'p') || this.is('}', 'p'))) metric = label.v;
-      else {
-        const op = this.next().v as LabelMatcher['op'];
-        const value = this.next();
-        if (!['=', '!=', '=~', '!~'].includes(op) || value.k !== 'str') throw new Unsupported('a label matcher does not parse');
-        matchers.push({ label: label.v, op, value: value.v });
-        if (label.v === '__name__' && op === '=') metric ??= value.v;
-      }
-      if (this.is(',', 'p')) this.next();
-    }
-    this.expect('}');
-    return { ...(metric !== undefined ? { metric } : {}), matchers };
-  }
-
-  private aggregation(op: string): Node {
-    let by: string[] | undefined;
-    let without: string[] | undefined;
-    const grouping = () => {
-      if (this.is('by', 'id')) {
-        this.next();
-        by = this.labelList();
-      } else if (this.is('without', 'id')) {
-        this.next();
-        without = this.labelList();
-      }
-    };
-    grouping();
-    this.expect('(');
-    const args: Node[] = [];
-    while (!this.is(')', 'p')) {
-      args.push(this.expr(0));
-      if (this.is(',', 'p')) this.next();
-    }
-    this.expect(')');
-    grouping();
-    const expr = args[args.length - 1];
-    if (!expr) throw new Unsupported(`${op}() without an argument`);
-    return { t: 'agg', op, expr, ...(args.length > 1 ? { param: args[0] } : {}), ...(by ? { by } : {}), ...(without ? { without } : {}) };
-  }
-}
 
 /** Every selector of a syntax tree, and whether it is read as a counter (through rate() and the like). */
 function selectorsOf(node: Node, out: { sel: Sel; counter: boolean }[] = [], counter = false): { sel: Sel; counter: boolean }[] {
@@ -480,7 +209,7 @@ export function longestRange(promql: string): number {
   // string literals may hold anything; durations are read as PromQL writes them
   const text = promql.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
   let longest = 0;
-  for (const m of text.matchAll(/\[\s*((?:\d+(?:ms|s|m|h|d|w|y))+)\s*(?:[:\]])/g)) longest = Math.max(longest, durationSeconds(m[1]!));
+  for (const m of text.matchAll(/\[\s*((?:\d+(?:ms|s|m|h|d|w|y))+)\s*(?:[:\]])/g)) longest = Math.max(longest, durationSeconds(m[1]!) ?? 0);
   return longest;
 }
 
@@ -1130,7 +859,7 @@ function thresholdGoal(op: Operator, v: number): Goal {
 /** The queries as the building blocks read them, in steady state (the window does not change a steady value). */
 function queries(objective: Objective): Node[] {
   const ind = objective.indicator;
-  const parse = (q: Query) => Parser.parse(substituteWindow(q.promql, '5m').text);
+  const parse = (q: Query) => toAst(substituteWindow(q.promql, '5m').text);
   if (ind.kind === 'raw') return [parse(ind.raw)];
   if (ind.kind === 'threshold') return [parse(ind.metric)];
   return [ind.good ?? ind.bad!, ind.total].map((q) => (ind.counter ? asRate(parse(q)) : parse(q)));
