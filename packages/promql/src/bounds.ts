@@ -114,6 +114,14 @@ export function boundSpellings(value: string): string[] | undefined {
   return unique([...FORMATS.map((f) => f(d)), value]);
 }
 
+/** How Prometheus 3 stores a bound written as `value` (`0.30` → `0.3`, `1` → `1.0`); undefined when it is not a number. */
+export function storedBound(value: string): string | undefined {
+  const inf = INFINITY.exec(value);
+  if (inf) return inf[1] === '-' ? '-Inf' : '+Inf';
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  return Number.isFinite(n) ? prometheus3(decompose(n === 0 ? 0 : n)) : undefined;
+}
+
 /**
  * The spellings for the literal alternatives of a regex matcher value (`0.30`, `0\.25|1`), or undefined if it
  * is any other regex. An unescaped `.` is read as the decimal point it was surely meant to be; an unescaped

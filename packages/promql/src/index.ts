@@ -15,3 +15,4 @@ export {
 export { mayBeNonFinite, twoSampleRanges, type SampleRange } from './samples';
 export { durationSeconds } from './durations';
 export { toAst, UnsupportedQuery, type AstNode, type AstSelector } from './ast';
+export { storedBound } from './bounds';

@@ -1,5 +1,5 @@
 import type { Indicator, Objective, Operator, Query } from '@slo-engine/openslo';
-import { durationSeconds, matchesLabelMatcher, matchesSelector, sampleLabelValue, substituteWindow, toAst, UnsupportedQuery, type AstNode, type AstSelector, type LabelMatcher, type SelectorInfo } from '@slo-engine/promql';
+import { durationSeconds, rewriteLeMatchers, storedBound, matchesLabelMatcher, matchesSelector, sampleLabelValue, substituteWindow, toAst, UnsupportedQuery, type AstNode, type AstSelector, type LabelMatcher, type SelectorInfo } from '@slo-engine/promql';
 
 /**
  * Input series for generated tests, synthesised to fit the SLI's own queries: counters for what is read
@@ -672,8 +672,8 @@ function render(atom: Atom, b: Behaviour, phases: Phase[]): { series: string; va
 
 const HISTOGRAM_SUFFIX = /_(bucket|count|sum)$/;
 
-/** A number as a bucket bound label, the way client libraries write it. */
-const leText = (n: number) => String(+n.toPrecision(12));
+/** A number as a bucket bound label, as Prometheus 3 stores it (`1.0`, `0.25`). */
+const leText = (n: number) => { const s = String(+n.toPrecision(12)); return storedBound(s) ?? s; };
 
 /**
  * The atoms that can carry the queries' selectors: per metric (or histogram), one series per combination
@@ -709,7 +709,8 @@ function atomsFor(trees: Node[], extraBounds: number[]): Atom[] | string {
     let histogram: Histogram | undefined;
     if (g.histogram) {
       const bounds = new Map<number, string>();
-      for (const b of g.bounds) if (Number.isFinite(bound(b))) bounds.set(bound(b), b);
+      // series carry the bound as Prometheus 3 stores it, not as the SLI spells it: `le="0.30"` must still match `0.3`
+      for (const b of g.bounds) if (Number.isFinite(bound(b))) bounds.set(bound(b), storedBound(b) ?? b);
       for (const v of extraBounds) if (Number.isFinite(v) && !bounds.has(v)) bounds.set(v, leText(v));
       if (bounds.size === 0) bounds.set(1, '1');
       const values = [...bounds.keys()].sort((a, b) => a - b);
@@ -859,7 +860,8 @@ function thresholdGoal(op: Operator, v: number): Goal {
 /** The queries as the building blocks read them, in steady state (the window does not change a steady value). */
 function queries(objective: Objective): Node[] {
   const ind = objective.indicator;
-  const parse = (q: Query) => toAst(substituteWindow(q.promql, '5m').text);
+  // the query as the compiled rules read it: `le` matchers match every stored spelling
+  const parse = (q: Query) => toAst(substituteWindow(rewriteLeMatchers(q.promql), '5m').text);
   if (ind.kind === 'raw') return [parse(ind.raw)];
   if (ind.kind === 'threshold') return [parse(ind.metric)];
   return [ind.good ?? ind.bad!, ind.total].map((q) => (ind.counter ? asRate(parse(q)) : parse(q)));

@@ -62,12 +62,22 @@ describe('synthesised input series', () => {
     });
   });
 
+  it.each([
+    ['0.30', '0.3'],
+    ['.25', '0.25'],
+    ['1', '1.0'],
+  ])('feed a bucket written le="%s" as Prometheus 3 stores it, le="%s"', (written, stored) => {
+    const s = seriesFor(slo(ratio({ good: `h_bucket{job="a",le="${written}"}`, total: 'h_count{job="a"}' })), HEALTHY_THEN_BURN);
+    expect(Object.keys(s)).toContain(`h_bucket{job="a", le="${stored}"}`);
+    expect(Object.keys(s)).not.toContain(`h_bucket{job="a", le="${written}"}`);
+  });
+
   it('solve a difference of _count and a bucket as the bad events', () => {
     const s = seriesFor(slo(ratio({ bad: 'sum(rate(h_count{verb!="WATCH"}[5m])) - sum(rate(h_bucket{verb!="WATCH",le="1"}[5m]))', total: 'sum(rate(h_count{verb!="WATCH"}[5m]))' }, false)), HEALTHY_THEN_BURN);
     expect(s).toEqual({
       'h_bucket{le="0.5", verb="200"}': '0+1000x10 10900+900x9',
-      'h_bucket{le="1", verb="200"}': '0+1000x10 10900+900x9',
-      'h_bucket{le="2", verb="200"}': '0+1000x10 11000+1000x9',
+      'h_bucket{le="1.0", verb="200"}': '0+1000x10 10900+900x9',
+      'h_bucket{le="2.0", verb="200"}': '0+1000x10 11000+1000x9',
       'h_bucket{le="+Inf", verb="200"}': '0+1000x10 11000+1000x9',
       'h_count{verb="200"}': '0+1000x10 11000+1000x9',
     });
@@ -101,9 +111,9 @@ describe('synthesised input series', () => {
       { minutes: 10, good: 1000, bad: 0 },
       { minutes: 6, good: 0, bad: 1000 },
     ]);
-    expect(Object.keys(s)).toEqual(['lat_bucket{job="c", le="0.25"}', 'lat_bucket{job="c", le="0.5"}', 'lat_bucket{job="c", le="1"}', 'lat_bucket{job="c", le="+Inf"}', 'lat_count{job="c"}']);
+    expect(Object.keys(s)).toEqual(['lat_bucket{job="c", le="0.25"}', 'lat_bucket{job="c", le="0.5"}', 'lat_bucket{job="c", le="1.0"}', 'lat_bucket{job="c", le="+Inf"}', 'lat_count{job="c"}']);
     expect(s['lat_bucket{job="c", le="0.5"}']).toBe('0+1000x10 10000+0x5');
-    expect(s['lat_bucket{job="c", le="1"}']).toBe('0+1000x10 11000+1000x5');
+    expect(s['lat_bucket{job="c", le="1.0"}']).toBe('0+1000x10 11000+1000x5');
   });
 
   it('say which can sit idle for a zero-traffic test: counters can, a gauge always reports', () => {
