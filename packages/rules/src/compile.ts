@@ -34,6 +34,8 @@ export interface CompiledObjective {
   tiers: Tier[];
   /** Labels the SLO is grouped by (one budget per value), sorted; empty when not grouped. */
   groupBy: string[];
+  /** `for:` of the objective's no-data alert in minutes, when its alert policies ask for one. */
+  noDataMinutes?: number;
 }
 
 export interface CompiledSlo {
@@ -301,7 +303,10 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     );
     for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier, opts));
     const noData = slo.alertPolicies.filter((p) => p.alertWhenNoData);
-    if (noData.length && !opts.disable?.includes(NO_DATA_TIER)) alerts.rules.push(noDataRule(slo, o, noData, noDataMinutes(slo, opts), opts));
+    if (noData.length && !opts.disable?.includes(NO_DATA_TIER)) {
+      o.noDataMinutes = noDataMinutes(slo, opts);
+      alerts.rules.push(noDataRule(slo, o, noData, o.noDataMinutes, opts));
+    }
     if (slo.budgetingMethod === 'Timeslices' || objective.indicator.kind === 'threshold')
       for (const tier of tiers.filter((t) => new Decimal(1).div(t.longMinutes).gt(threshold(t.factor, budget))))
         warnings.push(

@@ -2,7 +2,7 @@ import type { CompiledObjective, CompiledSlo } from './compile';
 import { promDuration } from './durations';
 import { sortKeys } from './labels';
 import { isAlert } from './model';
-import { BLOCK, BLOCK_RANGE_MINUTES, GROUP, LABEL, NO_DATA_ALERT, NO_DATA_TIER, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { BLOCK, BLOCK_RANGE_MINUTES, GROUP, LABEL, NO_DATA_TIER, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { longestRange, synthesise, type Phase, type SeriesPlan } from './series';
 import { detectionMinutes, type Tier } from './tiers';
 
@@ -29,8 +29,8 @@ export interface GeneratedTests {
 const at = (m: number) => promDuration(Math.max(1, Math.ceil(m)));
 
 /** An objective with what its tests' timing depends on: its building blocks' range and the evaluation step, in minutes. */
-/** An objective as the tests see it: the building blocks' longest range, the step, and its no-data alert's `for:` in minutes, if it has one. */
-type Timing = CompiledObjective & { range: number; step: number; noDataMinutes?: number };
+/** An objective as the tests see it: with the building blocks' longest range and the step. */
+type Timing = CompiledObjective & { range: number; step: number };
 
 /**
  * The first evaluation at or after `m` minutes. promtool evaluates the rules once per step, and a check between
@@ -257,7 +257,7 @@ export function generateTests(c: CompiledSlo, ruleFiles: string[]): { file: Gene
   // a coarser step for day-plus windows keeps promtool fast (and under its 10,000-sample limit) without blurring the checks
   const step = Math.max(1, ...c.objectives.map((o) => Math.max(Math.ceil((longest(o) * 2.5 + 60) / MAX_STEPS), Math.ceil(longest(o) / 1440))));
   for (const compiled of c.objectives) {
-    const o: Timing = { ...compiled, range: blockRangeMinutes(c, compiled), step, ...noDataFor(c, compiled) };
+    const o: Timing = { ...compiled, range: blockRangeMinutes(c, compiled), step };
     const synthesis = synthesise(c.slo.objectives[o.index]!, o.groupBy);
     const plan = 'plan' in synthesis ? synthesis.plan : undefined;
     const why = 'reason' in synthesis ? synthesis.reason : '';
@@ -284,13 +284,6 @@ export function generateTests(c: CompiledSlo, ruleFiles: string[]): { file: Gene
     else tests.push(slow);
   }
   return { file: { rule_files: ruleFiles, evaluation_interval: promDuration(step), group_eval_order: evaluationOrder(c, ruleFiles), tests }, untestable };
-}
-
-/** The `for:` of the objective's no-data alert, in minutes, when it has one. */
-function noDataFor(c: CompiledSlo, o: CompiledObjective): { noDataMinutes?: number } {
-  const rule = c.rules.groups.flatMap((g) => g.rules).find((r) => isAlert(r) && r.alert === NO_DATA_ALERT && r.labels[LABEL.name] === o.sloName);
-  const m = rule && isAlert(rule) ? /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(rule.for ?? '') : null;
-  return m ? { noDataMinutes: Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) } : {};
 }
 
 /**
