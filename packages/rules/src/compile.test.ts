@@ -233,6 +233,7 @@ ${labels}slos:
       const test = {
         rule_files: ['r.yaml'],
         evaluation_interval: '1m',
+        group_eval_order: c!.rules.groups.map((g) => g.name),
         tests: [{
           interval: '1m',
           // host a: 10% errors (100x the 0.1% budget); host b: healthy, and ten times busier, so a sum would hide a
@@ -344,6 +345,7 @@ describe('alertWhenNoData: an SLI that sees nothing pages instead of reading as 
       const test = {
         rule_files: ['r.yaml'],
         evaluation_interval: '1m',
+        group_eval_order: c!.rules.groups.map((g) => g.name),
         tests: [
           // 30 minutes of traffic, then the counters stand still: the 5m rate reads 0 from minute 35, the alert fires 10m later
           { interval: '1m', input_series: [{ series: 'x{e="0"}', values: '0+100x30 3000+0x40' }], promql_expr_test: [firing(30, 0), firing(40, 0), firing(47, 1)] },

@@ -41,7 +41,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function promtoolTest(name: string, c: CompiledSlo, inputs: { series: string; values: string }[], checks: object[]): string {
   writeFileSync(path.join(dir, `${name}.rules.yaml`), renderRuleFile(c.rules, header('test', 'in.yaml', name)));
-  const test = { rule_files: [`${name}.rules.yaml`], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
+  // group_eval_order: promtool otherwise evaluates the groups in a random order at each step
+  const test = { rule_files: [`${name}.rules.yaml`], evaluation_interval: '1m', group_eval_order: c.rules.groups.map((g) => g.name), tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
   writeFileSync(path.join(dir, `${name}.test.yaml`), toYaml(test));
   const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8' });
   return `${r.stdout}${r.stderr}`.trim();
