@@ -1,2 +1,2 @@
-// The Prometheus runner lives in @slo-engine/stack (benchmarks use it too).
-export * from '../../packages/stack/src/promserver';
+// The Prometheus runner lives in @slo-engine/history (slo backfill, the stack and the benchmarks use it too).
+export * from '../../packages/history/src/prometheus';

@@ -2,6 +2,7 @@ export { PostgresCluster, postgresBin, POSTGRES_HINT, type PostgresOptions } fro
 export { Stack, prometheusConfig, type StackOptions, type StackState, type ComponentStatus } from './stack';
 export { runLoad, setFaults, type Faults, type LoadOptions, type LoadResult } from './load';
 export { alive, stopProcess, waitForHttp } from './processes';
-export * from './promserver';
+/** The private Prometheus and backfill tools now live in @slo-engine/history; re-exported for the stack's users. */
+export * from '@slo-engine/history';
 export * from './traffic';
 export { mulberry32 } from './random';
