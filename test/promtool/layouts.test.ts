@@ -62,7 +62,7 @@ it('records every series of the per-SLO layout with the same value (promtool)', 
     // promtool otherwise runs groups in name order (a roll-up before its building blocks): run each layout's in the order written, blocks first
     const order = [...files, readFileSync(path.join(dir, 'twin-shared.yaml'), 'utf8')].flatMap(groupNames);
     const tests = c.objectives.map((o) => {
-      const plan = planSeries(c.slo.objectives[o.index]!, o.groupBy);
+      const plan = planSeries(c.slo.objectives[o.index]!, { groupBy: o.groupBy });
       const records = [
         ...o.windows.map((m) => `${RECORD.errorRatio(promDuration(m))}{${LABEL.window}="${promDuration(m)}",`),
         RECORD.currentBurnRate + '{',

@@ -47,9 +47,14 @@ function gauge(values: number[]): string {
   return parts.join(' ');
 }
 
-/** The engine's own series planner: counters whose labels the SLI's selectors were solved for. */
+/**
+ * The engine's own series planner: counters whose labels the SLI's selectors were solved for. Bucket bounds are
+ * spelled as the SLI writes them, as Prometheus 2 (which promtool here is) keeps them from an exporter that writes
+ * them so: Sloth's `le="5"` matches only that spelling, so Prometheus 3's `5.0` would compare a rule set that reads
+ * nothing. Our rules' reading of either spelling is shown by the generated tests and the real-world suite.
+ */
 export function plannedTraffic(objective: Objective): Traffic | undefined {
-  const plan = planSeries(objective);
+  const plan = planSeries(objective, { bounds: 'as-written' });
   return plan && { how: 'planSeries counters', series: (phases) => plan.series(phases), granularitySamples: () => 0 };
 }
 

@@ -6,5 +6,5 @@ export { promDuration } from './durations';
 export { header, nestYaml, toYaml, renderRuleFile } from './render';
 export { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 export { generateTests, type GeneratedTests } from './testgen';
-export { planSeries, solveLabels, type Phase, type SeriesPlan } from './series';
+export { planSeries, solveLabels, type BoundSpelling, type Phase, type PlanOptions, type SeriesPlan } from './series';
 export { SharedLayout } from './shared';

@@ -672,14 +672,28 @@ function render(atom: Atom, b: Behaviour, phases: Phase[]): { series: string; va
 
 const HISTOGRAM_SUFFIX = /_(bucket|count|sum)$/;
 
-/** A number as a bucket bound label, as Prometheus 3 stores it (`1.0`, `0.25`). */
-const leText = (n: number) => { const s = String(+n.toPrecision(12)); return storedBound(s) ?? s; };
+/**
+ * How synthesised bucket series spell their bound: `stored` as Prometheus 3 stores it (`le="5"` is kept as `5.0`),
+ * `as-written` as the SLI spells it, which is what Prometheus 2 keeps from an exporter that writes it so.
+ */
+export type BoundSpelling = 'stored' | 'as-written';
+
+export interface PlanOptions {
+  groupBy?: string[];
+  bounds?: BoundSpelling;
+}
+
+/** A number as a bucket bound label (`1.0`, `0.25` when stored by Prometheus 3). */
+const leText = (n: number, spelling: BoundSpelling) => {
+  const s = String(+n.toPrecision(12));
+  return spelling === 'stored' ? (storedBound(s) ?? s) : s;
+};
 
 /**
  * The atoms that can carry the queries' selectors: per metric (or histogram), one series per combination
  * of selectors it can match and miss, the combinations matching more selectors first.
  */
-function atomsFor(trees: Node[], extraBounds: number[]): Atom[] | string {
+function atomsFor(trees: Node[], extraBounds: number[], spelling: BoundSpelling): Atom[] | string {
   const found = trees.flatMap((t) => selectorsOf(t));
   if (found.some((f) => f.sel.metric === undefined)) return 'a selector without a metric name';
   // metrics read as histogram buckets make their _count and _sum part of one histogram
@@ -709,9 +723,9 @@ function atomsFor(trees: Node[], extraBounds: number[]): Atom[] | string {
     let histogram: Histogram | undefined;
     if (g.histogram) {
       const bounds = new Map<number, string>();
-      // series carry the bound as Prometheus 3 stores it, not as the SLI spells it: `le="0.30"` must still match `0.3`
-      for (const b of g.bounds) if (Number.isFinite(bound(b))) bounds.set(bound(b), storedBound(b) ?? b);
-      for (const v of extraBounds) if (Number.isFinite(v) && !bounds.has(v)) bounds.set(v, leText(v));
+      // by default series carry the bound as Prometheus 3 stores it, not as the SLI spells it: `le="0.30"` must still match `0.3`
+      for (const b of g.bounds) if (Number.isFinite(bound(b))) bounds.set(bound(b), spelling === 'stored' ? (storedBound(b) ?? b) : b);
+      for (const v of extraBounds) if (Number.isFinite(v) && !bounds.has(v)) bounds.set(v, leText(v, spelling));
       if (bounds.size === 0) bounds.set(1, '1');
       const values = [...bounds.keys()].sort((a, b) => a - b);
       const lo = values[0]!;
@@ -719,8 +733,8 @@ function atomsFor(trees: Node[], extraBounds: number[]): Atom[] | string {
       // one bound below and one above everything the SLI reads: fast observations land below, slow ones above
       const below = lo > 0 ? lo / 2 : lo - 1;
       const above = hi > 0 ? hi * 2 : hi + 1;
-      if (!bounds.has(below)) bounds.set(below, leText(below));
-      if (!bounds.has(above)) bounds.set(above, leText(above));
+      if (!bounds.has(below)) bounds.set(below, leText(below, spelling));
+      if (!bounds.has(above)) bounds.set(above, leText(above, spelling));
       const sorted = [...bounds.entries()].sort((a, b) => a[0] - b[0]).map(([value, le]) => ({ le, value }));
       histogram = { bounds: sorted, fastValue: below > 0 ? below / 2 : below - 1, slowValue: (hi + above) / 2, withSum: g.withSum };
     }
@@ -897,7 +911,7 @@ function countsSamples(node: Node): boolean {
 const MAX_CANDIDATES = 20000;
 
 /** Input series for an objective's SLI, or why there are none (the generated tests then cover zero traffic only). */
-export function synthesise(objective: Objective, groupBy: string[] = []): { plan: SeriesPlan } | { reason: string } {
+export function synthesise(objective: Objective, groupBy: string[] = [], spelling: BoundSpelling = 'stored'): { plan: SeriesPlan } | { reason: string } {
   const ind = objective.indicator;
   if (groupBy.length && ind.kind !== 'ratio') return { reason: 'only ratio SLIs can be grouped' };
   if (ind.kind === 'threshold' && (objective.op === undefined || objective.value === undefined)) return { reason: 'the threshold has no op or value' };
@@ -912,7 +926,7 @@ export function synthesise(objective: Objective, groupBy: string[] = []): { plan
   if (unsupported) return { reason: unsupported };
   const goal = ind.kind === 'ratio' ? ratioGoal(ind) : ind.kind === 'raw' ? rawGoal(ind) : thresholdGoal(objective.op!, Number(objective.value));
   const extraBounds = ind.kind === 'threshold' ? [Number(objective.value)] : [];
-  const atoms = atomsFor(trees, extraBounds);
+  const atoms = atomsFor(trees, extraBounds, spelling);
   if (typeof atoms === 'string') return { reason: atoms };
   // every series in one group, so the expected alerts and records are one series each
   const group: Labels = {};
@@ -993,7 +1007,7 @@ export function synthesise(objective: Objective, groupBy: string[] = []): { plan
  * Input series for an objective's SLI, or undefined when none can be synthesised (the generated tests
  * then cover zero traffic only).
  */
-export function planSeries(objective: Objective, groupBy: string[] = []): SeriesPlan | undefined {
-  const r = synthesise(objective, groupBy);
+export function planSeries(objective: Objective, options: PlanOptions = {}): SeriesPlan | undefined {
+  const r = synthesise(objective, options.groupBy, options.bounds);
   return 'plan' in r ? r.plan : undefined;
 }
