@@ -5,7 +5,7 @@ import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTA
 import { promDuration } from './durations';
 import { baseLabels, droppedLabels, objectiveName, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, DEFAULT_NO_DATA_MINUTES, NO_DATA_ALERT, NO_DATA_FOR_ANNOTATION, NO_DATA_TIER, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { ALERT_NAME, BLOCK, DEFAULT_NO_DATA_MINUTES, NO_DATA_ALERT, NO_DATA_FOR_ANNOTATION, NO_DATA_TIER, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_INTERVAL_MINUTES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
@@ -69,6 +69,16 @@ export function ratioExpr(sel: string, minutes: number, grouped: boolean): strin
   const [bad, total] = minutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.badRollup, BLOCK.totalRollup] : [BLOCK.bad, BLOCK.total];
   const w = promDuration(minutes);
   return `(sum_over_time(${bad}${sel}[${w}]) / (sum_over_time(${total}${sel}[${w}]) > 0)) or ${zero(`sum_over_time(${total}${sel}[${w}])`)}`;
+}
+
+/**
+ * The fraction of a period that recorded building blocks cover: the samples the period ratio sums (roll-ups for
+ * day-plus periods, else building blocks) over as many as the period can hold, at most 1. Absent until the first
+ * sample; per group for a grouped SLO, as every other series.
+ */
+export function coverageExpr(sel: string, periodMinutes: number): string {
+  const [series, every] = periodMinutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.totalRollup, ROLLUP_MINUTES] : [BLOCK.total, BLOCK_INTERVAL_MINUTES];
+  return `clamp_max(count_over_time(${series}${sel}[${promDuration(periodMinutes)}]) / ${Math.floor(periodMinutes / every)}, 1)`;
 }
 
 /** `slo-engine.dev/group-by: route, customer`: one error budget per value of these labels. */
@@ -291,6 +301,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
       rec(RECORD.objective, `vector(${objective.target})`, labels),
       rec(RECORD.errorBudget, `vector(${budget})`, labels),
       rec(RECORD.budgetRemaining, `1 - max without (${LABEL.window}) (${RECORD.errorRatio(period)}${sel}) / ${budget}`, labels),
+      rec(RECORD.periodCoverage, coverageExpr(sel, periodMinutes), labels),
       rec(RECORD.info, 'vector(1)', {
         ...labels,
         [LABEL.objective]: objective.target,

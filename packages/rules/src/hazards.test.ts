@@ -3,14 +3,10 @@
  * rules: idle minutes of a raw ratio (NaN), a low objective whose fast tiers needed more than 100% errors,
  * and a short period whose fast page needed less burn than its slow one.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { PromtoolCases } from '../../../test/support/promtool-run';
 import { compileText, rolling, sloDoc } from '../../../test/support/slo-docs';
 import type { CompiledSlo } from './compile';
 import { isAlert } from './model';
-import { header, renderRuleFile, toYaml } from './render';
 
 const compile = (text: string): CompiledSlo => compileText(text)[0]!;
 const spec = (sli: string, target: string, period = '30d') => sloDoc({ sli, objectives: `    - target: ${target}\n`, window: rolling(period) });
@@ -36,17 +32,9 @@ function noneNonFinite(c: CompiledSlo, minute: number) {
   return records.map((r) => ({ expr: `${r} unless (${r} > -Inf < +Inf)`, eval_time: `${minute}m`, exp_samples: [] }));
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'hazards-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function promtoolTest(name: string, c: CompiledSlo, inputs: { series: string; values: string }[], checks: object[]): string {
-  writeFileSync(path.join(dir, `${name}.rules.yaml`), renderRuleFile(c.rules, header('test', 'in.yaml', name)));
-  // group_eval_order: promtool otherwise evaluates the groups in a random order at each step
-  const test = { rule_files: [`${name}.rules.yaml`], evaluation_interval: '1m', group_eval_order: c.rules.groups.map((g) => g.name), tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
-  writeFileSync(path.join(dir, `${name}.test.yaml`), toYaml(test));
-  const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`.trim();
-}
+const cases = new PromtoolCases();
+afterAll(() => cases.close());
+const promtoolTest = (name: string, c: CompiledSlo, inputs: { series: string; values: string }[], checks: object[]) => cases.run(name, c, inputs, checks);
 
 describe('a raw ratio with idle minutes (0/0 = NaN) never poisons a window', () => {
   const c = compile(spec(rawFailure, '0.999'));

@@ -48,6 +48,11 @@ export const RECORD = {
   errorBudget: 'slo:error_budget:ratio',
   budgetRemaining: 'slo:period_error_budget_remaining:ratio',
   currentBurnRate: 'slo:current_burn_rate:ratio',
+  /**
+   * The fraction of the period the recorded building blocks cover (0..1): below 1 the period values are measured
+   * over less than the period (the rules started recently and history was not backfilled).
+   */
+  periodCoverage: 'slo:period_coverage:ratio',
   /** 1 while the SLO saw no events in the last 5 minutes (its error ratio then reads 0). */
   noTraffic: 'slo:no_traffic:bool',
   info: 'slo_info',
@@ -117,6 +122,8 @@ export const INTERVAL = {
 /** Building blocks rate over this range; the shortest window, and the resolution of everything else. */
 export const BLOCK_RANGE = '5m';
 export const BLOCK_RANGE_MINUTES = 5;
+/** Building blocks are recorded this often (INTERVAL.sli): the most samples a window of m minutes holds is m. */
+export const BLOCK_INTERVAL_MINUTES = 1;
 export const ROLLUP_MINUTES = 10;
 /** Windows of at least this many minutes read the roll-ups. */
 export const ROLLUP_THRESHOLD_MINUTES = 1440;

@@ -1,4 +1,4 @@
-import { ratioExpr, type CompiledSlo } from './compile';
+import { coverageExpr, ratioExpr, type CompiledSlo } from './compile';
 import { promDuration } from './durations';
 import { sortKeys } from './labels';
 import { isAlert, type RecordingRule, type RuleFile, type RuleGroup } from './model';
@@ -84,7 +84,11 @@ export class SharedLayout {
           name: GROUP.sharedPeriod,
           interval: INTERVAL.period,
           // one rule however many periods: promtool rejects two rules recording the same series name and labels
-          rules: [...ratios(true), rec(RECORD.budgetRemaining, `1 - (${periods.map((m) => promDuration(m)).map((p) => `${perObjective(p)} / ${PER_OBJECTIVE} group_left () ${budgetOf(p)}`).join('\nor\n')})`)],
+          rules: [
+            ...ratios(true),
+            rec(RECORD.budgetRemaining, `1 - (${periods.map((m) => promDuration(m)).map((p) => `${perObjective(p)} / ${PER_OBJECTIVE} group_left () ${budgetOf(p)}`).join('\nor\n')})`),
+            rec(RECORD.periodCoverage, periods.length === 1 ? coverageExpr('', periods[0]!) : periods.map((m) => `(${coverageExpr('', m)} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${promDuration(m)}"})`).join('\nor\n')),
+          ],
         },
       ],
     };
