@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { checkPromql, selectors, type SelectorInfo } from '@slo-engine/promql';
-import { isAlert, LABEL, type CompiledSlo } from '@slo-engine/rules';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BLOCK, isAlert, LABEL, promDuration, RECORD, type CompiledSlo } from '@slo-engine/rules';
 import { planCompile, type CompilePlan } from '../../packages/cli/src/compile';
 import { corpusAvailable } from '../corpus';
 import { compilableCases, ROOT } from '../golden/cases';
@@ -8,7 +10,8 @@ import { compilableCases, ROOT } from '../golden/cases';
 /**
  * Dashboards are only as good as their queries: every one must parse, and read only series that the
  * compiler records (or ALERTS, or the metrics the SLO's own queries read). Grafana cannot run here;
- * test/e2e runs every panel query of the demo SLOs against a real Prometheus.
+ * coverage.test.ts runs every panel query against a real Prometheus on a short history, and test/e2e
+ * against the demo SLOs' live data.
  */
 
 interface Panel {
@@ -19,7 +22,11 @@ interface Panel {
   datasource?: { type: string; uid: string };
   gridPos: { x: number; y: number; w: number; h: number };
   targets?: { refId: string; expr: string; datasource: { type: string; uid: string } }[];
-  fieldConfig?: { defaults: { thresholds?: { steps: { value: number | null }[] } } };
+  fieldConfig?: {
+    defaults: { thresholds?: { steps: { value: number | null }[] }; noValue?: string };
+    overrides: { matcher: { id: string; options: string }; properties: { id: string; value: unknown }[] }[];
+  };
+  options?: { textMode?: string };
 }
 interface Board {
   uid: string;
@@ -162,7 +169,7 @@ describe('what the SLO dashboards show follows the compiled SLO', () => {
         expect(v).toMatchObject({ type: 'query', definition: expect.stringMatching(new RegExp(`^label_values\\(slo:sli_total:rate5m\\{.*\\}, ${g}\\)$`)) });
         const exprs = board!.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
         // objective and budget carry no group label; everything else is per group
-        for (const e of exprs.filter((x) => /slo:(sli_|period_error_budget|current_burn|no_traffic)|ALERTS/.test(x))) expect(e).toContain(`${g}=~"$${g}"`);
+        for (const e of exprs.filter((x) => /slo:(sli_|period_error_budget|period_coverage|current_burn|no_traffic)|ALERTS/.test(x))) expect(e).toContain(`${g}=~"$${g}"`);
       }
     }
   });
@@ -172,6 +179,60 @@ describe('what the SLO dashboards show follows the compiled SLO', () => {
     const text = JSON.stringify(overview);
     expect(text).toContain('/d/${__data.fields.dashboard_uid}');
     expect(overview.panels).toHaveLength(1);
-    expect(overview.panels[0]!.targets!.map((t) => t.expr.match(/by \(([^)]*)\)/)?.[1]?.startsWith('slo_name, slo_service'))).toEqual([true, true, true, true, true]);
+    expect(overview.panels[0]!.targets!.map((t) => t.expr.match(/by \(([^)]*)\)/)?.[1]?.startsWith('slo_name, slo_service'))).toEqual([true, true, true, true, true, true]);
+  });
+});
+
+describe('missing history reads as missing, not as perfect', () => {
+  const all = () => plans.flatMap(([name, plan]) => boards(plan).map((b) => ({ name, ...b })));
+  const exprs = (board: Board) => board.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+
+  it('no query falls back to a perfect value', () => {
+    for (const { name, path: file, board } of all())
+      for (const q of exprs(board)) expect({ name, file, ...q, perfectFallback: /vector\(\s*1\s*\)/.test(q.expr) }).toEqual({ name, file, ...q, perfectFallback: false });
+  });
+
+  it('every query of a period value (SLI, budget remaining, day-plus windows) is gated on the period coverage', () => {
+    const long = new RegExp(`${RECORD.budgetRemaining}|${RECORD.errorRatio('')}\\d+d\\b`);
+    let gated = 0;
+    for (const { name, path: file, board } of all())
+      for (const q of exprs(board).filter((x) => long.test(x.expr))) {
+        gated++;
+        expect({ name, file, ...q, gated: new RegExp(`\\) and( ignoring\\(${LABEL.window}\\))? ${RECORD.periodCoverage}\\b`).test(q.expr) }).toEqual({ name, file, ...q, gated: true });
+      }
+    expect(gated).toBeGreaterThan(50);
+  });
+
+  it('each SLO dashboard shows the period measured (share, time, age), and its SLI and budget stats say "not measured" and how much is measured', () => {
+    for (const [name, plan] of plans)
+      for (const c of plan.compiled) {
+        const board = boards(plan).find((b) => b.board.uid === c.rules.groups.flatMap((g) => g.rules).find((r) => !isAlert(r) && r.record === RECORD.info)?.labels?.[LABEL.dashboardUid])!.board;
+        const period = promDuration(c.objectives[0]!.periodMinutes);
+        const panel = (title: string) => board.panels.find((p) => p.title === title)!;
+        const measured = panel('Period measured');
+        expect({ name, slo: c.slo.name, queries: measured.targets!.map((t) => t.expr) }).toEqual({
+          name,
+          slo: c.slo.name,
+          queries: [expect.stringContaining(RECORD.periodCoverage), expect.stringContaining(RECORD.periodCoverage), expect.stringMatching(/^\(time\(\) - max\(timestamp\(/)],
+        });
+        for (const title of [`SLI, last ${period}`, 'Error budget remaining', 'Period measured']) {
+          const p = panel(title);
+          expect({ name, slo: c.slo.name, title, noValue: p.fieldConfig!.defaults.noValue, textMode: p.options!.textMode }).toEqual({ name, slo: c.slo.name, title, noValue: 'not measured', textMode: 'value_and_name' });
+          // the "measured over" line: coverage in period units, named "all <period>" when whole
+          const line = p.fieldConfig!.overrides.find((o) => o.matcher.options === 'B')!;
+          const prop = (id: string) => line.properties.find((x) => x.id === id)?.value;
+          expect({ title, unit: prop('unit'), full: JSON.stringify(prop('mappings')) }).toEqual({ title, unit: expect.stringMatching(new RegExp(`^suffix:(d|h|min) of ${period}$`)), full: expect.stringContaining(`"text":"all ${period}"`) });
+        }
+      }
+  });
+
+  it('the dashboards package spells no series or label name: they come from @slo-engine/rules', () => {
+    const src = path.join(ROOT, 'packages/dashboards/src');
+    const names: string[] = [...Object.values(BLOCK), ...Object.values(RECORD).flatMap((x) => (typeof x === 'string' ? [x] : [])), RECORD.errorRatio(''), ...Object.values(LABEL).filter((l) => l.includes('_'))]; // `objective` and `period` are words too
+    for (const f of readdirSync(src).filter((x) => x.endsWith('.ts'))) {
+      // comments may name them; code may not
+      const code = readFileSync(path.join(src, f), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      expect({ file: f, spelled: names.filter((n) => new RegExp(`['"\`{(\\s]${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(code)) }).toEqual({ file: f, spelled: [] });
+    }
   });
 });

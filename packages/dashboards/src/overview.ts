@@ -1,19 +1,24 @@
 import type { Dashboard } from '@grafana/schema';
 import { ALERT_NAME, DASHBOARD, LABEL, RECORD } from '@slo-engine/rules';
-import { layout, steps, table } from './panels';
+import { measuredOnly, NOT_MEASURED } from './coverage';
+import { layout, steps, table, valueText } from './panels';
 import { dashboardShell, datasourceVariable } from './shell';
 
 const BY = `${LABEL.name}, ${LABEL.service}`;
+/** The budget only where its period is measured at all: before the first roll-up the rules record an untouched budget. */
+const MEASURED_BUDGET = measuredOnly(RECORD.budgetRemaining, '');
 
 /** Per SLO objective, the same two labels on every query, so Grafana's merge joins them into one row. */
 const QUERIES = {
   info: `max by (${BY}, ${LABEL.displayName}, ${LABEL.objective}, ${LABEL.period}, ${LABEL.dashboardUid}) (${RECORD.info})`,
   // the worst group of a grouped SLO speaks for it
-  budget: `min by (${BY}) (${RECORD.budgetRemaining})`,
-  sli: `min by (${BY}) (1 - (1 - ${RECORD.budgetRemaining}) * on(${BY}) group_left() ${RECORD.errorBudget})`,
+  budget: `min by (${BY}) (${MEASURED_BUDGET})`,
+  sli: `min by (${BY}) (1 - (1 - (${MEASURED_BUDGET})) * on(${BY}) group_left() ${RECORD.errorBudget})`,
   // the highest burn rate over any recorded window of the SLO
   burn: `max by (${BY}) ({__name__=~"${RECORD.errorRatio('.+')}"} / on(${BY}) group_left() ${RECORD.errorBudget})`,
   firing: `count by (${BY}) (ALERTS{alertstate="firing",${LABEL.name}!=""}) or on(${BY}) (group by (${BY}) (${RECORD.info}) * 0)`,
+  // the least-measured group: its budget is the partial one
+  coverage: `min by (${BY}) (${RECORD.periodCoverage})`,
 };
 
 const byName = (name: string, properties: { id: string; value: unknown }[]) => ({ matcher: { id: 'byName', options: name }, properties });
@@ -25,7 +30,9 @@ export function overviewDashboard(generatedBy: string): Dashboard {
     title: 'Service level objectives',
     description:
       'Every SLO objective compiled by slo-engine, the least error budget first. Budget remaining: 1 − (error ratio over the period ÷ error budget). ' +
-      'SLI: the share of good events over the period. Fastest burn: the highest burn rate over any of its alert windows (1 spends the budget exactly over the period). ' +
+      'SLI: the share of good events over the period. ' +
+      `Period measured: how much of the period the recorded history covers; below 100% (orange) the SLI and budget beside it are partial (the rules started less than a period ago and history was not backfilled), and "${NOT_MEASURED}" until the first roll-up. ` +
+      'Fastest burn: the highest burn rate over any of its alert windows (1 spends the budget exactly over the period). ' +
       `Firing: ${ALERT_NAME} alerts firing now. Click an SLO to open its dashboard.`,
     queries: [
       { expr: QUERIES.info, instant: true },
@@ -33,6 +40,7 @@ export function overviewDashboard(generatedBy: string): Dashboard {
       { expr: QUERIES.sli, instant: true },
       { expr: QUERIES.burn, instant: true },
       { expr: QUERIES.firing, instant: true },
+      { expr: QUERIES.coverage, instant: true },
     ],
     transformations: [
       { id: 'merge', options: {} },
@@ -40,7 +48,8 @@ export function overviewDashboard(generatedBy: string): Dashboard {
         id: 'organize',
         options: {
           excludeByName: { Time: true, 'Value #A': true },
-          indexByName: { [LABEL.service]: 0, [LABEL.name]: 1, [LABEL.displayName]: 2, [LABEL.objective]: 3, [LABEL.period]: 4, 'Value #C': 5, 'Value #B': 6, 'Value #D': 7, 'Value #E': 8, [LABEL.dashboardUid]: 9 },
+          // Period measured right after the budget it qualifies
+          indexByName: { [LABEL.service]: 0, [LABEL.name]: 1, [LABEL.displayName]: 2, [LABEL.objective]: 3, [LABEL.period]: 4, 'Value #C': 5, 'Value #B': 6, 'Value #F': 7, 'Value #D': 8, 'Value #E': 9, [LABEL.dashboardUid]: 10 },
           renameByName: {},
         },
       },
@@ -57,15 +66,28 @@ export function overviewDashboard(generatedBy: string): Dashboard {
       byName(LABEL.dashboardUid, [{ id: 'custom.hidden', value: true }]),
       byName('Value #B', [
         { id: 'displayName', value: 'Budget remaining' },
+        { id: 'description', value: 'Partial where Period measured is below 100%: measured over less than the period.' },
         { id: 'unit', value: 'percentunit' },
         { id: 'decimals', value: 1 },
         { id: 'thresholds', value: steps('red', [0, 'orange'], [0.25, 'green']) },
         { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'basic' } },
+        { id: 'noValue', value: NOT_MEASURED },
+      ]),
+      byName('Value #F', [
+        { id: 'displayName', value: 'Period measured' },
+        { id: 'description', value: 'How much of the period the SLI and the budget are measured over; below 100% (orange) both are partial.' },
+        { id: 'unit', value: 'percentunit' },
+        { id: 'decimals', value: 1 },
+        { id: 'thresholds', value: steps('orange', [1, 'green']) },
+        { id: 'mappings', value: [valueText('1', 'full period', 'green')] },
+        { id: 'custom.cellOptions', value: { type: 'color-text' } },
+        { id: 'noValue', value: NOT_MEASURED },
       ]),
       byName('Value #C', [
         { id: 'displayName', value: 'SLI (period)' },
         { id: 'unit', value: 'percentunit' },
         { id: 'decimals', value: 3 },
+        { id: 'noValue', value: NOT_MEASURED },
       ]),
       byName('Value #D', [
         { id: 'displayName', value: 'Fastest burn' },

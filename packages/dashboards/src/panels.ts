@@ -52,7 +52,15 @@ export interface Common {
   timeFrom?: string;
   /** What the panel says when the query returns nothing, instead of Grafana's "No data". */
   noValue?: string;
+  /** Per-field settings, e.g. a second query's own unit (byRefId). */
+  overrides?: FieldConfigSource['overrides'];
 }
+
+/** Settings for the fields of one query only: a stat's second line keeps its own unit, name and colours. */
+export const byRefId = (refId: string, properties: { id: string; value: unknown }[]): FieldConfigSource['overrides'][number] => ({
+  matcher: { id: 'byFrameRefID', options: refId },
+  properties,
+});
 
 function fieldConfig(c: Common, custom?: object): FieldConfigSource {
   return {
@@ -67,7 +75,7 @@ function fieldConfig(c: Common, custom?: object): FieldConfigSource {
       color: { mode: c.thresholds ? 'thresholds' : 'palette-classic' },
       ...(custom ? { custom } : {}),
     },
-    overrides: [],
+    overrides: c.overrides ?? [],
   } as FieldConfigSource;
 }
 
@@ -82,11 +90,16 @@ function base(type: string, c: Common): Panel {
   };
 }
 
-export function stat(c: Common, w = 4, h = 4): Sized {
+export interface Named {
+  /** Several queries as lines of `name  value`, one under the other (each query names its field by a displayName override). */
+  lines?: boolean;
+}
+
+export function stat(c: Common & Named, w = 4, h = 4): Sized {
   const options: StatOptions = {
     reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-    orientation: 'auto' as StatOptions['orientation'],
-    textMode: 'value' as StatOptions['textMode'],
+    orientation: (c.lines ? 'horizontal' : 'auto') as StatOptions['orientation'],
+    textMode: (c.lines ? 'value_and_name' : 'value') as StatOptions['textMode'],
     colorMode: 'value' as StatOptions['colorMode'],
     graphMode: 'none' as StatOptions['graphMode'],
     justifyMode: 'center' as StatOptions['justifyMode'],

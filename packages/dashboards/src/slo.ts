@@ -1,6 +1,7 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
-import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
-import { DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
+import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, ROLLUP_THRESHOLD_MINUTES, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import { ageMinutesExpr, coverageExpr, measuredExpr, measuredLine, measuredOnly, NOT_MEASURED, periodSource } from './coverage';
+import { byRefId, DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell } from './shell';
 
 
@@ -50,7 +51,7 @@ function objectiveVariable(c: CompiledSlo): VariableModel[] {
       type: 'custom',
       name: 'objective',
       label: 'Objective',
-      description: 'This SLO has several objectives; each has its own slo_name.',
+      description: `This SLO has several objectives; each has its own ${LABEL.name}.`,
       query: names.join(','),
       current: { text: display(c.objectives[0]!), value: names[0]! },
       options: c.objectives.map((o, i) => ({ text: display(o), value: o.sloName, selected: i === 0 })),
@@ -65,16 +66,21 @@ function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string, grou
   const whole = selectorFor(c, false);
   const long = promDuration(tier.longMinutes);
   const short = promDuration(tier.shortMinutes);
-  const burn = (w: string) => `${RECORD.errorRatio(w)}${sel} / on(${LABEL.name}, ${LABEL.service}) group_left() ${RECORD.errorBudget}${whole}`;
+  // day-plus windows sum roll-ups and read 0 until the first one: no line rather than a burn rate of 0
+  const burn = (minutes: number) => {
+    const ratio = `${RECORD.errorRatio(promDuration(minutes))}${sel} / on(${LABEL.name}, ${LABEL.service}) group_left() ${RECORD.errorBudget}${whole}`;
+    return minutes >= ROLLUP_THRESHOLD_MINUTES ? measuredOnly(ratio, sel, true) : ratio;
+  };
   const share = tier.budgetShare ? `${pct(tier.budgetShare)} of the ${period} error budget` : `the error budget ${tier.factor} times too fast`;
+  const rolled = tier.longMinutes >= ROLLUP_THRESHOLD_MINUTES ? ` Windows of a day or more sum 10-minute roll-ups: no line until the first roll-up.` : '';
   return timeseries({
     title: `Burn rate, ${tier.id} (${long} / ${short}, ${tier.factor}x)`,
     description:
       `Burn rate = error ratio ÷ error budget; 1 spends exactly the budget over the ${period} period. ` +
-      `The ${tier.id} alert (${tier.severity}) fires when both the ${long} and the ${short} burn rates are at or above ${tier.factor} (the dashed line): ${share} spent in ${long}.`,
+      `The ${tier.id} alert (${tier.severity}) fires when both the ${long} and the ${short} burn rates are at or above ${tier.factor} (the dashed line): ${share} spent in ${long}.${rolled}`,
     queries: [
-      { expr: burn(long), legend: group(`${long} window`) },
-      { expr: burn(short), legend: group(`${short} window`) },
+      { expr: burn(tier.longMinutes), legend: group(`${long} window`) },
+      { expr: burn(tier.shortMinutes), legend: group(`${short} window`) },
     ],
     unit: 'x',
     min: 0,
@@ -100,58 +106,136 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   const factors = first.tiers.map((t) => Number(t.factor)).sort((a, b) => a - b);
   const target = c.objectives.length === 1 ? pct(first.target) : 'the objective';
 
+  const source = periodSource(first.periodMinutes);
+  const cov = `${RECORD.periodCoverage}${sel}`;
+  const partial =
+    `"measured over" is how much of the ${period} period the recorded ${source.samples} cover: below the full period (orange) the value is partial, because the rules ` +
+    `started less than ${period} ago and history was not backfilled; "${NOT_MEASURED}" until ${source.first}.`;
+
   const panels: Sized[] = [
-    stat({
-      title: 'Objective',
-      description: `The share of ${slices ? 'time slices' : 'events'} that must be good over the rolling ${period} period.`,
-      queries: [{ expr: `${RECORD.objective}${whole}`, instant: true }],
-      unit: 'percentunit',
-      decimals: 3,
-    }),
-    stat({
-      title: `SLI, last ${period}`,
-      description: `The share of good ${events} over the last ${period} (a ratio of sums, lagging by up to 10 minutes). Green at or above ${target}.`,
-      queries: [{ expr: `1 - ${RECORD.errorRatio(period)}${sel}`, instant: true }],
-      unit: 'percentunit',
-      decimals: 3,
-      thresholds: steps('red', [Number(first.target), 'green']),
-    }),
-    stat({
-      title: 'Error budget remaining',
-      description: `1 − (error ratio over ${period} ÷ error budget). 100% is an untouched budget, 0% a spent one; below 0 the SLO is broken.`,
-      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, instant: true }],
-      unit: 'percentunit',
-      decimals: 1,
-      thresholds: steps('red', [0, 'orange'], [0.25, 'green']),
-    }),
-    stat({
-      title: 'Burn rate, last 5m',
-      description: `Error ratio over the last 5 minutes ÷ error budget. 1 spends the budget exactly over ${period}; ${factors.length ? `alert tiers start at ${factors.join(', ')}` : 'this SLO has no alert tiers'}.`,
-      queries: [{ expr: `${RECORD.currentBurnRate}${sel}`, instant: true }],
-      unit: 'x',
-      decimals: 2,
-      thresholds: factors.length ? steps('green', [factors[0]!, 'orange'], [factors[factors.length - 1]!, 'red']) : steps('green'),
-    }),
-    stat({
-      title: 'Alerts firing',
-      description: `Burn-rate alerts (${ALERT_NAME}) of this SLO firing now, all tiers.`,
-      queries: [{ expr: `count(${alerts}) or vector(0)`, instant: true }],
-      decimals: 0,
-      thresholds: steps('green', [1, 'red']),
-    }),
-    stat({
-      title: 'Traffic',
-      description:
-        'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no burn-rate alert fires; ' +
-        `NO DATA means the SLO's recorded series are missing (its rules are not loaded). An alert policy with alertWhenNoData adds the ${NO_DATA_ALERT} alert for both.`,
-      queries: [{ expr: `${RECORD.noTraffic}${sel}`, instant: true }],
-      mappings: [valueText('0', 'receiving traffic', 'green'), valueText('1', 'NO TRAFFIC', 'orange')],
-      noValue: 'NO DATA',
-    }),
+    stat(
+      {
+        title: 'Objective',
+        description: `The share of ${slices ? 'time slices' : 'events'} that must be good over the rolling ${period} period.`,
+        queries: [{ expr: `${RECORD.objective}${whole}`, instant: true }],
+        unit: 'percentunit',
+        decimals: 3,
+      },
+      3,
+      5,
+    ),
+    stat(
+      {
+        title: `SLI, last ${period}`,
+        description: `The share of good ${events} over the last ${period} (a ratio of sums of ${source.samples}, trailing the raw metrics by ${source.lag}). Green at or above ${target}. ${partial}`,
+        queries: [
+          { expr: measuredOnly(`1 - ${RECORD.errorRatio(period)}${sel}`, sel, true), instant: true },
+          { expr: measuredExpr(sel, first.periodMinutes), instant: true },
+        ],
+        unit: 'percentunit',
+        decimals: 3,
+        thresholds: steps('red', [Number(first.target), 'green']),
+        noValue: NOT_MEASURED,
+        lines: true,
+        overrides: [byRefId('A', [{ id: 'displayName', value: 'SLI' }]), measuredLine('B', first.periodMinutes)],
+      },
+      4,
+      5,
+    ),
+    stat(
+      {
+        title: 'Error budget remaining',
+        description: `1 − (error ratio over ${period} ÷ error budget). 100% is an untouched budget, 0% a spent one; below 0 the SLO is broken. ${partial}`,
+        queries: [
+          { expr: measuredOnly(`${RECORD.budgetRemaining}${sel}`, sel), instant: true },
+          { expr: measuredExpr(sel, first.periodMinutes), instant: true },
+        ],
+        unit: 'percentunit',
+        decimals: 1,
+        thresholds: steps('red', [0, 'orange'], [0.25, 'green']),
+        noValue: NOT_MEASURED,
+        lines: true,
+        overrides: [byRefId('A', [{ id: 'displayName', value: 'remaining' }]), measuredLine('B', first.periodMinutes)],
+      },
+      4,
+      5,
+    ),
+    stat(
+      {
+        title: 'Period measured',
+        description:
+          `How much of the ${period} period the SLI and the error budget are measured over: the share of the period that recorded ${source.samples} cover, as a share and as time. ` +
+          `Below 100% they are partial (the rules started less than ${period} ago and history was not backfilled); "${NOT_MEASURED}" until ${source.first}. ` +
+          `"as of": the age of the newest of those samples; the period values trail the raw metrics by ${source.lag}.`,
+        queries: [
+          { expr: coverageExpr(sel), instant: true },
+          { expr: measuredExpr(sel, first.periodMinutes), instant: true },
+          { expr: ageMinutesExpr(sel, first.periodMinutes), instant: true },
+        ],
+        unit: 'percentunit',
+        decimals: 1,
+        thresholds: steps('orange', [1, 'green']),
+        noValue: NOT_MEASURED,
+        lines: true,
+        overrides: [
+          byRefId('A', [{ id: 'displayName', value: 'share' }]),
+          measuredLine('B', first.periodMinutes, 'measured'),
+          byRefId('C', [
+            { id: 'displayName', value: 'as of' },
+            { id: 'unit', value: 'suffix:min ago' },
+            { id: 'decimals', value: 0 },
+            { id: 'thresholds', value: steps('text') },
+          ]),
+        ],
+      },
+      4,
+      5,
+    ),
+    stat(
+      {
+        title: 'Burn rate, last 5m',
+        description: `Error ratio over the last 5 minutes ÷ error budget. 1 spends the budget exactly over ${period}; ${factors.length ? `alert tiers start at ${factors.join(', ')}` : 'this SLO has no alert tiers'}.`,
+        queries: [{ expr: `${RECORD.currentBurnRate}${sel}`, instant: true }],
+        unit: 'x',
+        decimals: 2,
+        thresholds: factors.length ? steps('green', [factors[0]!, 'orange'], [factors[factors.length - 1]!, 'red']) : steps('green'),
+      },
+      3,
+      5,
+    ),
+    stat(
+      {
+        title: 'Alerts firing',
+        description: `Burn-rate alerts (${ALERT_NAME}) of this SLO firing now, all tiers.`,
+        queries: [{ expr: `count(${alerts}) or vector(0)`, instant: true }],
+        decimals: 0,
+        thresholds: steps('green', [1, 'red']),
+      },
+      3,
+      5,
+    ),
+    stat(
+      {
+        title: 'Traffic',
+        description:
+          'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no burn-rate alert fires; ' +
+          `NO DATA means the SLO's recorded series are missing (its rules are not loaded). An alert policy with alertWhenNoData adds the ${NO_DATA_ALERT} alert for both.`,
+        queries: [{ expr: `${RECORD.noTraffic}${sel}`, instant: true }],
+        mappings: [valueText('0', 'receiving traffic', 'green'), valueText('1', 'NO TRAFFIC', 'orange')],
+        noValue: 'NO DATA',
+      },
+      3,
+      5,
+    ),
     timeseries({
       title: `Error budget remaining over the ${period} period`,
-      description: `The budget burn-down: error budget remaining over the last ${period}, at each point in time. A steady slope to 0 at the end of the period spends the budget exactly.`,
-      queries: [{ expr: `${RECORD.budgetRemaining}${sel}`, legend: per('budget remaining') }],
+      description:
+        `The budget burn-down: error budget remaining over the last ${period}, at each point in time. A steady slope to 0 at the end of the period spends the budget exactly. ` +
+        `"period measured" is the share of the period the budget was measured over at that time: below 100% the budget is partial; no line where nothing was measured yet.`,
+      queries: [
+        { expr: measuredOnly(`${RECORD.budgetRemaining}${sel}`, sel), legend: per('budget remaining') },
+        { expr: cov, legend: per('period measured') },
+      ],
       unit: 'percentunit',
       thresholds: steps('red', [0, 'transparent']),
       thresholdLines: true,
@@ -159,9 +243,9 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     }),
     timeseries({
       title: `SLI over the ${period} period`,
-      description: `The share of good ${events} over the rolling ${period} window, with the objective as a second line.`,
+      description: `The share of good ${events} over the rolling ${period} window, with the objective as a second line; no line where nothing was measured yet (see "Period measured").`,
       queries: [
-        { expr: `1 - ${RECORD.errorRatio(period)}${sel}`, legend: per(`SLI (${period})`) },
+        { expr: measuredOnly(`1 - ${RECORD.errorRatio(period)}${sel}`, sel, true), legend: per(`SLI (${period})`) },
         { expr: `${RECORD.objective}${whole}`, legend: 'objective' },
       ],
       unit: 'percentunit',
