@@ -70,7 +70,7 @@ function sharedFiles(file: RuleFile, slos: number): OutputFile[] {
   });
 }
 
-function minutesOf(text: string | undefined): number | undefined | 'invalid' {
+export function minutesOf(text: string | undefined): number | undefined | 'invalid' {
   if (text === undefined) return undefined;
   const m = /^(\d+)(m|h)$/.exec(text);
   return m ? Number(m[1]) * (m[2] === 'h' ? 60 : 1) : 'invalid';

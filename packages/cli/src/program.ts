@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LAYOUTS, runCompile, type Layout } from './compile';
-import { DEFAULT_PROMETHEUS_URL, runReport } from './report';
+import { runBackfill, runBacktest, type BackfillCliOptions, type BacktestCliOptions } from './history';
+import { DEFAULT_PROMETHEUS_URL, REPORT_FORMATS, runReport } from './report';
 import { runValidate, type Io } from './validate';
 import { VERSION } from './version';
 
@@ -62,30 +63,85 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('report')
-    .description('query Prometheus and print, per SLO objective, the SLI over the period, error budget left, burn rates and firing alerts')
+    .description('query Prometheus and print, per SLO objective, the SLI over the period, error budget left, burn rates and alert status')
     .argument('[paths...]', 'files, directories (read recursively) or - for standard input: the SLOs to report on', ['slo-specs'])
     .option('--prometheus <url>', `Prometheus base URL (default: $PROMETHEUS_URL, else ${DEFAULT_PROMETHEUS_URL})`)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (html: one self-contained page with plots over the period)').choices([...REPORT_FORMATS]).default('text'))
+    .option('--out <file>', 'write the report to this file (atomically: a temporary file renamed over it) instead of standard output')
     // for tests and post-mortems: evaluate every query at this time (RFC 3339 or unix seconds) instead of now
     .addOption(new Option('--time <time>').hideHelp())
     .addHelpText(
       'after',
       '\nOne row per SLO objective, read from the series the rules of slo compile record:\n' +
         '  OBJECTIVE, PERIOD   the objective and its rolling period, from the specs\n' +
-        '  SLI                 1 - error ratio over the period\n' +
-        '  BUDGET LEFT         share of the period\'s error budget not yet spent (negative: overspent)\n' +
+        '  SLI                 1 - error ratio over the period, live: the period\'s 10-minute roll-ups up to the newest one\n' +
+        '                      plus the 1-minute building blocks recorded since (the recorded period ratio trails them by up\n' +
+        '                      to ~12 minutes); "(measured over 2d 4h of 30d)" while the rules have recorded less than the\n' +
+        '                      period (slo:period_coverage:ratio below 1), "not measured" before the first roll-up\n' +
+        '  BUDGET LEFT         share of the period\'s error budget not yet spent (negative: overspent), live as SLI;\n' +
+        '                      "(partial)" and "not measured" as for SLI\n' +
         '  BURN RATE           per alert tier, error ratio / error budget over its long/short window; * when both meet\n' +
         '                      the tier\'s factor (its alert fires)\n' +
         '  FIRING              alert tiers firing now\n' +
-        '  STATUS              ok, no traffic (no events in the last 5 minutes) or no data (no recorded series: rules not\n' +
-        '                      loaded in this Prometheus, or not evaluated yet)\n' +
+        '  STATUS              the worst of: firing, pending (an alert waiting for its for:), burning (a tier\'s windows both\n' +
+        '                      meet its factor, no alert yet), each with its tier (page before ticket); else ok, no traffic\n' +
+        '                      (no events in the last 5 minutes) or no data (no recorded series: rules not loaded in this\n' +
+        '                      Prometheus, or not evaluated yet)\n' +
         '--format json prints one object: { prometheus, time, slos: [{ service, slo, objective, period, sli, budgetRemaining,\n' +
-        'noTraffic, firing, tiers: [{ id, severity, factor, long, short, burning }], status }] }, null where a series is absent.\n' +
+        'coverage, measuredMinutes, periodLive, noTraffic, firing, pending, tiers: [{ id, severity, factor, long, short,\n' +
+        'burning }], status, statusTier }] }, null where a series is absent or the period not measured.\n' +
+        '--format html prints one page (no external assets, works offline and on paper): per objective the SLI, the error\n' +
+        'budget burn-down and the coverage over the period, the alert timeline (one lane per tier) and the numbers above.\n' +
         'Exit codes: 0 report printed, 1 invalid input or Prometheus unreachable or failing (one line on standard error),\n' +
         '2 usage error.',
     )
-    .action(async (paths: string[], opts: { prometheus?: string; format: 'text' | 'json'; time?: string }) => {
+    .action(async (paths: string[], opts: { prometheus?: string; format: string; out?: string; time?: string }) => {
       setExit(await runReport(paths, opts, io));
+    });
+
+  const historyOptions = (c: Command) =>
+    c
+      .argument('[paths...]', 'files, directories (read recursively) or - for standard input: the SLOs', ['slo-specs'])
+      .option('--prometheus <url>', `the Prometheus that has the raw series (default: $PROMETHEUS_URL, else ${DEFAULT_PROMETHEUS_URL})`)
+      .option('--from <time>', 'start: a duration ago (30d), an RFC 3339 time or unix seconds; aligned down to 10 minutes', '30d')
+      .option('--to <time>', 'end: now, a duration ago, an RFC 3339 time or unix seconds', 'now')
+      .option('--scrape-interval <duration>', 'as for slo compile: how often the SLIs\' targets are scraped')
+      .option('--for <duration>', 'as for slo compile: for: of every alert without its own alertAfter')
+      .option('--disable-tier <tier>', 'as for slo compile; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[]);
+
+  historyOptions(
+    program
+      .command('backfill')
+      .description('write TSDB blocks holding every series the compiled rules record, computed from the raw history in Prometheus, so that period values are right the moment the rules start'),
+  )
+    .option('--out <dir>', 'directory for the blocks (new or empty; nothing is written to it unless every pass succeeds)')
+    .addHelpText(
+      'after',
+      '\nThe rules are evaluated by promtool (tsdb create-blocks-from rules) one dependency level per pass: building blocks from the\n' +
+        'raw series, then roll-ups and windows from the blocks, then the period. Passes after the first run against a private\n' +
+        'Prometheus, so promtool and prometheus must both be on PATH. If the rules already recorded part of the range, the\n' +
+        'history ends where they began. Load the blocks: stop Prometheus, copy the folders into its --storage.tsdb.path, start it.\n' +
+        'Exit codes: 0 blocks written, 1 failed (one line on standard error; --out untouched), 2 usage error.',
+    )
+    .action(async (paths: string[], opts: BackfillCliOptions) => {
+      setExit(await runBackfill(paths, opts, io));
+    });
+
+  historyOptions(
+    program
+      .command('backtest')
+      .description('evaluate the compiled rules over the history of the raw series and print, per objective, the SLI, the budget spent and every alert that would have fired'),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'html']).default('text'))
+    .option('--out <file>', 'write the output to this file instead of standard output')
+    .addHelpText(
+      'after',
+      '\nThe same rules slo compile writes, evaluated by promtool over the range (as slo backfill does, into a private Prometheus);\n' +
+        'every alert expression is then evaluated each minute, as its group does live, with for: applied.\n' +
+        'Exit codes: 0 printed, 1 failed (one line on standard error), 2 usage error.',
+    )
+    .action(async (paths: string[], opts: BacktestCliOptions) => {
+      setExit(await runBacktest(paths, opts, io));
     });
 
   return program;

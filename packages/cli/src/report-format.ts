@@ -2,7 +2,12 @@
  * `slo report` without I/O: samples fetched from Prometheus → one row per SLO objective → text or JSON.
  * Kept pure so that every rendering decision is unit-testable without a server.
  */
-import { LABEL, promDuration, RECORD, threshold, type CompiledObjective } from '@slo-engine/rules';
+import { duration } from '@slo-engine/html-report';
+import { LABEL, promDuration, RECORD, ROLLUP_MINUTES, threshold, type CompiledObjective } from '@slo-engine/rules';
+import { ROLLUP_LOOKBACK_MINUTES } from './report-queries';
+
+/** Prometheus's state label of `ALERTS` (report-queries.ts asks for firing and pending). */
+const ALERT_STATE_LABEL = 'alertstate';
 
 /** One sample of an instant query. */
 export interface Sample {
@@ -12,14 +17,21 @@ export interface Sample {
   value: number;
 }
 
-/** The four instant queries of a report. */
+/** What the report's instant queries returned (report-queries.ts builds them). */
 export interface FetchedSamples {
   /** `slo:sli_error:ratio_rate<W>` of every window a row needs. */
   ratios: Sample[];
   budgetRemaining: Sample[];
   noTraffic: Sample[];
-  /** Firing `ALERTS` of the SLOs. */
+  /** `ALERTS` of the SLOs, firing and pending (label `alertstate`). */
   alerts: Sample[];
+  /** `slo:period_coverage:ratio`. */
+  coverage: Sample[];
+  /** Per roll-up series, the unix time (seconds) of its newest sample. */
+  lastRollup: Sample[];
+  /** Second round, per series: the period's sums of bad and total events up to the report time. */
+  liveBad: Sample[];
+  liveTotal: Sample[];
 }
 
 export interface ReportObjective {
@@ -43,19 +55,35 @@ export interface TierRow {
   burning: boolean | null;
 }
 
-export type RowStatus = 'ok' | 'no data' | 'no traffic';
+/** Worst first: an alert firing, pending (waiting for its `for:`), a tier's condition met with no alert yet, then the rest. */
+export const STATUSES = ['firing', 'pending', 'burning', 'ok', 'no traffic', 'no data'] as const;
+export type RowStatus = (typeof STATUSES)[number];
 
 export interface SloRow {
   service: string;
   slo: string;
   objective: number;
   period: string;
+  /** 1 - period error ratio; null when absent or not measured (coverage 0 or absent): never 1 for missing history. */
   sli: number | null;
+  /** Share of the period's error budget left; null as `sli`. */
   budgetRemaining: number | null;
+  /** Share of the period the recorded roll-ups cover (0..1); null when `slo:period_coverage:ratio` is absent. */
+  coverage: number | null;
+  /** coverage × period, in whole minutes; null with coverage. */
+  measuredMinutes: number | null;
+  /**
+   * True when sli and budgetRemaining include every building block up to `time` (the roll-ups plus the blocks
+   * since the newest one); false when they are the recorded period series, which trail (roll-ups stale).
+   */
+  periodLive: boolean;
   noTraffic: boolean | null;
   firing: string[];
+  pending: string[];
   tiers: TierRow[];
   status: RowStatus;
+  /** The tier behind a firing, pending or burning status (the worst: page before ticket, then in tier order). */
+  statusTier: string | null;
 }
 
 export interface Report {
@@ -97,24 +125,66 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   lt: (a, b) => a < b,
 };
 
+/** A label set as a map key. */
+const labelsKey = (labels: Record<string, string>) =>
+  JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+
+/**
+ * Per objective key, the live period error ratio from the second round's sums (per series: bad / total, 0
+ * without events, as the rules record it; the worst series of an objective wins).
+ */
+function liveRatios(bad: Sample[], total: Sample[]): Map<string, number> {
+  const badBySeries = new Map(bad.filter((s) => Number.isFinite(s.value)).map((s) => [labelsKey(s.labels), s.value]));
+  const out = new Map<string, number>();
+  for (const t of total) {
+    const b = badBySeries.get(labelsKey(t.labels));
+    if (b === undefined || !Number.isFinite(t.value)) continue;
+    const ratio = t.value > 0 ? b / t.value : 0;
+    const k = keyOf(t);
+    out.set(k, Math.max(out.get(k) ?? -Infinity, ratio));
+  }
+  return out;
+}
+
+const SEVERITY_RANK: Record<string, number> = { page: 0, ticket: 1 };
+
 /** Rows of the report, ordered by service and slo_name, from the objectives the specs define and what Prometheus returned. */
 export function buildRows(objectives: ReportObjective[], samples: FetchedSamples): SloRow[] {
   const ratios = index(samples.ratios, Math.max);
   const budgets = index(samples.budgetRemaining, Math.min);
   const traffic = index(samples.noTraffic, Math.max);
-  const firing = new Map<string, Set<string>>();
+  // several series of one objective (groups, replicas): the least covered one
+  const coverages = index(samples.coverage, Math.min);
+  const live = liveRatios(samples.liveBad, samples.liveTotal);
+  const alerts = new Map<string, { firing: Set<string>; pending: Set<string>; severity: Map<string, string> }>();
   for (const a of samples.alerts) {
+    const state = a.labels[ALERT_STATE_LABEL];
+    if (state !== 'firing' && state !== 'pending') continue;
     const tier = a.labels[LABEL.tier] ?? a.labels.alertname ?? '';
     const k = keyOf(a);
-    firing.set(k, (firing.get(k) ?? new Set()).add(tier));
+    const entry = alerts.get(k) ?? { firing: new Set<string>(), pending: new Set<string>(), severity: new Map<string, string>() };
+    alerts.set(k, entry);
+    entry[state].add(tier);
+    if (a.labels[LABEL.severity]) entry.severity.set(tier, a.labels[LABEL.severity]!);
   }
 
   const rows = objectives.map(({ service, objective: o }): SloRow => {
     const k = key(service, o.sloName);
     const budget = Number(o.budget);
     const ratioOf = (minutes: number) => ratios.get(k)?.get(RECORD.errorRatio(promDuration(minutes)));
-    const periodRatio = ratioOf(o.periodMinutes);
-    const remaining = budgets.get(k)?.get(RECORD.budgetRemaining);
+    const recordedRatio = ratioOf(o.periodMinutes);
+    const recordedRemaining = budgets.get(k)?.get(RECORD.budgetRemaining);
+    const liveRatio = live.get(k);
+    const coverageValue = coverages.get(k)?.get(RECORD.periodCoverage);
+    const coverage = coverageValue === undefined ? null : clean(Math.min(1, Math.max(0, coverageValue)));
+    // missing history is not perfect: without coverage nothing over the period was measured
+    const measured = coverage !== null && coverage > 0;
+    const periodRatio = liveRatio ?? recordedRatio;
+    const remaining = liveRatio !== undefined ? 1 - liveRatio / budget : recordedRemaining;
     const noTrafficValue = traffic.get(k)?.get(RECORD.noTraffic);
     const noTraffic = noTrafficValue === undefined ? null : noTrafficValue === 1;
     const tiers = o.tiers.map((t): TierRow => {
@@ -128,18 +198,46 @@ export function buildRows(objectives: ReportObjective[], samples: FetchedSamples
       const burn = (minutes: number, ratio: number | undefined): WindowBurn => ({ window: promDuration(minutes), burnRate: ratio === undefined ? null : clean(ratio / budget) });
       return { id: t.id, severity: t.severity, factor: Number(t.factor), long: burn(t.longMinutes, long), short: burn(t.shortMinutes, short), burning };
     });
-    const hasData = periodRatio !== undefined || remaining !== undefined || noTraffic !== null || (ratios.get(k)?.size ?? 0) > 0;
+    const hasData =
+      recordedRatio !== undefined || recordedRemaining !== undefined || liveRatio !== undefined || coverage !== null || noTraffic !== null || (ratios.get(k)?.size ?? 0) > 0;
+    const a = alerts.get(k);
+    // the worst tier: page before ticket (then other severities), then in the objective's tier order, then by name
+    const order = new Map(o.tiers.map((t, i) => [t.id, i]));
+    const severityOf = (tier: string) => a?.severity.get(tier) ?? o.tiers.find((t) => t.id === tier)?.severity ?? '';
+    const worst = (tiers: Iterable<string>) =>
+      [...tiers].sort(
+        (x, y) =>
+          (SEVERITY_RANK[severityOf(x)] ?? 2) - (SEVERITY_RANK[severityOf(y)] ?? 2) ||
+          (order.get(x) ?? Infinity) - (order.get(y) ?? Infinity) ||
+          (x < y ? -1 : x > y ? 1 : 0),
+      )[0];
+    const firing = worst(a?.firing ?? []);
+    const pending = worst(a?.pending ?? []);
+    const burning = worst(tiers.filter((t) => t.burning).map((t) => t.id));
+    const [status, statusTier]: [RowStatus, string | undefined] =
+      firing !== undefined
+        ? ['firing', firing]
+        : pending !== undefined
+          ? ['pending', pending]
+          : burning !== undefined
+            ? ['burning', burning]
+            : [!hasData ? 'no data' : noTraffic ? 'no traffic' : 'ok', undefined];
     return {
       service,
       slo: o.sloName,
       objective: Number(o.target),
       period: promDuration(o.periodMinutes),
-      sli: periodRatio === undefined ? null : clean(1 - periodRatio),
-      budgetRemaining: remaining === undefined ? null : clean(remaining),
+      sli: !measured || periodRatio === undefined ? null : clean(1 - periodRatio),
+      budgetRemaining: !measured || remaining === undefined ? null : clean(remaining),
+      coverage,
+      measuredMinutes: coverage === null ? null : Math.round(coverage * o.periodMinutes),
+      periodLive: liveRatio !== undefined,
       noTraffic,
-      firing: [...(firing.get(k) ?? [])].sort(),
+      firing: [...(a?.firing ?? [])].sort(),
+      pending: [...(a?.pending ?? [])].sort(),
       tiers,
-      status: !hasData ? 'no data' : noTraffic ? 'no traffic' : 'ok',
+      status,
+      statusTier: statusTier ?? null,
     };
   });
   return rows.sort(byName);
@@ -187,50 +285,134 @@ function burnText(b: number | null): string {
 }
 
 const LEGEND = [
-  'SLI: over the period. BUDGET LEFT: share of the period\'s error budget not yet spent (negative: overspent).',
+  'SLI: 1 - error ratio over the period, live (the period\'s roll-ups plus the building blocks recorded since the newest one).',
+  'BUDGET LEFT: share of the period\'s error budget not yet spent (negative: overspent). "(measured over 2d 4h of 30d)", "(partial)":',
+  '  the rules have recorded less than the period (started recently, history not backfilled); "not measured": nothing yet.',
   'BURN RATE: error ratio / error budget over each alert tier\'s long/short window (1 spends the budget in exactly one period);',
   '  * marks a tier whose long and short windows both meet its factor (its alert fires, after its for:).',
-  'FIRING: alert tiers firing now. no traffic: no events in the last 5 minutes. no data: no recorded series for the objective',
-  '  (rules not loaded in this Prometheus, or not evaluated yet). "-": series absent.',
+  'FIRING: alert tiers firing now. STATUS: the worst of firing, pending (an alert waiting for its for:) and burning (a tier\'s',
+  '  windows both meet its factor, no alert yet), with its tier; else ok, no traffic (no events in the last 5 minutes) or',
+  '  no data (no recorded series for the objective: rules not loaded in this Prometheus, or not evaluated yet). "-": series absent.',
 ];
 
-/** The report as an aligned table, one line per objective, then a legend; colour only when asked. */
+/** A whole number of minutes as `2d 4h`: its two largest units. */
+const minutesText = (m: number) => duration(m * 60);
+
+/** The annotation of the period's values: why they do not cover the whole period, or trail. */
+function periodNote(r: SloRow): { sli?: string; budget?: string } {
+  const partial = r.coverage !== null && r.coverage > 0 && r.coverage < 1;
+  const stale = !r.periodLive && r.sli !== null;
+  const notes = (first: string | undefined) => [first, stale ? 'stale' : undefined].filter((x): x is string => x !== undefined);
+  const sli = notes(partial && r.measuredMinutes !== null ? `measured over ${minutesText(r.measuredMinutes)} of ${r.period}` : undefined);
+  const budget = notes(partial ? 'partial' : undefined);
+  return { sli: sli.length ? `(${sli.join(', ')})` : undefined, budget: budget.length ? `(${budget.join(', ')})` : undefined };
+}
+
+const NOT_MEASURED = 'not measured';
+
+/** Whether anything of the period was measured (coverage above 0): a row with data but no coverage shows "not measured". */
+const measured = (r: SloRow) => r.coverage !== null && r.coverage > 0;
+
+/** The SLI as one line of text: `99.95%`, `99.95% (measured over 2d 4h of 30d)`, `not measured` or `-`. */
+export function sliText(r: SloRow): string {
+  if (r.status !== 'no data' && !measured(r)) return NOT_MEASURED;
+  const note = periodNote(r).sli;
+  return `${r.sli === null ? MISSING : sliPct(r.sli, r.objective)}${note ? ` ${note}` : ''}`;
+}
+
+/** The budget left as one line of text: `50.0%`, `50.0% (partial)`, `not measured` or `-`. */
+export function budgetText(r: SloRow): string {
+  if (r.status !== 'no data' && !measured(r)) return NOT_MEASURED;
+  const note = periodNote(r).budget;
+  return `${r.budgetRemaining === null ? MISSING : budgetPct(r.budgetRemaining)}${note ? ` ${note}` : ''}`;
+}
+
+/** Coverage as text: `100%`, `7.2% (2d 4h of 30d)`, `not recorded`. */
+export function coverageText(r: SloRow): string {
+  if (r.coverage === null) return 'not recorded';
+  const p = `${+(r.coverage * 100).toFixed(1)}%`;
+  return r.coverage >= 1 || r.measuredMinutes === null ? p : `${p} (${minutesText(r.measuredMinutes)} of ${r.period})`;
+}
+
+/** STATUS as text: `firing burn-14x-1h`, `ok`. */
+export const statusText = (r: SloRow) => (r.statusTier ? `${r.status} ${r.statusTier}` : r.status);
+
+/** Lines under the table for what a cell cannot say: a period not measured yet, stale roll-ups. */
+function footnotes(rows: SloRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const who = `${r.service}/${r.slo}`;
+    if (r.status !== 'no data' && !measured(r))
+      out.push(
+        `${who}: period not yet measured (${RECORD.periodCoverage} ${r.coverage === null ? 'absent' : 'is 0'}: no roll-up recorded yet, the first comes ${ROLLUP_MINUTES}m after the rules are loaded, or rules compiled before it existed)`,
+      );
+    else if (!r.periodLive && r.sli !== null)
+      out.push(`${who}: stale: no roll-up in the last ${promDuration(ROLLUP_LOOKBACK_MINUTES)}; SLI and BUDGET LEFT are the recorded period values, without the building blocks since`);
+  }
+  return out;
+}
+
+/** STATUS: the state, and the tier behind it. */
+function statusCell(r: SloRow): Cell {
+  const style: Style | undefined = r.status === 'firing' ? 'red' : r.status === 'pending' || r.status === 'burning' ? 'yellow' : undefined;
+  return cell(statusText(r), style);
+}
+
+/** A cell of a column whose numbers align (right) and whose notes follow them (left). */
+type Split = { main: Cell; note?: string };
+type Column = { align: 'left' | 'right' } | { align: 'split' };
+
+/** The report as an aligned table, one line per objective, notes, then a legend; colour only when asked. */
 export function formatText(report: Report, colour: boolean): string {
   const paint = (p: { text: string; style?: Style }) => (colour && p.style ? `\u001b[${CODES[p.style]}m${p.text}\u001b[0m` : p.text);
   const header = ['SERVICE', 'SLO', 'OBJECTIVE', 'PERIOD', 'SLI', 'BUDGET LEFT', 'BURN RATE long/short', 'FIRING', 'STATUS'];
-  const right = new Set([2, 4, 5]);
-  const rows: Cell[][] = report.slos.map((r) => {
+  const columns: Column[] = header.map((_, i) => (i === 4 || i === 5 ? { align: 'split' } : { align: i === 2 ? 'right' : 'left' }));
+  const rows: Split[][] = report.slos.map((r) => {
     const noData = r.status === 'no data';
+    const notMeasured = !noData && !measured(r);
     const budgetStyle: Style | undefined = r.budgetRemaining === null ? undefined : r.budgetRemaining < 0 ? 'red' : r.budgetRemaining < LOW_BUDGET ? 'yellow' : undefined;
     const burn: Cell = r.tiers.length === 0 ? cell('no alert tiers') : [];
     r.tiers.forEach((t, i) => {
       burn.push({ text: `${i ? '  ' : ''}${t.id} ` }, { text: `${burnText(t.long.burnRate)}/${burnText(t.short.burnRate)}${t.burning ? '*' : ''}`, style: t.burning ? 'red' : undefined });
     });
-    const cells: Cell[] = [
-      cell(r.service),
-      cell(r.slo),
-      cell(objectivePct(r.objective)),
-      cell(r.period),
-      cell(r.sli === null ? MISSING : sliPct(r.sli, r.objective), r.sli !== null && r.sli < r.objective ? 'red' : undefined),
-      cell(r.budgetRemaining === null ? MISSING : budgetPct(r.budgetRemaining), budgetStyle),
-      burn,
-      cell(r.firing.length ? r.firing.join(',') : MISSING, r.firing.length ? 'red' : undefined),
-      cell(r.status),
+    const note = periodNote(r);
+    const cells: Split[] = [
+      { main: cell(r.service) },
+      { main: cell(r.slo) },
+      { main: cell(objectivePct(r.objective)) },
+      { main: cell(r.period) },
+      {
+        main: notMeasured ? cell(NOT_MEASURED, 'yellow') : cell(r.sli === null ? MISSING : sliPct(r.sli, r.objective), r.sli !== null && r.sli < r.objective ? 'red' : undefined),
+        note: note.sli,
+      },
+      { main: notMeasured ? cell(NOT_MEASURED, 'yellow') : cell(r.budgetRemaining === null ? MISSING : budgetPct(r.budgetRemaining), budgetStyle), note: note.budget },
+      { main: burn },
+      { main: cell(r.firing.length ? r.firing.join(',') : MISSING, r.firing.length ? 'red' : undefined) },
+      { main: statusCell(r) },
     ];
     // a row without data is dim as a whole: its dashes are not measurements
-    return noData ? cells.map((c) => cell(c.map((p) => p.text).join(''), 'dim')) : cells;
+    return noData ? cells.map((c) => ({ main: cell(c.main.map((p) => p.text).join(''), 'dim'), note: c.note })) : cells;
   });
-  const all: Cell[][] = [header.map((h) => cell(h, 'bold')), ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => width(r[i]!))));
-  const line = (r: Cell[]) =>
+  const all: Split[][] = [header.map((h) => ({ main: cell(h, 'bold') })), ...rows];
+  const mainWidths = header.map((_, i) => Math.max(...all.map((r) => width(r[i]!.main))));
+  const noteWidths = header.map((_, i) => Math.max(0, ...all.map((r) => (r[i]!.note ? r[i]!.note!.length + 1 : 0))));
+  const line = (r: Split[]) =>
     r
       .map((c, i) => {
-        const pad = ' '.repeat(widths[i]! - width(c));
-        const text = c.map(paint).join('');
-        return right.has(i) ? pad + text : i === r.length - 1 ? text : text + pad;
+        const col = columns[i]!;
+        const pad = ' '.repeat(mainWidths[i]! - width(c.main));
+        const text = c.main.map(paint).join('');
+        const last = i === r.length - 1;
+        if (col.align === 'split') {
+          const note = c.note ? ` ${paint({ text: c.note, style: 'dim' })}` : '';
+          return pad + text + note + ' '.repeat(noteWidths[i]! - (c.note ? c.note.length + 1 : 0));
+        }
+        return col.align === 'right' ? pad + text : last ? text : text + pad;
       })
-      .join('  ');
+      .join('  ')
+      .replace(/ +$/, '');
   const title = `SLO report from ${report.prometheus} at ${report.time}`;
   const body = report.slos.length ? all.map(line) : ['(no SLOs)'];
-  return `${title}\n\n${body.join('\n')}\n\n${LEGEND.map((l) => paint({ text: l, style: 'dim' })).join('\n')}\n`;
+  const notes = footnotes(report.slos);
+  return `${title}\n\n${body.join('\n')}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}\n${LEGEND.map((l) => paint({ text: l, style: 'dim' })).join('\n')}\n`;
 }

@@ -1,14 +1,26 @@
-import { LABEL, promDuration, RECORD } from '@slo-engine/rules';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { renderHtml } from '@slo-engine/html-report';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { planCompile } from './compile';
 import { formatDiagnostic, plural, useColour } from './output';
 import { buildRows, formatJson, formatText, type FetchedSamples, type ReportObjective, type Sample } from './report-format';
+import { buildPage, type FetchedRanges, type RangeSeries, type RangeWindow } from './report-html';
+import { liveQueries, rangeQueries, rangeStepSeconds, reportQueries, type InstantQueries, type RangeQueries } from './report-queries';
 import type { Io } from './validate';
+
+export { liveQueries, rangeQueries, rangeStepSeconds, reportQueries } from './report-queries';
+
+export const REPORT_FORMATS = ['text', 'json', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportCliOptions {
   /** Prometheus base URL; PROMETHEUS_URL, then DEFAULT_PROMETHEUS_URL, when absent. */
   prometheus?: string;
   format: string;
+  /** Write the report to this file (atomically: a temporary file renamed over it) instead of standard output. */
+  out?: string;
   /** Evaluation time: RFC 3339 or unix seconds; now when absent. */
   time?: string;
   /** Per request, and for the whole report. */
@@ -17,11 +29,6 @@ export interface ReportCliOptions {
 
 export const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
 const DEFAULT_TIMEOUT_MS = 5000;
-
-/** Prometheus's own names (not the metrics contract's): the series of active alerts and its state label. */
-const ALERTS_METRIC = 'ALERTS';
-const ALERT_STATE = 'alertstate';
-const METRIC_NAME = '__name__';
 
 /** Exit codes, as program.ts defines them for every command (importing them from there would be circular). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -47,23 +54,6 @@ function parseUrl(text: string): URL | undefined {
 function parseTime(text: string): Date | undefined {
   const t = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : Date.parse(text);
   return Number.isFinite(t) ? new Date(t) : undefined;
-}
-
-/** A PromQL string literal holding an RE2 alternation that matches exactly these values. */
-function anyOf(values: Iterable<string>): string {
-  return JSON.stringify([...new Set(values)].sort().map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-}
-
-/** The four instant queries of a report: one per metric (all windows' error ratios in one), whatever the number of SLOs. */
-export function reportQueries(objectives: ReportObjective[]): Record<keyof FetchedSamples, string> {
-  const sel = `${LABEL.name}=~${anyOf(objectives.map((o) => o.objective.sloName))},${LABEL.service}=~${anyOf(objectives.map((o) => o.service))}`;
-  const windows = objectives.flatMap(({ objective: o }) => [o.periodMinutes, ...o.tiers.flatMap((t) => [t.longMinutes, t.shortMinutes])]);
-  return {
-    ratios: `{${METRIC_NAME}=~${anyOf(windows.map((m) => RECORD.errorRatio(promDuration(m))))},${sel}}`,
-    budgetRemaining: `${RECORD.budgetRemaining}{${sel}}`,
-    noTraffic: `${RECORD.noTraffic}{${sel}}`,
-    alerts: `${ALERTS_METRIC}{${ALERT_STATE}="firing",${sel}}`,
-  };
 }
 
 /** Why the report could not be made; `message` is the whole line printed. */
@@ -117,8 +107,28 @@ function samplesOf(result: QueryResult): Sample[] {
   }));
 }
 
-/** Runs the report's queries in parallel at `time`; rejects with a PrometheusError (one line) on any failure. */
-export async function fetchSamples(url: URL, objectives: ReportObjective[], time: Date, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FetchedSamples> {
+function seriesOf(result: QueryResult): RangeSeries[] {
+  if (result.resultType !== 'matrix') throw new Error(`expected a matrix, got ${String(result.resultType)}`);
+  return (result.result as { metric: { name?: string; labels?: Record<string, string> } | null; values: { time: Date; value: number }[] }[]).map((r) => ({
+    name: r.metric?.name ?? '',
+    labels: r.metric?.labels ?? {},
+    points: r.values.map((v) => ({ t: v.time.getTime() / 1000, v: v.value })),
+  }));
+}
+
+/** What one report asks: the instant queries, the live period's second round, and for HTML the range queries. */
+export interface Fetched {
+  samples: FetchedSamples;
+  ranges?: FetchedRanges;
+}
+
+/**
+ * Runs the report's queries at `time`: the instant queries (and the range queries, when `range` is given) in
+ * parallel, then the second round that closes the period's gap. One timeout bounds them all; rejects with a
+ * PrometheusError (one line) on any failure.
+ */
+export async function fetchReport(url: URL, objectives: ReportObjective[], time: Date, opts: { timeoutMs?: number; range?: RangeWindow } = {}): Promise<Fetched> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const shown = displayUrl(url);
   const abort = new AbortController();
   const ctx: { timedOut: boolean; timeoutMs: number; lastStatus?: number } = { timedOut: false, timeoutMs };
@@ -126,7 +136,7 @@ export async function fetchSamples(url: URL, objectives: ReportObjective[], time
     endpoint: url.href.replace(/\/$/, ''),
     baseURL: '/api/v1/',
     timeout: timeoutMs,
-    // POST: the regexes of many SLO names can outgrow a URL
+    // POST: the regexes of many SLO names, and the second round's one term per series, can outgrow a URL
     preferPost: true,
     // the driver has no cancellation of its own; a signal bounds the whole report, DNS and connect included
     requestInterceptor: {
@@ -151,10 +161,19 @@ export async function fetchSamples(url: URL, objectives: ReportObjective[], time
     ctx.timedOut = true;
     abort.abort();
   }, timeoutMs);
+  const instant = async (q: string) => samplesOf(await driver.instantQuery(q, time));
   try {
-    const queries = Object.entries(reportQueries(objectives)) as [keyof FetchedSamples, string][];
-    const results = await Promise.all(queries.map(async ([k, q]) => [k, samplesOf(await driver.instantQuery(q, time))] as const));
-    return Object.fromEntries(results) as unknown as FetchedSamples;
+    const queries = Object.entries(reportQueries(objectives)) as [keyof InstantQueries, string][];
+    const range = opts.range;
+    const ranged = range ? (Object.entries(rangeQueries(objectives, range.step)) as [keyof RangeQueries, string][]) : [];
+    const [first, ranges] = await Promise.all([
+      Promise.all(queries.map(async ([k, q]) => [k, await instant(q)] as const)),
+      Promise.all(ranged.map(async ([k, q]) => [k, seriesOf(await driver.rangeQuery(q, new Date(range!.from * 1000), new Date(range!.to * 1000), range!.step))] as const)),
+    ]);
+    const got = Object.fromEntries(first) as Record<keyof InstantQueries, Sample[]>;
+    const live = liveQueries(objectives, got.lastRollup, time.getTime());
+    const [liveBad, liveTotal] = live ? await Promise.all([instant(live.bad), instant(live.total)]) : [[], []];
+    return { samples: { ...got, liveBad, liveTotal }, ranges: range ? (Object.fromEntries(ranges) as unknown as FetchedRanges) : undefined };
   } catch (e) {
     throw new PrometheusError(describe(e, shown, ctx));
   } finally {
@@ -163,10 +182,43 @@ export async function fetchSamples(url: URL, objectives: ReportObjective[], time
   }
 }
 
+/** Why a file could not be written, without the temporary file's name that the system's message carries. */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a parent is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+};
+
+/**
+ * Writes `text` to `file` so that the file is either the old one or the whole new one, never a part: a
+ * temporary file in the same directory (same file system, so rename is atomic), flushed, then renamed over it.
+ */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 /** `slo report`: returns the exit code (0 report printed, 1 invalid input or Prometheus failed, 2 usage error). */
 export async function runReport(paths: string[], opts: ReportCliOptions, io: Io): Promise<number> {
-  if (opts.format !== 'text' && opts.format !== 'json') {
-    io.stderr.write(`error: --format must be text or json (got "${opts.format}")\n`);
+  const format = REPORT_FORMATS.find((f) => f === opts.format);
+  if (!format) {
+    io.stderr.write(`error: --format must be ${REPORT_FORMATS.join(', ')} (got "${opts.format}")\n`);
     return EXIT.usage;
   }
   const fromEnv = io.env.PROMETHEUS_URL ? io.env.PROMETHEUS_URL : undefined;
@@ -203,17 +255,37 @@ export async function runReport(paths: string[], opts: ReportCliOptions, io: Io)
     return EXIT.failed;
   }
 
-  let samples: FetchedSamples;
+  // the HTML page plots every objective over the longest period, up to the report time
+  const to = time.getTime() / 1000;
+  const step = rangeStepSeconds(objectives);
+  const range: RangeWindow | undefined = format === 'html' ? { from: to - Math.max(...objectives.map((o) => o.objective.periodMinutes)) * 60, to, step } : undefined;
+  let fetched: Fetched;
   try {
-    samples = await fetchSamples(url, objectives, time, opts.timeoutMs);
+    fetched = await fetchReport(url, objectives, time, { timeoutMs: opts.timeoutMs, range });
   } catch (e) {
     if (!(e instanceof PrometheusError)) throw e;
     io.stderr.write(`error: ${e.message}\n`);
     return EXIT.failed;
   }
-  const report = { prometheus: displayUrl(url), time: time.toISOString(), slos: buildRows(objectives, samples) };
-  io.stdout.write(opts.format === 'json' ? formatJson(report) : formatText(report, useColour(io.stdout, io.env)));
-  if (opts.format === 'text' && report.slos.every((r) => r.status === 'no data'))
+  const report = { prometheus: displayUrl(url), time: time.toISOString(), slos: buildRows(objectives, fetched.samples) };
+  const text =
+    format === 'json'
+      ? formatJson(report)
+      : format === 'html'
+        ? renderHtml(buildPage(report, objectives, fetched.ranges!, range!))
+        : formatText(report, opts.out === undefined && useColour(io.stdout, io.env));
+  if (opts.out !== undefined) {
+    const file = path.resolve(io.cwd, opts.out);
+    try {
+      await writeAtomically(file, text);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      io.stderr.write(`error: cannot write ${opts.out}: ${WRITE_ERRORS[code] ?? (code || (e as Error).message)}\n`);
+      return EXIT.failed;
+    }
+    io.stdout.write(`${format} report of ${plural(report.slos.length, 'objective')} written to ${opts.out}\n`);
+  } else io.stdout.write(text);
+  if (format !== 'json' && report.slos.every((r) => r.status === 'no data'))
     io.stderr.write(`note: no SLO series in ${report.prometheus}: load the rules of slo compile (rules-out/) into it, and wait for their first evaluation\n`);
   return EXIT.ok;
 }

@@ -1,0 +1,45 @@
+import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
+import { BLOCK, RECORD } from '@slo-engine/rules';
+import { alignDown, chunks, human, planPasses, rawMetrics } from './passes';
+
+const compiled = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }));
+const recordsOf = (p: { groups: { rules: unknown[] }[] }) => p.groups.flatMap((g) => g.rules as { record: string }[]).map((r) => r.record);
+
+describe('planPasses', () => {
+  const passes = planPasses(compiled);
+  it('puts every recorded series in the pass after everything it reads', () => {
+    expect(passes.map(recordsOf).map((rs) => rs.filter((r) => [BLOCK.total, BLOCK.totalRollup, RECORD.errorRatio('30d'), RECORD.budgetRemaining].includes(r as never)))).toEqual([
+      [BLOCK.total],
+      [BLOCK.totalRollup],
+      [RECORD.errorRatio('30d')],
+      [RECORD.budgetRemaining],
+    ]);
+  });
+  it('records each series once, and no alerts', () => {
+    const all = passes.flatMap(recordsOf);
+    expect(all.filter((r) => r === undefined)).toEqual([]);
+    expect(new Set(all).size).toBe(compiled[0]!.rules.groups.flatMap((g) => g.rules).filter((r) => 'record' in r).length);
+  });
+  it('keeps the groups\' intervals', () => {
+    expect(passes[1]!.groups.map((g) => g.interval).sort()).toEqual(['10m', '1m']);
+  });
+  it('knows the raw metrics the SLI reads', () => {
+    expect(rawMetrics(passes)).toEqual(['http_requests_total']);
+  });
+});
+
+describe.each([
+  ['one chunk', 0, 3600, [[0, 3600]]],
+  ['chunks end a second before the next begins, so no evaluation is repeated', 0, 2 * 86_400 + 600, [[0, 86_399], [86_400, 172_799], [172_800, 173_400]]],
+])('chunks: %s', (_, from, to, expected) => {
+  it('splits the range', () => expect(chunks({ from, to })).toEqual(expected));
+});
+
+it.each([
+  [30 * 86_400, '30d'],
+  [2 * 86_400 + 4 * 3600 + 60, '2d 4h'],
+  [45 * 60, '45m'],
+  [20, '20s'],
+])('human(%d) = %s', (s, text) => expect(human(s)).toBe(text));
+
+it('aligns to the roll-up interval', () => expect(alignDown(1_700_000_123)).toBe(1_699_999_800));
