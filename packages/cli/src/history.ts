@@ -1,10 +1,9 @@
-import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { alignDown, backfill, backtest, formatBacktest, HistoryError, human, type BacktestResult, type HistoryRange, type Progress } from '@slo-engine/history';
 import { durationSeconds } from '@slo-engine/promql';
 import { parseScrapeInterval } from '@slo-engine/rules';
 import { minutesOf, planCompile } from './compile';
-import { formatDiagnostic, plural, useColour } from './output';
+import { formatDiagnostic, plural, useColour, writeOut } from './output';
 import { DEFAULT_PROMETHEUS_URL } from './report';
 import type { Io } from './validate';
 
@@ -150,7 +149,7 @@ export async function runBackfill(paths: string[], opts: BackfillCliOptions, io:
 }
 
 /** `slo backtest`: returns the exit code (0 printed, 1 failed, 2 usage error). */
-export async function runBacktest(paths: string[], opts: BacktestCliOptions, io: Io, render: { html?: (r: BacktestResult) => string } = {}): Promise<number> {
+export async function runBacktest(paths: string[], opts: BacktestCliOptions, io: Io, render: { html: (r: BacktestResult) => string }): Promise<number> {
   if (!['text', 'json', 'html'].includes(opts.format)) {
     io.stderr.write(`error: --format must be text, json or html (got "${opts.format}")\n`);
     return EXIT.usage;
@@ -168,19 +167,9 @@ export async function runBacktest(paths: string[], opts: BacktestCliOptions, io:
     io.stderr.write(`error: ${e.message}\n`);
     return EXIT.failed;
   }
-  const text = opts.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : opts.format === 'html' ? render.html!(r) : formatBacktest(r);
+  const text = opts.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : opts.format === 'html' ? render.html(r) : formatBacktest(r);
   if (opts.out) {
-    // atomically: a reader never sees half a page
-    const target = path.resolve(io.cwd, opts.out);
-    const tmp = `${target}.partial-${process.pid}`;
-    try {
-      writeFileSync(tmp, text);
-      renameSync(tmp, target);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      io.stderr.write(`error: cannot write --out ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-      return EXIT.failed;
-    }
+    if (!(await writeOut(io, opts.out, text))) return EXIT.failed;
   } else io.stdout.write(text);
   return EXIT.ok;
 }

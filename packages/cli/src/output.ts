@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Diagnostic } from '@slo-engine/openslo';
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
@@ -19,4 +22,48 @@ export function formatDiagnostic(d: Diagnostic, colour: boolean): string {
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Why a file could not be written, without the temporary file's name that the system's message carries. */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a parent is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+};
+
+/**
+ * Writes `text` to `file` so that the file is either the old one or the whole new one, never a part: a
+ * temporary file in the same directory (same file system, so rename is atomic), flushed, then renamed over it.
+ */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes a command's output to `--out` atomically; on failure says why in one line and returns false. */
+export async function writeOut(io: { cwd: string; stderr: NodeJS.WritableStream }, out: string, text: string): Promise<boolean> {
+  try {
+    await writeAtomically(path.resolve(io.cwd, out), text);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    io.stderr.write(`error: cannot write ${out}: ${WRITE_ERRORS[code] ?? (code || (e as Error).message)}\n`);
+    return false;
+  }
 }

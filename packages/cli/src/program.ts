@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LAYOUTS, runCompile, type Layout } from './compile';
+import { backtestHtml } from './backtest-html';
 import { runBackfill, runBacktest, type BackfillCliOptions, type BacktestCliOptions } from './history';
 import { DEFAULT_PROMETHEUS_URL, REPORT_FORMATS, runReport } from './report';
 import { runValidate, type Io } from './validate';
@@ -141,7 +142,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         'Exit codes: 0 printed, 1 failed (one line on standard error), 2 usage error.',
     )
     .action(async (paths: string[], opts: BacktestCliOptions) => {
-      setExit(await runBacktest(paths, opts, io));
+      setExit(await runBacktest(paths, opts, io, { html: backtestHtml }));
     });
 
   return program;

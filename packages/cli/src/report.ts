@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import * as path from 'node:path';
 import { renderHtml } from '@slo-engine/html-report';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { planCompile } from './compile';
-import { formatDiagnostic, plural, useColour } from './output';
+import { formatDiagnostic, plural, useColour, writeOut } from './output';
 import { buildRows, formatJson, formatText, type FetchedSamples, type ReportObjective, type Sample } from './report-format';
 import { buildPage, type FetchedRanges, type RangeSeries, type RangeWindow } from './report-html';
 import { liveQueries, rangeQueries, rangeStepSeconds, reportQueries, type InstantQueries, type RangeQueries } from './report-queries';
@@ -182,38 +179,6 @@ export async function fetchReport(url: URL, objectives: ReportObjective[], time:
   }
 }
 
-/** Why a file could not be written, without the temporary file's name that the system's message carries. */
-const WRITE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such directory',
-  ENOTDIR: 'a parent is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-};
-
-/**
- * Writes `text` to `file` so that the file is either the old one or the whole new one, never a part: a
- * temporary file in the same directory (same file system, so rename is atomic), flushed, then renamed over it.
- */
-export async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** `slo report`: returns the exit code (0 report printed, 1 invalid input or Prometheus failed, 2 usage error). */
 export async function runReport(paths: string[], opts: ReportCliOptions, io: Io): Promise<number> {
   const format = REPORT_FORMATS.find((f) => f === opts.format);
@@ -275,14 +240,7 @@ export async function runReport(paths: string[], opts: ReportCliOptions, io: Io)
         ? renderHtml(buildPage(report, objectives, fetched.ranges!, range!))
         : formatText(report, opts.out === undefined && useColour(io.stdout, io.env));
   if (opts.out !== undefined) {
-    const file = path.resolve(io.cwd, opts.out);
-    try {
-      await writeAtomically(file, text);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      io.stderr.write(`error: cannot write ${opts.out}: ${WRITE_ERRORS[code] ?? (code || (e as Error).message)}\n`);
-      return EXIT.failed;
-    }
+    if (!(await writeOut(io, opts.out, text))) return EXIT.failed;
     io.stdout.write(`${format} report of ${plural(report.slos.length, 'objective')} written to ${opts.out}\n`);
   } else io.stdout.write(text);
   if (format !== 'json' && report.slos.every((r) => r.status === 'no data'))
