@@ -619,3 +619,12 @@ describe('hostile input', () => {
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('a reader that closes the pipe early', () => {
+  it('ends the output quietly: no stack trace, exit 0 (`slo compile --help | true`)', () => {
+    // `true` exits before node starts writing, so every write meets a closed pipe (EPIPE)
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${MAIN}" compile --help | true`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+});
