@@ -200,7 +200,14 @@ export function formatBacktest(r: BacktestResult): string {
   for (const o of r.objectives) {
     lines.push(`${o.service} / ${o.slo}: objective ${pct(o.target)} over ${o.period}`);
     lines.push(`  SLI over the range   ${pct(o.sli)}`);
-    lines.push(`  budget spent         ${pct(o.budgetConsumed, 1)} at the end, ${pct(o.budgetConsumedMax, 1)} at worst${o.budgetExhaustedAt ? `; ran out at ${time(o.budgetExhaustedAt)}` : ''}`);
+    // early in a range the rolling period holds little history, so a short incident can spend "the" budget: say how much
+    const held = (t: number) => {
+      const c = o.curves.coverage.filter(([at]) => at <= t).at(-1)?.[1];
+      return c === undefined || c >= 1 ? '' : ` (the period then held ${human(c * (durationSeconds(o.period) ?? 0))} of history)`;
+    };
+    const worstAt = o.curves.budget.reduce<[number, number] | undefined>((w, p) => (w === undefined || p[1] < w[1] ? p : w), undefined)?.[0];
+    lines.push(`  budget spent         ${pct(o.budgetConsumed, 1)} at the end, ${pct(o.budgetConsumedMax, 1)} at worst${worstAt === undefined ? '' : held(worstAt)}`);
+    if (o.budgetExhaustedAt) lines.push(`  budget ran out       at ${time(o.budgetExhaustedAt)}${held(o.budgetExhaustedAt)}`);
     if (o.coverage !== null && o.coverage < 1) lines.push(`  (the ${o.period} period is measured over ${human(o.coverage * (durationSeconds(o.period) ?? 0))} of it at the end of the range)`);
     lines.push(`  alerts               ${o.alerts.length} (${o.pagesPerWeek} pages and ${o.ticketsPerWeek} tickets per week)`);
     for (const a of o.alerts) {
