@@ -175,24 +175,19 @@ export function chunks(range: HistoryRange, size = CHUNK_SECONDS): [number, numb
   return out;
 }
 
-/** What the blocks in a directory hold, from their meta.json. */
+/** What the blocks in the directories hold, from their meta.json (series are counted by the server that loaded them). */
 export function summarise(dirs: string[]): PassSummary {
   const sum: PassSummary = { blocks: 0, series: 0, samples: 0 };
-  for (const dir of dirs) {
-    let passSeries = 0;
+  for (const dir of dirs)
     for (const b of listBlocks(dir)) {
-      const meta = JSON.parse(readFileSync(path.join(dir, b, 'meta.json'), 'utf8')) as { minTime: number; maxTime: number; stats?: { numSeries?: number; numSamples?: number } };
+      const meta = JSON.parse(readFileSync(path.join(dir, b, 'meta.json'), 'utf8')) as { minTime: number; maxTime: number; stats?: { numSamples?: number } };
       sum.blocks++;
       sum.samples += meta.stats?.numSamples ?? 0;
-      // a pass writes the same series into every chunk's block: the widest block counts them
-      passSeries = Math.max(passSeries, meta.stats?.numSeries ?? 0);
       const first = Math.floor(meta.minTime / 1000);
       const last = Math.floor((meta.maxTime - 1) / 1000);
       sum.first = sum.first === undefined ? first : Math.min(sum.first, first);
       sum.last = sum.last === undefined ? last : Math.max(sum.last, last);
     }
-    sum.series += passSeries;
-  }
   return sum;
 }
 
@@ -263,7 +258,12 @@ export class PassRun {
       if (this.server) await this.server.restart();
       else this.server = await this.sandbox.start({ dataDir: this.dataDir });
     }
-    return summarise(this.passDirs);
+    const summary = summarise(this.passDirs);
+    // promtool writes a block per rule and chunk, so blocks do not tell series apart: the server holding them all does
+    const recorded = [...new Set(this.passes.flatMap((p) => p.groups.flatMap((g) => g.rules as RecordingRule[]).map((r) => r.record)))];
+    const series = await this.server!.query(`count(last_over_time({__name__=~${anyOf(recorded)}}[${this.range.to - this.range.from + 60}s]))`, this.range.to + 60);
+    summary.series = series[0]?.value ?? 0;
+    return summary;
   }
 
   async close(): Promise<void> {
