@@ -1,6 +1,6 @@
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
 import { BLOCK, RECORD } from '@slo-engine/rules';
-import { alignDown, chunks, human, planPasses, rawMetrics } from './passes';
+import { alignDown, human, parts, planPasses, rawMetrics } from './passes';
 
 const compiled = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }));
 const recordsOf = (p: { groups: { rules: unknown[] }[] }) => p.groups.flatMap((g) => g.rules as { record: string }[]).map((r) => r.record);
@@ -28,11 +28,15 @@ describe('planPasses', () => {
   });
 });
 
-describe.each([
-  ['one chunk', 0, 3600, [[0, 3600]]],
-  ['chunks end a second before the next begins, so no evaluation is repeated', 0, 2 * 86_400 + 600, [[0, 86_399], [86_400, 172_799], [172_800, 173_400]]],
-])('chunks: %s', (_, from, to, expected) => {
-  it('splits the range', () => expect(chunks({ from, to })).toEqual(expected));
+describe('parts', () => {
+  const file = { groups: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, interval: '1m', rules: [] })) };
+  it.each([
+    [2, [['a', 'c', 'e'], ['b', 'd']]],
+    [8, [['a'], ['b'], ['c'], ['d'], ['e']]],
+    [1, [['a', 'b', 'c', 'd', 'e']]],
+  ])('%d parts: groups dealt round-robin, each whole', (n, expected) => {
+    expect(parts(file, n).map((p) => p.groups.map((g) => g.name))).toEqual(expected);
+  });
 });
 
 it.each([

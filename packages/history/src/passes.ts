@@ -15,10 +15,14 @@ import { backfillPasses, listBlocks, PromSandbox, promtool, type PrometheusServe
 
 /** Range ends are aligned to the roll-up interval, so that roll-ups tile the range as they do live. */
 export const ALIGN_SECONDS = ROLLUP_MINUTES * 60;
-/** promtool runs one range per chunk: the unit of progress, and small enough to run two at a time. */
-const CHUNK_SECONDS = 86_400;
-/** promtool (and its queries) get this long per chunk. */
-const CHUNK_TIMEOUT_MS = 30 * 60_000;
+/**
+ * A pass runs as this many promtool processes at most (two at a time), each over the whole range for a share of the
+ * pass's groups: the unit of progress. Not chunks of time: promtool 2.42 writes a block per rule and run, so
+ * day-long runs of 50 SLOs gave 7,750 blocks in the first pass alone, more files than a server may open.
+ */
+const PARTS_PER_PASS = 8;
+/** promtool (and its queries) get this long per part. */
+const PART_TIMEOUT_MS = 60 * 60_000;
 
 export const alignDown = (t: number) => Math.floor(t / ALIGN_SECONDS) * ALIGN_SECONDS;
 
@@ -168,10 +172,10 @@ async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
   return out;
 }
 
-/** Chunks of a range: [start, end] pairs whose ends do not repeat the next chunk's first evaluation. */
-export function chunks(range: HistoryRange, size = CHUNK_SECONDS): [number, number][] {
-  const out: [number, number][] = [];
-  for (let s = range.from; s < range.to; s += size) out.push([s, Math.min(range.to, s + size) - (s + size < range.to ? 1 : 0)]);
+/** A pass's groups dealt round-robin into `n` rule files (each group whole: its rules evaluate together). */
+export function parts(pass: RuleFile, n: number): RuleFile[] {
+  const out: RuleFile[] = Array.from({ length: Math.max(1, Math.min(n, pass.groups.length)) }, () => ({ groups: [] }));
+  pass.groups.forEach((g, i) => out[i % out.length]!.groups.push(g));
   return out;
 }
 
@@ -219,14 +223,12 @@ export class PassRun {
   }
 
   async run(sourceUrl: string, opts: RunOptions = {}): Promise<PassSummary> {
-    const parts = chunks(this.range);
-    const total = parts.length * this.passes.length;
+    // the same number of parts in every pass, so that progress counts alike
+    const perPass = Math.max(1, Math.min(PARTS_PER_PASS, ...this.passes.map((p) => p.groups.length)));
+    const total = perPass * this.passes.length;
     const began = Date.now();
     let done = 0;
     for (const [i, pass] of this.passes.entries()) {
-      const file = `pass-${i + 1}.rules.yaml`;
-      // relative: group evaluation offsets then do not depend on the work directory's name
-      writeRules(this.sandbox.path(file), pass, i + 1);
       const out = this.sandbox.path(`pass-${i + 1}`);
       mkdirSync(out, { recursive: true });
       const url = i === 0 ? sourceUrl : this.server!.url;
@@ -237,11 +239,14 @@ export class PassRun {
       };
       report();
       await pool(
-        parts.map(([start, end]) => async () => {
+        parts(pass, perPass).map((part, k) => async () => {
+          // relative: group evaluation offsets then do not depend on the work directory's name
+          const file = `pass-${i + 1}-${k + 1}.rules.yaml`;
+          writeRules(this.sandbox.path(file), part, i + 1);
           try {
             await promtool(
-              ['tsdb', 'create-blocks-from', '--max-block-duration=720h', '--quiet', 'rules', `--url=${url}`, `--start=${start}`, `--end=${end}`, `--output-dir=${out}`, file],
-              { cwd: this.sandbox.root, timeoutMs: CHUNK_TIMEOUT_MS },
+              ['tsdb', 'create-blocks-from', '--max-block-duration=720h', '--quiet', 'rules', `--url=${url}`, `--start=${this.range.from}`, `--end=${this.range.to}`, `--output-dir=${out}`, file],
+              { cwd: this.sandbox.root, timeoutMs: PART_TIMEOUT_MS },
             );
           } catch (e) {
             throw new HistoryError(`promtool could not evaluate backfill pass ${i + 1} (${records.join(', ')}) from ${i === 0 ? displayUrl(sourceUrl) : 'the earlier passes'}: ${firstLine(e)}`);
