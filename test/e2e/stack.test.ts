@@ -3,25 +3,28 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { detectionMinutes, LABEL } from '@slo-engine/rules';
-import { alive, runLoad, setFaults, Stack, type StackState } from '@slo-engine/stack';
+import { BLOCK, detectionMinutes, LABEL, RECORD } from '@slo-engine/rules';
+import { alive, backfillStack, runLoad, setFaults, Stack, type StackBackfillResult, type StackState } from '@slo-engine/stack';
 import { planCompile } from '../../packages/cli/src/compile';
 import { ROOT } from '../golden/cases';
 import { freePort } from '../support/prometheus';
 
 /**
- * The whole loop on one machine: PostgreSQL, the demo app and Prometheus (loaded with the committed
- * rules-out/) started by the local stack, steady traffic, then injected errors. The availability SLO's
- * page alert must fire within its computed detection time and resolve after the fault stops; `slo
- * report` must show the budget going down; every panel query of the committed dashboards-out/ must
- * return data. It takes about 12 minutes: the alert windows are real (5m short window, 1m evaluation,
- * for: 2m).
+ * The whole loop on one machine: PostgreSQL, the demo app and Prometheus (loaded with the rules `slo compile`
+ * makes of slo-specs/, which the golden test holds rules-out/ to) started by the local stack, steady traffic,
+ * then injected errors. The availability SLO's page alert must fire within its computed detection time and
+ * resolve after the fault stops; `slo report` must show the budget going down; every panel query of the
+ * dashboards must return data. Then `stack backfill`: 30 days of history before the live data, after which
+ * every SLO's period is fully covered, the recorded period ratios match the generator's exact ratio of sums,
+ * and a second run adds nothing. It takes about 17 minutes: the alert windows are real (5m short window, 1m
+ * evaluation, for: 2m).
  */
 
 const SLO = 'day-api-availability';
 const SERVICE = 'day';
 const ERROR_RATE = 0.5;
 const MAIN = path.join(ROOT, 'packages/cli/dist/main.js');
+const STACK_MAIN = path.join(ROOT, 'packages/stack/dist/main.js');
 
 let dir: string;
 let stack: Stack;
@@ -46,8 +49,8 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const r = await fetch(`${state.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+async function query(expr: string, time?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const r = await fetch(`${state.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}${time === undefined ? '' : `&time=${time}`}`);
   const body = (await r.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   if (body.status !== 'success') throw new Error(`query failed: ${expr}: ${body.error}`);
   return body.data.result;
@@ -59,6 +62,8 @@ interface ReportSlo {
   slo: string;
   budgetRemaining: number | null;
   firing: string[];
+  /** Added with slo:period_coverage:ratio; absent from reports of older CLIs. */
+  coverage?: number | null;
 }
 function report(): ReportSlo[] {
   const r = spawnSync(process.execPath, [MAIN, 'report', '--prometheus', state.prometheus.url, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
@@ -77,9 +82,17 @@ async function within<T>(minutes: number, what: string, check: () => Promise<T |
   }
 }
 
+/** Files under a directory whose names end with `suffix`. */
+const walk = (d: string, suffix: string): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name), suffix) : e.name.endsWith(suffix) ? [path.join(d, e.name)] : []));
+
 it('page alert fires within its detection time and resolves; report and dashboards follow', async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'slo-stack-'));
-  stack = new Stack({ root: ROOT, dir, pgPort: await freePort(), appPort: await freePort(), promPort: await freePort(), scrapeInterval: '2s' });
+  // what slo compile makes of slo-specs now: the same bytes as rules-out/ once it is regenerated (the golden test)
+  const compiled = spawnSync(process.execPath, [MAIN, 'compile', 'slo-specs', '--rules-out', path.join(dir, 'compiled/rules'), '--dashboards-out', path.join(dir, 'compiled/dashboards')], { cwd: ROOT, encoding: 'utf8' });
+  if (compiled.status !== 0) throw new Error(`slo compile failed: ${compiled.stderr}`);
+  const ruleFiles = walk(path.join(dir, 'compiled/rules'), '.rules.yaml');
+  stack = new Stack({ root: ROOT, dir, pgPort: await freePort(), appPort: await freePort(), promPort: await freePort(), scrapeInterval: '2s', ruleFiles });
   state = await stack.up(note);
   note('stack up');
   expect((await stack.status()).map((s) => [s.name, s.healthy])).toEqual([
@@ -129,19 +142,97 @@ it('page alert fires within its detection time and resolves; report and dashboar
   note(`report after: budget remaining ${after.value.budgetRemaining}`);
   expect(after.value.budgetRemaining).toBeLessThan(0.5);
 
-  // every panel query of the committed dashboards returns data
+  // every panel query of the dashboards returns data
   const empty: string[] = [];
   let queries = 0;
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.json') ? [path.join(d, e.name)] : []));
-  for (const file of walk(path.join(ROOT, 'dashboards-out'))) {
+  for (const file of walk(path.join(dir, 'compiled/dashboards'), '.json')) {
     const board = JSON.parse(readFileSync(file, 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
     for (const p of board.panels)
       for (const t of p.targets ?? []) {
         queries++;
-        if ((await query(t.expr)).length === 0) empty.push(`${path.relative(ROOT, file)} "${p.title}": ${t.expr}`);
+        if ((await query(t.expr)).length === 0) empty.push(`${path.relative(path.join(dir, 'compiled'), file)} "${p.title}": ${t.expr}`);
       }
   }
   note(`${queries} dashboard queries, ${empty.length} empty`);
   expect(empty).toEqual([]);
   expect(queries).toBeGreaterThan(40);
 }, 30 * 60_000);
+
+/** Samples of an instant query, by SLO name. */
+async function bySlo(expr: string, time?: number): Promise<Map<string, number>> {
+  return new Map((await query(expr, time)).map((r) => [r.metric[LABEL.name]!, Number(r.value[1])]));
+}
+
+const relErr = (value: number, exact: number) => Math.abs(value - exact) / exact;
+
+it('stack backfill: 30 days of history before the live data; full coverage right after; exact period ratios; a second run adds nothing', async () => {
+  if (!state) throw new Error('the stack did not start');
+  const started = Math.floor(began / 1000);
+  const pidBefore = state.prometheus.pid;
+  const r: StackBackfillResult = await backfillStack(stack, { root: ROOT, log: note });
+  state = stack.state()!;
+  if (!r.raw.done || !r.rules.done) throw new Error(`nothing backfilled: ${JSON.stringify({ raw: r.raw, rules: r.rules })}`);
+  expect(r.staleRuleFiles).toEqual([]);
+  // 30 days (and the half hour the first rates and roll-ups need) up to the minute before the first live sample
+  const now = Math.floor(Date.now() / 1000);
+  expect(r.raw.from).toBeLessThanOrEqual(now - 30 * 86_400 - 20 * 60);
+  expect(r.raw.to).toBeGreaterThan(started - 120);
+  expect(r.raw.series).toBe(105);
+  expect(r.raw.incidents.length).toBe(4);
+  // the last synthetic minute holds one sample per series (no live one), and live samples follow within minutes
+  // (59s: Prometheus 2 ranges include both ends, and the synthetic samples are a whole minute apart)
+  const raw = (window: string, at: number) => query(`sum(count_over_time(http_request_duration_seconds_count{job="day"}[${window}] @ ${at}))`).then((x) => Number(x[0]?.value[1] ?? 0));
+  expect(await raw('59s', r.raw.to)).toBe(7);
+  expect(await raw('3m', r.raw.to + 180)).toBeGreaterThan(0);
+
+  // Prometheus was restarted twice on the same port; status follows the new process
+  expect(state.prometheus.pid).not.toBe(pidBefore);
+  expect(alive(pidBefore)).toBe(false);
+  const status = await stack.status();
+  expect(status.map((s) => [s.name, s.healthy])).toEqual([
+    ['postgres', true],
+    ['day', true],
+    ['prometheus', true],
+  ]);
+  expect(status[2]!.detail).toContain(`history since ${new Date(r.raw.from * 1000).toISOString().slice(0, 10)}`);
+
+  // right after: slo report and the coverage series say every period is measured in full
+  const rows = report();
+  expect(rows.map((x) => x.slo).sort()).toEqual(['checkout-requests-availability', 'day-api-availability', 'day-lookup-latency']);
+  if (rows.every((x) => x.coverage === undefined)) note('slo report has no coverage field yet: checked slo:period_coverage:ratio only');
+  for (const row of rows) if (row.coverage !== undefined) expect(row.coverage).toBeGreaterThan(0.99);
+  const coverage = await bySlo(RECORD.periodCoverage);
+  note(`coverage after backfill: ${[...coverage].map(([k, v]) => `${k} ${v}`).join(', ')}; report: ${rows.map((x) => `${x.slo} ${x.coverage} (budget ${x.budgetRemaining})`).join(', ')}`);
+  expect([...coverage.keys()].sort()).toEqual(['checkout-requests-availability', 'day-api-availability', 'day-lookup-latency']);
+  for (const v of coverage.values()) expect(v).toBeGreaterThan(0.99);
+
+  // the period ratios the backfill recorded, at a time whose period holds only synthetic history, against the exact counts
+  const t0 = Math.floor((r.raw.to - 3600) / 600) * 600;
+  const availability = await bySlo(`${RECORD.errorRatio('30d')}`, t0);
+  const latency = await bySlo(`${RECORD.errorRatio('28d')}`, t0);
+  const a = r.raw.countsBetween(r.rules.from, t0);
+  const l = r.raw.countsBetween(Math.max(r.rules.from, t0 - 28 * 86_400), t0);
+  const measured = { availability: availability.get('day-api-availability')!, latency: latency.get('day-lookup-latency')! };
+  const exact = { availability: a.apiErrors / a.apiTotal, latency: l.slowLookups / l.lookups };
+  note(`period ratios at ${new Date(t0 * 1000).toISOString()}: availability ${measured.availability} (exact ${exact.availability}), latency ${measured.latency} (exact ${exact.latency})`);
+  expect(relErr(measured.availability, exact.availability)).toBeLessThan(0.01);
+  expect(relErr(measured.latency, exact.latency)).toBeLessThan(0.01);
+
+  // at the seam, every minute has one building block: the backfill stopped where the live rules began
+  const seam = Number((await query(`max_over_time(count_over_time(${BLOCK.total}{${LABEL.name}="day-api-availability"}[59s])[2h:30s])`))[0]!.value[1]);
+  expect(seam).toBeLessThanOrEqual(1);
+  const counted = `count_over_time(${BLOCK.total}{${LABEL.name}="day-api-availability"}[30d])`;
+  const before = { blocks: Number((await query(counted, t0))[0]!.value[1]), ratio: measured.availability };
+  note(`building blocks in the period at ${new Date(t0 * 1000).toISOString()}: ${before.blocks}; at most ${seam} a minute over the last 2 hours`);
+
+  // a second run, as a user runs it: nothing to add, nothing counted twice
+  const again = spawnSync(process.execPath, [STACK_MAIN, '--dir', dir, 'backfill'], { cwd: ROOT, encoding: 'utf8' });
+  note(`second run: ${again.stdout.trim().split('\n').join(' | ')}`);
+  expect(again.status).toBe(0);
+  expect(again.stdout).toContain('raw history: nothing to add');
+  expect(again.stdout).toContain('rules history: nothing to add');
+  expect(again.stdout).toContain('nothing to do: the stack already has its history');
+  expect(Number((await query(counted, t0))[0]!.value[1])).toBe(before.blocks);
+  expect((await bySlo(RECORD.errorRatio('30d'), t0)).get('day-api-availability')).toBe(before.ratio);
+  for (const v of (await bySlo(RECORD.periodCoverage)).values()) expect(v).toBeGreaterThan(0.99);
+}, 20 * 60_000);

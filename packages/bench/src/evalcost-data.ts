@@ -21,6 +21,8 @@ export interface RawHistory {
   exact: Map<number, { bad: number; total: number }[]>;
   /** Every raw series' newest sample and its last increment per step: the tail continues from here. */
   last: { labels: Record<string, string>; time: number; value: number; perStep: number }[];
+  /** Exact bad and total request counts per SLO (in the SLOs' order) of the increments landing in (from, to], unix seconds. */
+  exactBetween(slo: number, from: number, to: number): { bad: number; total: number };
 }
 
 const labelText = (labels: Record<string, string>) =>
@@ -47,8 +49,10 @@ export async function writeRawHistory(slos: BenchSlo[], lengths: number[], end: 
   for (const out of outs) await write(out, '# HELP http_requests Requests by instance and status code.\n# TYPE http_requests counter\n');
   const exact = new Map<number, { bad: number; total: number }[]>(lengths.map((d) => [d, []]));
   const last: RawHistory['last'] = [];
+  const perStep: { bad: number[]; total: number[] }[] = [];
   for (const slo of slos) {
     const t = generateTraffic(slo.traffic(start, longest, stepSeconds));
+    perStep.push({ bad: t.badPerStep, total: t.totalPerStep });
     // increment i lands at start + (i + 1) × step; the last `days` hold those after end - days
     for (const days of lengths) {
       const first = Math.round(((longest - days) * 86400) / stepSeconds);
@@ -82,7 +86,21 @@ export async function writeRawHistory(slos: BenchSlo[], lengths: number[], end: 
     out.end();
     await once(out, 'finish');
   }
-  return { end, stepSeconds, segments, exact, last };
+  const exactBetween = (i: number, from: number, to: number) => {
+    const p = perStep[i]!;
+    let bad = 0;
+    let total = 0;
+    // increment k lands at start + (k + 1) × step
+    for (let k = Math.max(0, Math.floor((from - start) / stepSeconds)); k < p.total.length; k++) {
+      const at = start + (k + 1) * stepSeconds;
+      if (at <= from) continue;
+      if (at > to) break;
+      bad += p.bad[k]!;
+      total += p.total[k]!;
+    }
+    return { bad, total };
+  };
+  return { end, stepSeconds, segments, exact, last, exactBetween };
 }
 
 async function writeLines(file: string, chunks: Iterable<string>): Promise<void> {

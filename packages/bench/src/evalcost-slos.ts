@@ -1,5 +1,5 @@
 import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, SharedLayout, type RuleFile } from '@slo-engine/rules';
+import { compileSlo, SharedLayout, type CompiledSlo, type RuleFile } from '@slo-engine/rules';
 import { mulberry32, type Incident, type TrafficOptions } from '@slo-engine/stack';
 
 /**
@@ -170,7 +170,7 @@ export function openSloText(slos: BenchSlo[]): string {
  * Our compiled rules through the same checks as `slo compile`: one rule file per SLO (in the SLOs' order),
  * and the same SLOs in the shared layout (`slo compile --layout shared`) as one file.
  */
-export function compileOurs(slos: BenchSlo[]): { perSlo: RuleFile[]; shared: RuleFile } {
+export function compileOurs(slos: BenchSlo[]): { perSlo: RuleFile[]; shared: RuleFile; compiled: CompiledSlo[] } {
   const checked = checkSources([{ file: 'bench-slos.yaml', text: openSloText(slos) }], { missingReferences: 'error' });
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`the benchmark's SLOs do not validate: ${errors.map((d) => d.message).join('; ')}`);
@@ -183,5 +183,5 @@ export function compileOurs(slos: BenchSlo[]): { perSlo: RuleFile[]; shared: Rul
     return compileSlo(slo, { engineVersion: 'bench' });
   });
   const own = compiled.map((c) => layout.add(c).rules.groups);
-  return { perSlo: compiled.map((c) => c.rules), shared: { groups: [...own.flat(), ...layout.file().groups] } };
+  return { perSlo: compiled.map((c) => c.rules), shared: { groups: [...own.flat(), ...layout.file().groups] }, compiled };
 }

@@ -1,4 +1,5 @@
 import { appLoad } from './appload';
+import { backfillSection } from './backfill';
 import { evalCost } from './evalcost';
 import type { Section } from './section';
 import { compileScale } from './scale';
@@ -10,4 +11,5 @@ export const SECTIONS: { id: string; run: Section }[] = [
   { id: 'timing', run: alertTiming },
   { id: 'scale', run: compileScale },
   { id: 'appload', run: appLoad },
+  { id: 'backfill', run: backfillSection },
 ];

@@ -18,6 +18,8 @@ describe('pnpm stack', () => {
   it.each([
     ['status before up: every part down, exit 1', ['status'], 1, /^postgres +down +not started\nday +down +not started\nprometheus +down +not started\n$/, ''],
     ['load before up: says to start the stack', ['load', '--duration', '1'], 1, /^$/, 'error: the stack is not running: pnpm stack up\n'],
+    ['backfill before up: says to start the stack', ['backfill'], 1, /^$/, 'error: the stack is not running: pnpm stack up\n'],
+    ['backfill of more than 30 days is a usage error', ['backfill', '--days', '31'], 1, /^$/, "error: option '--days <n>' argument '31' is invalid. must be a number from 1 to 30\n(run with --help for usage)\n"],
     ['down before up: nothing to do', ['down'], 0, /^nothing is running\n$/, ''],
     ['a bad option value is a usage error', ['load', '--error-rate', '2'], 1, /^$/, "error: option '--error-rate <ratio>' argument '2' is invalid. must be a number from 0 to 1\n(run with --help for usage)\n"],
   ])('%s', (_name, args, code, stdout, stderr) => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { listBlocks } from '@slo-engine/history';
 import { PostgresCluster } from './postgres';
 import { alive, startDetached, stopProcess, waitForHttp } from './processes';
 
@@ -42,6 +43,9 @@ export interface ComponentStatus {
 }
 
 const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, scrapeInterval: '5s' };
+const PROMETHEUS_DATA = 'prometheus-data';
+/** The stack's Prometheus keeps this many days of data. */
+export const RETENTION_DAYS = 31;
 
 function findRuleFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -135,21 +139,67 @@ export class Stack {
     if (!prom || !alive(prom.pid)) {
       const port = prom?.port ?? o.promPort;
       const ruleFiles = (o.ruleFiles ?? findRuleFiles(path.join(o.root, 'rules-out'))).map((f) => path.resolve(f));
-      const config = path.join(this.dir, 'prometheus.yml');
-      writeFileSync(config, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles }));
+      writeFileSync(this.prometheusConfigFile, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles }));
       log(`prometheus: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
-      const pid = startDetached(
-        prometheus,
-        [`--config.file=${config}`, `--storage.tsdb.path=${path.join(this.dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--storage.tsdb.retention.time=31d'],
-        { log: path.join(this.dir, 'prometheus.log') },
-      );
-      prom = { pid, port, url: `http://127.0.0.1:${port}`, ruleFiles };
-      await waitForHttp(`${prom.url}/-/ready`, 'Prometheus', 60_000, () => alive(pid));
+      prom = await this.launchPrometheus(prometheus, port, ruleFiles);
     } else log(`prometheus: already running (pid ${prom.pid})`);
 
     const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, prometheus: prom };
-    writeFileSync(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    this.writeState(state);
     return state;
+  }
+
+  private writeState(state: StackState): void {
+    writeFileSync(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  private get prometheusConfigFile(): string {
+    return path.join(this.dir, 'prometheus.yml');
+  }
+
+  /** The stack's TSDB directory: blocks moved into it while Prometheus is stopped are loaded when it starts. */
+  get prometheusDataDir(): string {
+    return path.join(this.dir, PROMETHEUS_DATA);
+  }
+
+  private async launchPrometheus(binary: string, port: number, ruleFiles: string[]): Promise<StackState['prometheus']> {
+    const pid = startDetached(
+      binary,
+      [
+        `--config.file=${this.prometheusConfigFile}`,
+        `--storage.tsdb.path=${this.prometheusDataDir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-lifecycle',
+        // a day more than the 30 days `pnpm stack backfill` writes: blocks older than retention are deleted at start
+        `--storage.tsdb.retention.time=${RETENTION_DAYS}d`,
+      ],
+      { log: path.join(this.dir, 'prometheus.log') },
+    );
+    const prom = { pid, port, url: `http://127.0.0.1:${port}`, ruleFiles };
+    await waitForHttp(`${prom.url}/-/ready`, 'Prometheus', 120_000, () => alive(pid));
+    return prom;
+  }
+
+  /**
+   * Stops the stack's Prometheus, runs `whileStopped` (e.g. moving TSDB blocks into its data directory), and
+   * starts it again on the same port with the same configuration; state.json gets the new pid, so `status`
+   * and `down` follow. Prometheus is started again even when `whileStopped` throws.
+   */
+  async restartPrometheus<T>(whileStopped: (dataDir: string) => T | Promise<T>, log: (line: string) => void = () => {}): Promise<T> {
+    const s = this.state();
+    if (!s || !alive(s.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
+    const binary = which('prometheus');
+    log(`prometheus: stopping (pid ${s.prometheus.pid})`);
+    await stopProcess(s.prometheus.pid, 60_000);
+    let result: T;
+    try {
+      result = await whileStopped(this.prometheusDataDir);
+    } finally {
+      log(`prometheus: starting on 127.0.0.1:${s.prometheus.port}`);
+      const prom = await this.launchPrometheus(binary, s.prometheus.port, s.prometheus.ruleFiles);
+      this.writeState({ ...s, prometheus: prom });
+    }
+    return result;
   }
 
   /** Stops everything (the app gracefully); `purge` also deletes the data. */
@@ -170,6 +220,20 @@ export class Stack {
       rmSync(this.dir, { recursive: true, force: true });
       log(`removed ${this.dir}`);
     }
+  }
+
+  /** The oldest time (unix ms) of the TSDB's persisted blocks (backfilled ones included); undefined before the first block. */
+  private oldestBlock(): number | undefined {
+    const dir = this.prometheusDataDir;
+    if (!existsSync(dir)) return undefined;
+    const times = listBlocks(dir).flatMap((b) => {
+      try {
+        return [(JSON.parse(readFileSync(path.join(dir, b, 'meta.json'), 'utf8')) as { minTime: number }).minTime];
+      } catch {
+        return []; // a block being written or deleted by compaction
+      }
+    });
+    return times.length ? Math.min(...times) : undefined;
   }
 
   async status(): Promise<ComponentStatus[]> {
@@ -194,7 +258,8 @@ export class Stack {
     if (promDetail === 'ok') {
       try {
         const r = (await (await fetch(`${s.prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
-        promDetail = `${s.prometheus.url}, ${r.data.groups.length} rule groups loaded`;
+        const since = this.oldestBlock();
+        promDetail = `${s.prometheus.url}, ${r.data.groups.length} rule groups loaded${since === undefined ? '' : `, history since ${new Date(since).toISOString().slice(0, 16)}Z`}`;
       } catch {
         promDetail = s.prometheus.url;
       }
