@@ -1,3 +1,4 @@
+import { NETWORK_REASONS } from '@slo-engine/history';
 import { renderHtml } from '@slo-engine/html-report';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { planCompile } from './compile';
@@ -64,16 +65,6 @@ function unwrap(e: unknown): DriverError {
   while (d.errorType === 'network_error' && d.code === undefined && typeof d.original === 'object' && d.original !== null && 'errorType' in d.original) d = d.original as DriverError;
   return d;
 }
-
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'connection closed',
-};
 
 /** One line for whatever the driver threw: it throws plain objects, not Errors, for network and HTTP failures. */
 function describe(e: unknown, url: string, ctx: { timedOut: boolean; timeoutMs: number; lastStatus?: number }): string {

@@ -22,13 +22,15 @@ export interface RangeSeries {
   points: [number, number][];
 }
 
-const NETWORK_REASONS: Record<string, string> = {
+/** Why a server could not be reached, by the system's error code: the reason in every "cannot reach" line. */
+export const NETWORK_REASONS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'host name lookup failed',
   ECONNRESET: 'connection reset',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed',
 };
 
 /** Prometheus refuses range queries of more than 11,000 points per series. */

@@ -1,5 +1,5 @@
 export * from './prometheus';
-export { HistoryError, PromApi, displayUrl, type InstantSample, type RangeSeries } from './api';
+export { HistoryError, NETWORK_REASONS, PromApi, displayUrl, type InstantSample, type RangeSeries } from './api';
 export { ALIGN_SECONDS, alignDown, checkRange, human, planPasses, PassRun, parts, rawMetrics, summarise, type HistoryRange, type PassSummary, type Progress, type RunOptions } from './passes';
 export { backfill, checkOut, type BackfillOptions, type BackfillResult } from './backfill';
 export { backtest, episodes, formatBacktest, type BacktestAlert, type BacktestObjective, type BacktestOptions, type BacktestResult } from './backtest';
