@@ -113,6 +113,14 @@ describe('slo backfill', () => {
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('a range longer than a week: promtool splits its queries under Prometheus\'s 11,000 points per series', async () => {
+    // (blocks of up to 30 days made promtool ask for 43,200 one-minute points, which Prometheus refuses)
+    const r = await cli(['backfill', 'slos.yaml', '--prometheus', raw.url, '--from', String(START - 3 * DAY), '--to', String(END), '--out', 'ten-days'], work);
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.stdout).toMatch(/backfilled over .* \(10d\) in 4 passes/);
+    expect(r.code).toBe(0);
+  }, 600_000);
+
   describe('loaded into Prometheus with the compiled rules', () => {
     let began = 0;
 

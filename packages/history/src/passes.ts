@@ -21,6 +21,11 @@ export const ALIGN_SECONDS = ROLLUP_MINUTES * 60;
  * day-long runs of 50 SLOs gave 7,750 blocks in the first pass alone, more files than a server may open.
  */
 const PARTS_PER_PASS = 8;
+/**
+ * promtool queries a rule once per block it writes, and Prometheus refuses a range query of more than 11,000
+ * points: at the 1-minute groups' step a block may span at most 7 days (10,080 points).
+ */
+const MAX_BLOCK_HOURS = 168;
 /** promtool (and its queries) get this long per part. */
 const PART_TIMEOUT_MS = 60 * 60_000;
 
@@ -245,7 +250,7 @@ export class PassRun {
           writeRules(this.sandbox.path(file), part, i + 1);
           try {
             await promtool(
-              ['tsdb', 'create-blocks-from', '--max-block-duration=720h', '--quiet', 'rules', `--url=${url}`, `--start=${this.range.from}`, `--end=${this.range.to}`, `--output-dir=${out}`, file],
+              ['tsdb', 'create-blocks-from', `--max-block-duration=${MAX_BLOCK_HOURS}h`, '--quiet', 'rules', `--url=${url}`, `--start=${this.range.from}`, `--end=${this.range.to}`, `--output-dir=${out}`, file],
               { cwd: this.sandbox.root, timeoutMs: PART_TIMEOUT_MS },
             );
           } catch (e) {
