@@ -23,7 +23,7 @@ interface Sizes {
   days: number;
   /** Days per raw OpenMetrics file: promtool reads a file whole, and a month of 2,000 series is 6 GB of text. */
   segmentDays: number;
-  /** The backfill is stopped after this many minutes and its total extrapolated from the chunks done. */
+  /** The backfill is stopped after this many minutes and its total extrapolated from the runs that finished. */
   limitMinutes: number;
   /** Wait for Prometheus to merge overlapping blocks (it starts a minute after startup): before measuring, and after loading. */
   settle: boolean;
@@ -150,8 +150,9 @@ class ProcSampler {
 export interface PassTiming {
   pass: number;
   records: string[];
-  /** Seconds from the pass's first progress report to the next pass's (or the end of the last chunk). */
+  /** Seconds from the pass's first progress report to the next pass's (or the end of its last part). */
   seconds: number | null;
+  /** Parts (backfill()'s unit of progress: promtool runs) of the pass done, and in all. */
   chunksDone: number;
   chunks: number;
 }
@@ -166,7 +167,7 @@ export interface WorkerRun {
   nodePeakKiB?: number;
   cpuSeconds?: { own: number; children: number };
   passes: PassTiming[];
-  /** After the last chunk: gathering every pass's blocks into the output directory. */
+  /** After the last part: gathering every pass's blocks into the output directory. */
   gatherSeconds?: number;
   last?: Progress;
   memory: MemoryPeaks;
@@ -178,7 +179,7 @@ export interface WorkerRun {
 }
 
 /** Runs backfill-worker.js with a time limit, sampling memory; on the limit, the worker is stopped (it stops its children). */
-/** Open files the worker is given: promtool 2.42 writes a block per rule and chunk, and the private Prometheus opens every block of the earlier passes. */
+/** Open files the worker is given, where allowed: the private Prometheus opens every block of the earlier passes, and promtool 2.42 writes a block per rule and run. */
 const OPEN_FILES = 1_048_576;
 
 /** Block directories under a pass directory of the backfill's work directory (`<tmp>/slo-history-*\/pass-<n>`). */
@@ -227,7 +228,7 @@ async function runWorker(root: string, input: WorkerInput, scratch: string, limi
         progress.push({ at: m.at, p: m.progress });
         if (m.at - lastLogged > 60_000 || m.progress.done === m.progress.total) {
           lastLogged = m.at;
-          log(`backfill pass ${m.progress.pass}/${m.progress.passes}: ${m.progress.done}/${m.progress.total} chunks, ${minutes(m.progress.elapsedMs / 1000)}`);
+          log(`backfill pass ${m.progress.pass}/${m.progress.passes}: ${m.progress.done}/${m.progress.total} parts, ${minutes(m.progress.elapsedMs / 1000)}`);
         }
       } else if (m.type === 'done') done = m;
       else error = m.message;
@@ -244,7 +245,7 @@ async function runWorker(root: string, input: WorkerInput, scratch: string, limi
   if (!done && !error && code !== 143) error = `the worker exited (${code}): ${stderr}`;
   if (done && blocksPerPass.length) blocksPerPass.push(done.result.written.length - blocksPerPass.reduce((a, b) => a + b, 0));
 
-  // per pass: from its first report to the next pass's first, or to the last chunk of the last pass
+  // per pass: from its first report to the next pass's first, or to the last part of the last pass
   const passes: PassTiming[] = [];
   const total = progress[0]?.p.passes ?? 0;
   const chunks = total ? (progress[0]!.p.total / total) : 0;
@@ -416,7 +417,7 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
   const passCell = (r: WorkerRun, i: number) => {
     const p = r.passes[i];
     if (!p || p.chunksDone === 0) return '—';
-    return p.seconds === null || p.chunksDone < p.chunks ? `${p.chunksDone} of ${p.chunks} chunks` : minutes(p.seconds);
+    return p.seconds === null || p.chunksDone < p.chunks ? `${p.chunksDone} of ${p.chunks} parts` : minutes(p.seconds);
   };
 
   const tables: Table[] = [
@@ -494,7 +495,7 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
     if (run.error) notes.push(`backfill() of ${n} SLOs failed after ${minutes(run.wallSeconds)}: ${shortError(run.error)}.`);
     if (run.blocksPerPass.length)
       notes.push(
-        `${n} SLO${n === 1 ? '' : 's'}: blocks written per pass ${run.blocksPerPass.map((b, i) => `${i + 1}: ${count(b)}`).join(', ')}${run.finished ? '' : ' (the passes that finished)'}. promtool 2.42 writes one block per rule and one-day chunk, ` +
+        `${n} SLO${n === 1 ? '' : 's'}: blocks written per pass ${run.blocksPerPass.map((b, i) => `${i + 1}: ${count(b)}`).join(', ')}${run.finished ? '' : ' (the passes that finished)'}. promtool 2.42 writes a block per rule and run (and per block length it is given), ` +
           `and before each pass the private Prometheus opens every block of the earlier passes (an open index and chunk file each), with the open-files limit of ${run.openFilesLimit === null ? 'unlimited' : count(run.openFilesLimit)}.`,
       );
   }
@@ -516,7 +517,7 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
       `from the traffic generator at a ${STEP_SECONDS}s step over ${days(size.days)} plus ${LEAD_DAYS * 1440} minutes before (the first 5m rates and 10m roll-ups read them): ${count(size.slos * size.seriesPerSlo)} series, ${count(rawSamples)} samples, ` +
       `written as OpenMetrics (${lengths.length} files) and loaded into a real Prometheus 2.42 with promtool${size.settle ? '; its overlapping blocks were merged before measuring' : ''}. That server stands for the user's. ` +
       `Then \`backfill()\` of @slo-engine/history (what \`slo backfill\` runs) over the ${days(size.days)} for the first ${[...size.ladder.filter((n) => n < size.slos), size.slos].join(', then ')} of the SLOs, each in a fresh Node process: the SLOs compiled as \`slo compile\` does, every recorded series ` +
-      'computed by `promtool tsdb create-blocks-from rules` one dependency level per pass, one-day chunks two at a time, passes after the first against a private Prometheus holding the earlier passes\' blocks. ' +
+      'computed by `promtool tsdb create-blocks-from rules` one dependency level per pass, each pass in parts (promtool runs) two at a time, passes after the first against a private Prometheus holding the earlier passes\' blocks. ' +
       `A run is stopped after ${size.limitMinutes} minutes. Wall time from the progress reports; CPU from /proc (the process and its waited-for children); memory by sampling /proc/<pid>/status of the node process and all its descendants every ${SAMPLE_MS} ms ` +
       '(VmHWM per process; VmRSS summed over the tree for the peak at one moment). Last, the blocks of the largest run that finished were loaded as a user does (stop Prometheus, copy them into its data directory, start it), and the ' +
       `${RECORD.errorRatio('30d')} of each of its SLOs at the end of the history compared with the generator's exact bad/total from the start of the range up to the SLO's newest roll-up ` +
