@@ -495,7 +495,7 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
     if (run.error) notes.push(`backfill() of ${n} SLOs failed after ${minutes(run.wallSeconds)}: ${shortError(run.error)}.`);
     if (run.blocksPerPass.length)
       notes.push(
-        `${n} SLO${n === 1 ? '' : 's'}: blocks written per pass ${run.blocksPerPass.map((b, i) => `${i + 1}: ${count(b)}`).join(', ')}${run.finished ? '' : ' (the passes that finished)'}. promtool 2.42 writes a block per rule and run (and per block length it is given), ` +
+        `${n} SLO${n === 1 ? '' : 's'}: blocks written per pass ${run.blocksPerPass.map((b, i) => `${i + 1}: ${count(b)}`).join(', ')}${run.finished ? '' : ' (the passes that finished)'}. promtool 2.42 writes a block for each rule and each block-length window of its run, ` +
           `and before each pass the private Prometheus opens every block of the earlier passes (an open index and chunk file each), with the open-files limit of ${run.openFilesLimit === null ? 'unlimited' : count(run.openFilesLimit)}.`,
       );
   }
