@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mulberry32 } from './random';
+import { diurnalRps } from './traffic';
 
 /**
  * Synthetic raw history of the demo app "day": the `http_request_duration_seconds` histogram it exports
@@ -130,14 +131,6 @@ function normalCdf(z: number): number {
 
 const lognormalCdf = (x: number, median: number, sigma: number) => normalCdf(Math.log(x / median) / sigma);
 
-/** Requests per second of the app at a moment: the diurnal curve, lower at weekends. */
-function appRps(o: DayHistoryOptions, t: number): number {
-  const hour = (t % 86_400) / 3600;
-  const weekday = (Math.floor(t / 86_400) + 3) % 7; // 1970-01-01 was a Thursday; 0 = Monday
-  const shape = ((1 + Math.cos((2 * Math.PI * (hour - o.peakHourUtc)) / 24)) / 2) ** 2;
-  const rps = o.quietRps + (o.busyRps - o.quietRps) * shape;
-  return weekday >= 5 ? rps * o.weekendFactor : rps;
-}
 
 const labelText = (labels: [string, string][]) => `{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 
@@ -162,7 +155,7 @@ export async function writeDayHistory(o: DayHistoryOptions, file: string): Promi
   for (let s = 1; s <= steps; s++) {
     const t = o.start + s * o.stepSeconds;
     const mid = t - o.stepSeconds / 2;
-    const rps = appRps(o, mid);
+    const rps = diurnalRps(o, mid);
     const restart = restarts.has(s);
     const c: DayCounts = { apiTotal: 0, apiErrors: 0, lookups: 0, slowLookups: 0 };
     for (const r of ROUTES) {

@@ -113,8 +113,11 @@ export function defaultTrafficOptions(start: number): TrafficOptions {
   };
 }
 
-/** Requests per second of the whole job at a moment (unix seconds): the diurnal curve, lower at weekends. */
-function jobRps(o: TrafficOptions, unixSeconds: number): number {
+/** The shape of a day's traffic: requests per second at the quietest and busiest moment, the peak hour, weekends. */
+export type DiurnalCurve = Pick<TrafficOptions, 'quietRps' | 'busyRps' | 'peakHourUtc' | 'weekendFactor'>;
+
+/** Requests per second at a moment (unix seconds): the diurnal curve, lower at weekends. */
+export function diurnalRps(o: DiurnalCurve, unixSeconds: number): number {
   const hour = (unixSeconds % 86400) / 3600;
   const weekday = (Math.floor(unixSeconds / 86400) + 3) % 7; // 1970-01-01 was a Thursday; 0 = Monday
   const shape = ((1 + Math.cos((2 * Math.PI * (hour - o.peakHourUtc)) / 24)) / 2) ** 2;
@@ -159,7 +162,7 @@ export function generateTraffic(o: TrafficOptions): Traffic {
   for (let s = 1; s <= steps; s++) {
     const t = o.start + s * o.stepSeconds;
     const minute = ((s - 0.5) * o.stepSeconds) / 60; // the interval (s-1, s] seen from its middle
-    const rps = jobRps(o, t - o.stepSeconds / 2);
+    const rps = diurnalRps(o, t - o.stepSeconds / 2);
     rpsPerStep.push(rps);
     let stepBad = 0;
     let stepTotal = 0;
