@@ -151,6 +151,18 @@ describe('slo backfill', () => {
       expect(relErr(v, exact)).toBeLessThan(0.001);
     });
 
+    it('a second backfill of the same range against the server holding the first finds nothing to do, and says why', async () => {
+      const r = await cli(['backfill', 'slos.yaml', '--prometheus', servers['per-slo']!.url, '--from', String(START), '--to', String(END), '--out', 'again'], work);
+      expect(r.stderr.trim()).toMatch(/^error: Prometheus at .* already holds these SLOs' building blocks from \S+, before --from: the rules ran \(or a backfill was loaded\) over the whole range; nothing to backfill$/);
+      expect(r.code).toBe(1);
+      expect(existsSync(path.join(work, 'again'))).toBe(false);
+      // a range that starts two days earlier is cut where the loaded blocks begin
+      const earlier = await cli(['backfill', 'slos.yaml', '--prometheus', servers['per-slo']!.url, '--from', String(START - 2 * DAY), '--to', String(END), '--out', 'earlier'], work);
+      expect(earlier.stderr).toContain(`note: the SLOs' rules have recorded since ${new Date((START + 55) * 1000).toISOString().slice(0, 16)}`);
+      // ending at the last 10-minute mark before the first recorded minute
+      expect(earlier.stdout).toContain(`backfilled over ${new Date((START - 2 * DAY) * 1000).toISOString().slice(0, 19)}Z .. ${new Date((START - 600) * 1000).toISOString().slice(0, 19)}Z (1d 23h)`);
+    }, 300_000);
+
     it('the coverage series says the 30d period is measured over the 7 days of history', async () => {
       for (const slo of ['hist-requests', 'hist-minutes']) {
         const v = await servers['per-slo']!.queryValue(`${RECORD.periodCoverage}${sel(slo)}`, END);
