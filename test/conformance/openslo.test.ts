@@ -146,15 +146,18 @@ describeWithCorpus('openslo/invalid', () => {
   });
 
   const disputed = invalid.filter((i) => i.disputed);
-  it.each(disputed)('$file (disputed) is accepted with one warning by default', ({ file }) => {
-    const { result, errors, warnings } = check('openslo/invalid', file);
+  it.each(disputed)('$file (disputed) is accepted with one warning per deviation by default, each as --strict words it', ({ file }) => {
+    const { errors, warnings } = check('openslo/invalid', file);
     expect(show(errors)).toBe('');
     const compat = warnings.filter((w) => w.code === 'compat');
     expect(compat.length).toBeGreaterThan(0);
-    // one warning per object that deviates, never more
-    const objects = new Set(compat.map((w) => w.object));
-    expect(compat).toHaveLength(objects.size);
-    expect(objects.size).toBeLessThanOrEqual(result.objects.length);
+    // one deviation each, at its own position, never the same warning twice
+    for (const w of compat) expect(w.deviations).toHaveLength(1);
+    const shown = compat.map((w) => `${w.pos.line}:${w.pos.column} ${w.message}`);
+    expect(new Set(shown).size).toBe(shown.length);
+    const strict = check('openslo/invalid', file, { strict: true }).errors.map((e) => `${e.pos.line}:${e.pos.column} ${e.message}`);
+    // --strict adds why it is accepted without it
+    for (const s of shown) expect(strict.filter((e) => e === s || e.startsWith(`${s} (without --strict`))).toHaveLength(1);
   });
 
   it.each(disputed)('$file (disputed) is rejected with --strict for its reason', ({ file, reason }) => {

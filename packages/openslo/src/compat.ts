@@ -1,6 +1,6 @@
 /**
  * Deviations from the reference validator (OpenSLO go-sdk) that other tools or the spec text accept.
- * By default each is tolerated with one warning per object; `--strict` turns them into errors.
+ * By default each is tolerated with a warning where it is; `--strict` turns them into errors.
  * Keeping them in one table makes the lenient mode auditable.
  */
 export const COMPAT = {
@@ -35,6 +35,10 @@ export const COMPAT = {
   'v1alpha-objective-value': {
     strict: 'v1alpha objectives require value',
     acceptedBy: 'Sloth; value has no meaning for ratioMetrics',
+  },
+  'v1alpha-default-window': {
+    strict: 'openslo/v1alpha requires timeWindows with exactly one window, e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}]',
+    acceptedBy: 'Sloth, which uses 30 days rolling',
   },
   'v1alpha-implicit-rolling': {
     strict: 'a time window needs isRolling: true or a calendar',

@@ -33,6 +33,8 @@ export interface Report {
   at?: 'key' | 'value';
   severity?: 'error' | 'warning';
   compat?: CompatId;
+  /** For a deviation: what compatibility mode says instead of `message`, when it does more than accept it (fills in a default). */
+  tolerated?: { message: string; hint?: string };
   /** For PromQL problems: the offset inside the query string, mapped to the file when located. */
   queryOffset?: number;
   query?: string;
@@ -52,8 +54,8 @@ export class ObjectContext {
     this.reports.push({ path, code, message, hint, severity: 'warning' });
   }
   /** A deviation the reference validator rejects but other tools accept. */
-  compat(path: PathSeg[], id: CompatId, message: string, at?: 'key' | 'value'): void {
-    this.reports.push({ path, code: id, message, compat: id, at });
+  compat(path: PathSeg[], id: CompatId, message: string, at?: 'key' | 'value', tolerated?: { message: string; hint?: string }): void {
+    this.reports.push({ path, code: id, message, compat: id, at, tolerated });
   }
   ref(kind: RefKind, name: unknown, path: PathSeg[], field: string): void {
     if (typeof name === 'string' && name !== '') this.refs.push({ kind, name, path, field });

@@ -22,7 +22,7 @@ export class Diagnostic {
     readonly related: SourcePos[] = [],
     /** `kind name` of the object it is about, when known. */
     readonly object?: string,
-    /** For a `compat` warning: the ids of the tolerated deviations it sums up. */
+    /** For a `compat` warning: the id of the tolerated deviation it is about. */
     readonly deviations: string[] = [],
   ) {}
 

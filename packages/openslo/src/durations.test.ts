@@ -152,7 +152,7 @@ describe('durations inside the period', () => {
     ]],
     ['a negative lookback window (tolerated sign) longer than the period', { condition: ['lookbackWindow: -29d'] }, [
       `E 44:33 ${LB} [duration] lookbackWindow "-29d" is longer than the 28d period of SLO "checkout-availability": a burn-rate window must fit inside the period`,
-      'W 44:33 ' + LB + ' [compat] accepted in compatibility mode, but not portable: 44:33 ' + LB + ': lookbackWindow "-29d": lookbackWindow must be a positive duration',
+      'W 44:33 ' + LB + ' [compat] lookbackWindow "-29d": lookbackWindow must be a positive duration',
     ]],
     ['a lookback window longer than any period', { condition: ['lookbackWindow: 300Y'] }, [
       `E 44:33 ${LB} [duration] lookbackWindow "300Y" is longer than 1Y (365d), the longest supported SLO period`,

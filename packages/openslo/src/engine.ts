@@ -1,18 +1,27 @@
 import { checkPromql, type QueryShape } from '@slo-engine/promql';
 import { COMPAT } from './compat';
 import { ObjectContext, type QueryUse, type RefKind, type Report } from './context';
-import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg, type SourcePos } from './diagnostics';
+import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg } from './diagnostics';
 import { positionInScalar } from './query-position';
 import { checkDurationsWithinPeriods } from './periods';
-import { checkObject, type ApiVersion } from './rules';
+import { nothingFound, type Skipped } from './found';
+import { checkObject, isNobl9, VERSIONS, type ApiVersion } from './rules';
 import { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './sloth';
 import { parseSource, type RawObject } from './source';
-import { asObj, asStr, isObj } from './values';
+import { withArticle } from './suggest';
+import { asObj, asStr, has, isObj, type Obj } from './values';
 
 export interface SourceText {
-  /** Path as shown in messages (relative to the working directory). */
+  /** Path as shown in messages (as the user wrote the path argument it was found under). */
   file: string;
   text: string;
+  /** The path argument it was found under, as given (`-` for standard input); names the inputs when nothing is found. */
+  input?: string;
+  /**
+   * Found by walking a directory rather than named: such a file that does not parse and never mentions
+   * OpenSLO or Sloth (a Helm template) is skipped instead of reported.
+   */
+  walked?: boolean;
 }
 
 export interface EngineOptions {
@@ -38,7 +47,33 @@ export interface EngineResult {
   objects: CheckedObject[];
   /** Objects by `kind/name`, the first definition of each. */
   index: Map<string, CheckedObject>;
+  /** Documents that are not SLO specs (other apiVersions, templates), one entry each; see skippedSummary. */
+  skipped: Skipped[];
 }
+
+/** apiVersions of other APIs, `v1` or `group/v1beta1`: a document with one is not an SLO spec (unless it says openslo). */
+const OTHER_API_VERSION = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v[0-9]+((alpha|beta)[0-9]*)?$/i;
+/** Kinds only SLO specs have: a document of one of them is kept whatever its apiVersion, so that a wrong apiVersion is reported. */
+const SLO_KINDS = new Set<string>([...VERSIONS['openslo/v1'].filter((k) => k !== 'Service'), 'PrometheusServiceLevel']);
+/** What a file must mention to be reported, not skipped, when it does not parse. */
+const MENTIONS_SLO = /openslo|sloth|prometheus\/v1/i;
+
+/** Why a document is not an SLO spec, or undefined when it is or may be one (then its errors are reported). */
+function notSloReason(value: unknown, walked: boolean): string | undefined {
+  if (!isObj(value)) return walked ? `is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a map with apiVersion` : undefined;
+  if (isSlothDocument(value)) return undefined;
+  const api = value.apiVersion;
+  const kind = typeof value.kind === 'string' ? value.kind : undefined;
+  if (typeof api === 'string') {
+    if (/openslo|sloth/i.test(api) || isNobl9(api) || (kind && SLO_KINDS.has(kind))) return undefined;
+    return OTHER_API_VERSION.test(api) ? `apiVersion ${api} is not OpenSLO or Sloth` : undefined;
+  }
+  if (api !== undefined && api !== null) return undefined;
+  // without apiVersion, keep what looks like a spec that lacks it: an SLO object, or Sloth's service and slos
+  if (kind !== undefined || has(value, 'slos') || (has(value, 'metadata') && has(value, 'spec'))) return undefined;
+  return 'has no apiVersion, kind or Sloth version';
+}
+
 
 const key = (kind: string, name: string) => `${kind}/${name}`;
 
@@ -51,13 +86,26 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
   const diagnostics: Diagnostic[] = [];
   const contexts: { ctx: ObjectContext; obj?: CheckedObject }[] = [];
   const slothIds: SlothSloIds = new Map();
+  const skipped: Skipped[] = [];
 
   for (const src of sources) {
     const parsed = parseSource(src.file, src.text);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.objects.length === 0 && parsed.diagnostics.length === 0)
-      diagnostics.push(new Diagnostic('warning', 'empty', 'contains no OpenSLO objects', { file: src.file, line: 1, column: 1 }, '', 'is this the right file?'));
+    const walked = src.walked === true;
+    const broken = parsed.diagnostics.find((d) => d.severity === 'error');
+    if (broken && walked && !MENTIONS_SLO.test(src.text)) {
+      // a template ({{ }}) or other YAML-like file found in a directory: not a spec, so its syntax is not ours to report
+      skipped.push({ file: src.file, line: broken.pos.line, reason: 'does not parse as YAML and does not mention OpenSLO or Sloth (a template?)' });
+    } else diagnostics.push(...parsed.diagnostics);
+    if (parsed.objects.length === 0 && parsed.diagnostics.length === 0) {
+      if (walked) skipped.push({ file: src.file, line: 1, reason: 'has no YAML documents' });
+      else diagnostics.push(new Diagnostic('warning', 'empty', 'contains no OpenSLO objects', { file: src.file, line: 1, column: 1 }, '', 'is this the right file?'));
+    }
     for (const raw of parsed.objects) {
+      const reason = notSloReason(raw.value, walked);
+      if (reason !== undefined) {
+        skipped.push({ file: src.file, line: raw.locate([]).line, reason });
+        continue;
+      }
       const ctx = new ObjectContext(raw);
       const value = raw.value as Record<string, unknown>;
       let obj: CheckedObject | undefined;
@@ -99,6 +147,7 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
   }
 
   const refSeverity = options.missingReferences ?? 'warning';
+  if (refSeverity === 'error') skipForeignSlis(contexts, index);
   for (const { ctx } of contexts) {
     for (const ref of ctx.refs) {
       if (index.has(key(ref.kind, ref.name))) continue;
@@ -106,7 +155,7 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
         path: ref.path,
         code: 'missing-reference',
         severity: refSeverity,
-        message: `${ref.field} "${ref.name}" refers to a ${ref.kind} that none of the inputs define`,
+        message: `${ref.field} "${ref.name}" refers to ${withArticle(ref.kind)} that none of the inputs define`,
         hint: refSeverity === 'warning' ? `pass the file that defines ${ref.kind} "${ref.name}" too; compile needs it` : `define ${ref.kind} "${ref.name}" or pass the file that defines it`,
       });
     }
@@ -116,8 +165,51 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
 
   for (const { ctx, obj } of contexts) diagnostics.push(...locate(ctx, obj, options.strict === true));
   for (const { ctx, obj } of contexts) if (obj) obj.valid = !ctx.reports.some((r) => (r.severity ?? 'error') === 'error' && (!r.compat || options.strict));
+  if (contexts.length === 0 && sources.length > 0 && !diagnostics.some((d) => d.severity === 'error')) {
+    // the one error of a run that found nothing: it replaces the per-file "empty" warnings it sums up
+    const kept = diagnostics.filter((d) => d.code !== 'empty');
+    diagnostics.length = 0;
+    diagnostics.push(...kept, nothingFound(sources.map((s) => s.input ?? s.file), skipped.length));
+  }
   diagnostics.sort(compareDiagnostics);
-  return { diagnostics, objects: contexts.flatMap((c) => (c.obj ? [c.obj] : [])), index };
+  return { diagnostics, objects: contexts.flatMap((c) => (c.obj ? [c.obj] : [])), index, skipped };
+}
+
+/** The data source types of an SLI's metrics: explicit, or of the DataSource they refer to (undefined when unknown). */
+function sliSourceTypes(obj: CheckedObject, index: Map<string, CheckedObject>): (string | undefined)[] {
+  const spec = asObj(obj.value.spec);
+  const r = asObj(spec.ratioMetric);
+  const metrics = [spec.thresholdMetric, r.good, r.bad, r.total, r.raw].filter(isObj);
+  const dsType = (ref: unknown) => (typeof ref === 'string' ? asStr(asObj(index.get(key('DataSource', ref))?.value.spec).type) : undefined);
+  return metrics.map((m: Obj) => {
+    if (obj.version === 'openslo/v1') {
+      const ms = asObj(m.metricSource);
+      return asStr(ms.type) ?? dsType(ms.metricSourceRef);
+    }
+    return asStr(asObj(m.dataSourceSpec).type) ?? dsType(m.dataSourceRef);
+  });
+}
+
+/**
+ * An SLI no SLO refers to is never compiled, so when its source is not Prometheus (a Datadog or CloudWatch
+ * SLI kept beside the Prometheus ones) what it refers to does not matter to compile: it is skipped with a
+ * warning rather than blocking the run with its missing DataSource.
+ */
+function skipForeignSlis(contexts: { ctx: ObjectContext; obj?: CheckedObject }[], index: Map<string, CheckedObject>): void {
+  const used = new Set(contexts.flatMap(({ ctx }) => ctx.refs.filter((r) => r.kind === 'SLI').map((r) => r.name)));
+  for (const { ctx, obj } of contexts) {
+    if (!obj || obj.kind !== 'SLI' || !obj.name || used.has(obj.name) || !ctx.refs.some((r) => !index.has(key(r.kind, r.name)))) continue;
+    const foreign = sliSourceTypes(obj, index).find((t) => t !== undefined && !/^prometheus$/i.test(t));
+    if (foreign === undefined) continue;
+    ctx.refs.length = 0;
+    ctx.reports.push({
+      path: ['metadata', 'name'],
+      code: 'unused-sli',
+      severity: 'warning',
+      message: `SLI ${obj.name} is not referenced by any SLO and its source ${foreign} is not Prometheus: it is skipped`,
+      hint: 'nothing is compiled for it; leave its file out of the inputs to silence this',
+    });
+  }
 }
 
 function groupQueries(queries: QueryUse[]): QueryUse[][] {
@@ -170,40 +262,21 @@ function labelsOf(agg: NonNullable<QueryShape['aggregation']>): string {
   return `by (${[...(agg.by ?? [])].sort().join(', ')})`;
 }
 
-/** Turns one object's reports into located diagnostics; tolerated deviations become one warning per object. */
+/** Turns one object's reports into located diagnostics; each tolerated deviation is a warning of its own, where it is. */
 function locate(ctx: ObjectContext, obj: CheckedObject | undefined, strict: boolean): Diagnostic[] {
   const raw = ctx.raw;
   const label = obj ? describe(obj) : undefined;
   const out: Diagnostic[] = [];
-  const compat: { pos: SourcePos; path: string; message: string; id: string }[] = [];
   for (const r of ctx.reports) {
     const pos = r.queryOffset !== undefined && r.query !== undefined ? positionInScalar(raw, r.path, r.query, r.queryOffset) : raw.locate(r.path, r.at);
     const path = formatPath(r.path);
     if (r.compat && !strict) {
-      compat.push({ pos, path, message: r.message, id: r.compat });
+      const hint = [r.tolerated?.hint, `--strict rejects this; accepted because ${COMPAT[r.compat].acceptedBy}`].filter(Boolean).join('; ');
+      out.push(new Diagnostic('warning', 'compat', r.tolerated?.message ?? r.message, pos, path, hint, [], label, [r.compat]));
       continue;
     }
     const message = r.compat ? `${r.message} (without --strict this is accepted: ${COMPAT[r.compat].acceptedBy})` : r.message;
     out.push(new Diagnostic(r.severity ?? 'error', r.code, message, pos, path, r.hint, [], label));
-  }
-  if (compat.length) {
-    compat.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
-    const first = compat[0]!;
-    const details = compat.map((c) => `${c.pos.line}:${c.pos.column} ${c.path ? `${c.path}: ` : ''}${c.message}`).join('; ');
-    const ids = [...new Set(compat.map((c) => c.id))];
-    out.push(
-      new Diagnostic(
-        'warning',
-        'compat',
-        `accepted in compatibility mode, but not portable: ${details}`,
-        first.pos,
-        first.path,
-        `--strict rejects this; accepted because ${ids.map((id) => `${id}: ${COMPAT[id as keyof typeof COMPAT].acceptedBy}`).join('; ')}`,
-        [],
-        label,
-        ids,
-      ),
-    );
   }
   return out;
 }

@@ -57,3 +57,28 @@ describe('buildModel', () => {
     expect(ind.kind === 'ratio' && ind.good?.promql).toContain('{{.window}}');
   });
 });
+
+describe('buildModel: v1alpha windows', () => {
+  const v1alpha = (windows: string) => `apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: web
+spec:
+  service: web
+  budgetingMethod: Occurrences
+${windows}  objectives:
+    - ratioMetrics:
+        good: {source: prometheus, queryType: promql, query: 'sum(rate(x{code!~"5.."}[{{.window}}]))'}
+        total: {source: prometheus, queryType: promql, query: 'sum(rate(x[{{.window}}]))'}
+      value: 1
+      target: 0.99
+`;
+  it.each([
+    ['none: 30 days rolling, as Sloth does', '', { text: '30d', rolling: true }],
+    ['a written one is kept', '  timeWindows:\n    - {count: 7, unit: Day, isRolling: true}\n', { text: '7d', rolling: true }],
+  ])('%s', (_title, windows, expected) => {
+    const { slos, diagnostics } = buildModel(checkSources([{ file: 'in.yaml', text: v1alpha(windows) }], { missingReferences: 'error' }));
+    expect(diagnostics).toEqual([]);
+    expect(slos.map((s) => ({ text: s.window.duration.text, rolling: s.window.rolling }))).toEqual([expected]);
+  });
+});

@@ -6,6 +6,7 @@ import { slothToModel } from './sloth';
 import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
 
 const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const SLOTH_DEFAULT_PERIOD = parseDuration('30d') as Duration;
 const V1ALPHA_UNITS: Record<string, string> = { Day: 'd', Week: 'w', Month: 'M', Quarter: 'Q', Year: 'Y' };
 
 /** Moves the decimal point of a plain decimal string: shiftDecimal("99.9", -2) = "0.999", exactly. */
@@ -91,6 +92,8 @@ class Builder {
   }
 
   private v1alphaWindow(o: CheckedObject, spec: Obj): TimeWindow | undefined {
+    // Sloth's period when there is none (accepted in compatibility mode only; --strict refuses it before this)
+    if (!has(spec, 'timeWindows')) return { duration: SLOTH_DEFAULT_PERIOD, rolling: true };
     const w = asObj(asArr(spec.timeWindows)[0]);
     const unit = V1ALPHA_UNITS[asStr(w.unit) ?? ''];
     const count = asNum(w.count);

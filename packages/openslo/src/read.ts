@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import { Diagnostic } from './diagnostics';
 import type { SourceText } from './engine';
+import { nothingFound } from './found';
 
 /** Larger inputs are refused: SLO documents are small, and this bounds memory for hostile input. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -16,10 +18,36 @@ function fileError(file: string, message: string, hint?: string): Diagnostic {
   return new Diagnostic('error', 'input', message, { file, line: 1, column: 1 }, '', hint);
 }
 
-/** Paths as the user would write them from the working directory (never absolute: they end up in generated files). */
-function display(p: string, cwd: string): string {
-  const rel = path.relative(cwd, p);
-  return rel ? rel.split(path.sep).join('/') : path.basename(p);
+export interface ReadOptions {
+  cwd?: string;
+  stdin?: NodeJS.ReadableStream;
+  maxBytes?: number;
+  /**
+   * Globs (picomatch syntax: `**\/*.yaml`, `helm/**`) a file found by walking a directory must match one of to be read.
+   * Each glob is matched against the file's path below the directory argument (`templates/a.yaml` for `helm/`)
+   * and against its path as displayed (`helm/templates/a.yaml`); either matching is enough. Files named
+   * on the command line are always read.
+   */
+  include?: string[];
+  /** Globs, matched as `include`, that drop a file found by walking a directory. */
+  exclude?: string[];
+}
+
+/**
+ * A path as the user wrote the argument it was found under: an absolute argument stays absolute, a relative
+ * one relative (normalised: `./specs/` shows as `specs`), with the part below a directory argument appended.
+ */
+function display(arg: string, below: string): string {
+  const shown = path.normalize(below ? path.join(arg, below) : arg);
+  return shown.split(path.sep).join('/');
+}
+
+/** A test of both paths of a walked file against a list of globs; undefined when there are none. */
+function matcher(globs: readonly string[] | undefined): ((below: string, shown: string) => boolean) | undefined {
+  if (!globs?.length) return undefined;
+  // dot: dot files are never walked anyway, so globs need not spell them out
+  const m = picomatch([...globs], { dot: true });
+  return (below, shown) => m(below) || m(shown);
 }
 
 /** Collects spec files below a directory; follows symbolic links (a mounted ConfigMap is all links), never in circles. */
@@ -63,21 +91,21 @@ function decode(file: string, buf: Buffer): string | Diagnostic {
 }
 
 /** Reads files, directories (recursively: .yaml, .yml, .json) and `-` for standard input. */
-export async function readInputs(
-  paths: readonly string[],
-  opts: { cwd?: string; stdin?: NodeJS.ReadableStream; maxBytes?: number } = {},
-): Promise<ReadResult> {
+export async function readInputs(paths: readonly string[], opts: ReadOptions = {}): Promise<ReadResult> {
   const cwd = opts.cwd ?? process.cwd();
   const maxBytes = opts.maxBytes ?? MAX_FILE_BYTES;
   const sources: SourceText[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
+  const include = matcher(opts.include);
+  const exclude = matcher(opts.exclude);
+  const emptyDirs: Diagnostic[] = [];
   for (const p of paths) {
     if (p === '-') {
       if (seen.has('-')) continue;
       seen.add('-');
       const r = await readStdin(opts.stdin ?? process.stdin, maxBytes);
-      if (typeof r === 'string') sources.push({ file: '<stdin>', text: r });
+      if (typeof r === 'string') sources.push({ file: '<stdin>', text: r, input: '-' });
       else diagnostics.push(r);
       continue;
     }
@@ -89,15 +117,25 @@ export async function readInputs(
       diagnostics.push(fileError(p, 'no such file or directory', 'check the path; directories are read recursively'));
       continue;
     }
-    const files: string[] = [];
-    if (stat.isDirectory()) {
-      await walkDir(abs, files);
-      if (files.length === 0) diagnostics.push(new Diagnostic('warning', 'input', 'directory has no .yaml, .yml or .json files', { file: p, line: 1, column: 1 }, ''));
-    } else files.push(abs);
-    for (const f of files) {
+    const walked = stat.isDirectory();
+    const found: string[] = [];
+    if (walked) await walkDir(abs, found);
+    else found.push(abs);
+    const files = found.flatMap((f) => {
+      const below = walked ? path.relative(abs, f).split(path.sep).join('/') : '';
+      const shown = display(p, below);
+      if (walked && ((include && !include(below, shown)) || exclude?.(below, shown))) return [];
+      return [{ f, shown }];
+    });
+    if (walked && files.length === 0) {
+      const filtered = found.length > 0;
+      emptyDirs.push(
+        new Diagnostic('warning', 'input', filtered ? `directory has ${found.length} .yaml, .yml or .json files, but --include/--exclude leave none of them` : 'directory has no .yaml, .yml or .json files', { file: p, line: 1, column: 1 }, '', filtered ? `the globs are matched against each file's path below ${p} and against its path as shown` : undefined),
+      );
+    }
+    for (const { f, shown } of files) {
       if (seen.has(f)) continue;
       seen.add(f);
-      const shown = display(f, cwd);
       try {
         const st = await fs.stat(f);
         if (!st.isFile()) {
@@ -109,12 +147,15 @@ export async function readInputs(
           continue;
         }
         const r = decode(shown, await fs.readFile(f));
-        if (typeof r === 'string') sources.push({ file: shown, text: r });
+        if (typeof r === 'string') sources.push({ file: shown, text: r, input: p, walked });
         else diagnostics.push(r);
       } catch (e) {
         diagnostics.push(fileError(shown, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
       }
     }
   }
+  // nothing to read at all (empty directories): the one error says so; a directory that is empty beside others only warns
+  if (sources.length === 0 && paths.length > 0 && !diagnostics.some((d) => d.severity === 'error')) diagnostics.push(nothingFound(paths, 0));
+  else diagnostics.push(...emptyDirs);
   return { sources, diagnostics };
 }

@@ -10,7 +10,7 @@ import * as common from './schema/common';
 import * as v1 from './schema/v1';
 import * as v1alpha from './schema/v1alpha';
 import * as v2alpha from './schema/v2alpha';
-import { didYouMean } from './suggest';
+import { didYouMean, transliterate } from './suggest';
 import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
 import { parseWith } from './zod-report';
 
@@ -62,12 +62,18 @@ export function checkName(ctx: ObjectContext, path: PathSeg[], value: unknown, w
   if (typeof value !== 'string') return;
   if (value === '') return ctx.error(path, 'name-format', `${what} must not be empty`);
   if (RFC1123_LABEL.test(value) && value.length <= MAX_NAME_LENGTH) return;
-  const fix = value.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, MAX_NAME_LENGTH);
+  const fix = nameFix(value);
   if (LOOSE_NAME.test(value) && value.length <= MAX_NAME_LENGTH) {
     ctx.compat(path, 'name-format', `${what} "${value}" ${COMPAT['name-format'].strict}; use "${fix}"`);
     return;
   }
   ctx.error(path, 'name-format', `${what} "${value}" ${COMPAT['name-format'].strict}`, fix ? `use "${fix}"` : undefined);
+}
+
+/** An RFC 1123 name that keeps the letters of `value` (été → ete), or '' when none are left. */
+export function nameFix(value: string): string {
+  const trim = (t: string) => t.replace(/^-+|-+$/g, '');
+  return trim(trim(transliterate(value, /[^A-Za-z0-9]+/g)).toLowerCase().slice(0, MAX_NAME_LENGTH));
 }
 
 export function checkMetadata(ctx: ObjectContext, base: PathSeg[], metadata: unknown): void {
@@ -143,8 +149,12 @@ export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: Ap
     ctx.error([], 'required', 'apiVersion is required', 'add apiVersion: openslo/v1');
     return undefined;
   }
+  if (typeof apiVersion === 'string' && isNobl9(apiVersion)) {
+    ctx.error(['apiVersion'], 'nobl9', nobl9Message(apiVersion, value.kind), NOBL9_HINT);
+    return undefined;
+  }
   if (typeof apiVersion !== 'string' || !(apiVersion in VERSIONS)) {
-    ctx.error(['apiVersion'], 'api-version', `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`, typeof apiVersion === 'string' ? didYouMean(apiVersion, versions) : undefined);
+    ctx.error(['apiVersion'], 'api-version', `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`, typeof apiVersion === 'string' ? apiVersionHint(apiVersion) : undefined);
     return undefined;
   }
   const version = apiVersion as ApiVersion;
@@ -160,11 +170,70 @@ export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: Ap
       ['kind'],
       'kind',
       `kind ${JSON.stringify(kind)} does not exist in ${version}; it has ${kinds.join(', ')}`,
-      elsewhere ? `${kind} exists in openslo/v1: change apiVersion to openslo/v1` : typeof kind === 'string' ? didYouMean(kind, kinds) : undefined,
+      elsewhere ? `${kind} exists in openslo/v1: change apiVersion to openslo/v1` : typeof kind === 'string' ? kindHint(kind, kinds) : undefined,
     );
     return undefined;
   }
   return { version, kind };
+}
+
+/** Spellings of the OpenSLO apiVersions compared loosely: any case, with or without ".com". */
+const looseVersion = (v: string) => v.toLowerCase().replace(/\.com\//, '/').replace(/\s+/g, '');
+
+/** How to fix an unsupported apiVersion: the supported one it is a variant or a typo of. */
+function apiVersionHint(apiVersion: string): string | undefined {
+  const versions = Object.keys(VERSIONS);
+  const same = versions.find((v) => looseVersion(v) === looseVersion(apiVersion));
+  if (same) return `did you mean "${same}"?`;
+  return didYouMean(apiVersion, versions);
+}
+
+/** Names other tools give the OpenSLO kinds: the Kubernetes resources of SLO operators (Pyrra) spell them out. */
+const KIND_ALIASES: Record<string, string> = {
+  serviceLevelObjective: 'SLO',
+  servicelevelobjective: 'SLO',
+  serviceLevelIndicator: 'SLI',
+  servicelevelindicator: 'SLI',
+};
+
+function kindHint(kind: string, kinds: readonly string[]): string | undefined {
+  const alias = KIND_ALIASES[kind] ?? KIND_ALIASES[kind.toLowerCase()];
+  if (alias && kinds.includes(alias))
+    return `the OpenSLO kind is ${alias}: write kind: ${alias} (${kind} is the name Kubernetes SLO operators such as Pyrra give their custom resource)`;
+  return didYouMean(kind, kinds);
+}
+
+/** Nobl9's own format (`apiVersion: n9/v1alpha`): an SLO spec, but of another tool. */
+export function isNobl9(apiVersion: string): boolean {
+  return /^n9\//i.test(apiVersion);
+}
+
+export function nobl9Message(apiVersion: string, kind: unknown): string {
+  return `this is a Nobl9 ${typeof kind === 'string' && kind ? `${kind} ` : ''}document (apiVersion ${apiVersion}), not OpenSLO; slo-engine reads OpenSLO and Sloth specs only`;
+}
+
+export const NOBL9_HINT =
+  'convert it to OpenSLO: apiVersion: openslo/v1, and write each Nobl9 metric such as prometheus: {promql: <query>} as metricSource: {type: Prometheus, spec: {query: <query>}} under spec.indicator.spec.ratioMetric (good or bad, and total) or thresholdMetric';
+
+/** Which fields the spec of each kind needs, for the message about a missing spec. */
+const SPEC_FIELDS: Record<string, string> = {
+  'openslo/v1 SLO': 'service, indicator or indicatorRef, timeWindow, budgetingMethod and objectives',
+  'openslo.com/v2alpha SLO': 'service, sli or sliRef, timeWindow, budgetingMethod and objectives',
+  'openslo/v1alpha SLO': 'service, timeWindows, budgetingMethod and objectives (with ratioMetrics, or an indicator.thresholdMetric)',
+  SLI: 'thresholdMetric or ratioMetric',
+  DataSource: 'type and connectionDetails',
+  AlertPolicy: 'conditions and notificationTargets',
+  AlertCondition: 'severity and condition',
+  AlertNotificationTarget: 'target',
+};
+
+/** A kind that needs a spec but has none: said in words instead of zod's "expected object, received undefined". */
+function missingSpec(ctx: ObjectContext, version: ApiVersion, kind: string, o: Obj): boolean {
+  if (kind === 'Service' || (o.spec !== undefined && o.spec !== null)) return false;
+  const fields = SPEC_FIELDS[`${version} ${kind}`] ?? SPEC_FIELDS[kind];
+  const name = asStr(asObj(o.metadata).name);
+  ctx.error([], 'required', `${kind}${name ? ` ${name}` : ''} has no spec: add a spec: block with ${fields}`);
+  return true;
 }
 
 // ---------------------------------------------------------------- entry point
@@ -174,6 +243,11 @@ export function checkObject(ctx: ObjectContext, value: unknown): { version: ApiV
   const env = checkEnvelope(ctx, value);
   if (!env) return undefined;
   const o = value as Obj;
+  const noSpec = missingSpec(ctx, env.version, env.kind, o);
+  // the missing spec is reported above; zod would say it again, as "expected object, received undefined"
+  const schema = (ctx: ObjectContext, s: z.ZodType, value: unknown, base: PathSeg[]) => {
+    for (const f of parseWith(s, value, base)) if (!(noSpec && f.path.length === 1 && f.path[0] === 'spec')) ctx.reports.push(f);
+  };
   const dialect = env.version === 'openslo/v1alpha' ? undefined : env.version === 'openslo/v1' ? V1 : V2ALPHA;
   if (dialect) {
     const make = dialect.schemas[env.kind]!;
@@ -185,7 +259,7 @@ export function checkObject(ctx: ObjectContext, value: unknown): { version: ApiV
     const envelope = cached(`${env.version} ${env.kind}`, () => v1.envelope(env.kind === 'Service' ? common.serviceSpec().optional() : v1alpha.sloSpec()));
     schema(ctx, envelope, o, []);
     checkMetadata(ctx, ['metadata'], o.metadata);
-    if (isObj(o.spec) && env.kind === 'SLO') checkV1alphaSlo(ctx, o.spec);
+    if (isObj(o.spec) && env.kind === 'SLO') checkV1alphaSlo(ctx, o.spec, asStr(asObj(o.metadata).name));
     if (isObj(o.spec)) checkDescription(ctx, ['spec'], o.spec);
   }
   return env;
@@ -260,6 +334,9 @@ function checkMetric(ctx: ObjectContext, d: Dialect, m: Obj, path: PathSeg[], ro
   if (info.spec !== undefined && Object.keys(info.spec).length === 0)
     ctx.error([...path, ...info.specPath], 'metric-spec', 'the metric source spec is empty; put the query in it, e.g. spec: {query: ...}');
   if (info.spec && d === V1 && isObj(m.metricSource) && !has(m.metricSource, 'spec')) return;
+  // the spec is free-form (each source type has its own fields), so a Nobl9-style promql is not an unknown field
+  if (info.spec && has(info.spec, 'promql') && !has(info.spec, 'query') && (info.type === undefined || /^prometheus$/i.test(info.type)))
+    ctx.error([...path, ...info.specPath, 'promql'], 'metric-spec', 'the metric source spec has promql but no query: OpenSLO puts the PromQL in query', 'rename promql to query', 'key');
   const query = info.spec ? asStr(info.spec.query) : undefined;
   if (query !== undefined) ctx.queries.push({ path: [...path, ...info.specPath, 'query'], query, type: info.type, dataSourceRef: info.ref, role, group, counter });
 }
@@ -381,6 +458,7 @@ function checkTimeZone(ctx: ObjectContext, tz: unknown, path: PathSeg[]): void {
 function checkObjective(ctx: ObjectContext, o: Obj, path: PathSeg[], method: string | undefined, shape: SliShape, sourceSpec: Obj | undefined): void {
   if (has(o, 'target') && has(o, 'targetPercent')) ctx.error([...path, 'targetPercent'], 'target', 'set either target or targetPercent, not both', undefined, 'key');
   if (!has(o, 'target') && !has(o, 'targetPercent')) ctx.error(path, 'target', 'an objective needs target (e.g. 0.995) or targetPercent (e.g. 99.5)');
+  for (const k of ['target', 'targetPercent']) if (o[k] === 0) zeroTarget(ctx, [...path, k], k);
   if (has(o, 'timeSliceWindow')) checkDuration(ctx, [...path, 'timeSliceWindow'], o.timeSliceWindow, 'timeSliceWindow');
   const sourceDefinesSlices = shape === 'threshold' && sourceSpec !== undefined && has(sourceSpec, 'op') && has(sourceSpec, 'threshold');
   if (method === 'Timeslices' || method === 'RatioTimeslices') {
@@ -402,6 +480,11 @@ function checkObjective(ctx: ObjectContext, o: Obj, path: PathSeg[], method: str
     if (has(o, 'value')) ctx.error([...path, 'value'], 'ratio-objective', 'value must not be set when the SLI is a ratioMetric (it is only meaningful for a thresholdMetric)', 'remove value (and op)', 'key');
     else if (has(o, 'op')) ctx.compat([...path, 'op'], 'ratio-objective-op', COMPAT['ratio-objective-op'].strict, 'key');
   }
+}
+
+/** Zero is in range but promises nothing: said, as it is surely a mistake, without refusing it. */
+function zeroTarget(ctx: ObjectContext, path: PathSeg[], field: string): void {
+  ctx.warn(path, 'target', `a ${field} of 0 is met even when every event is bad, so this objective never uses any error budget`, `write the share of good events you promise, e.g. ${field === 'target' ? 'target: 0.999' : 'targetPercent: 99.9'}`);
 }
 
 // ---------------------------------------------------------------- alerting
@@ -509,13 +592,20 @@ function checkAlertConditionSpec(ctx: ObjectContext, spec: Obj, path: PathSeg[])
 
 // ---------------------------------------------------------------- v1alpha (the Sloth dialect)
 
-function checkV1alphaSlo(ctx: ObjectContext, spec: Obj): void {
+function checkV1alphaSlo(ctx: ObjectContext, spec: Obj, name: string | undefined): void {
   const path: PathSeg[] = ['spec'];
   const objectives = asArr(spec.objectives);
   const ratio = objectives.some((o) => isObj(o) && has(o, 'ratioMetrics'));
   if (ratio && has(spec, 'indicator')) ctx.error([...path, 'indicator'], 'indicator', "set either indicator or objectives[].ratioMetrics, not both", undefined, 'key');
   if (!ratio && !has(spec, 'indicator')) ctx.error(path, 'indicator', 'a v1alpha SLO needs indicator.thresholdMetric or objectives[].ratioMetrics');
   const tw = spec.timeWindows;
+  if (tw === undefined || tw === null) {
+    const slo = `SLO${name ? ` ${name}` : ''}`;
+    ctx.compat(path, 'v1alpha-default-window', `${slo} has no timeWindows: ${COMPAT['v1alpha-default-window'].strict}`, undefined, {
+      message: `${slo} has no timeWindows: using 30 days rolling, as Sloth does; write timeWindows to choose`,
+      hint: 'e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}]',
+    });
+  }
   if (Array.isArray(tw)) {
     if (tw.length !== 1) ctx.error([...path, 'timeWindows'], 'time-window', `timeWindows must contain exactly one item (got ${tw.length})`);
     tw.forEach((raw, i) => {
@@ -538,6 +628,7 @@ function checkV1alphaSlo(ctx: ObjectContext, spec: Obj): void {
       if (rm) ctx.compat(op, 'v1alpha-objective-value', COMPAT['v1alpha-objective-value'].strict);
       else ctx.error(op, 'threshold-objective', 'objectives need value (the threshold the metric is compared with)');
     }
+    if (raw.target === 0) zeroTarget(ctx, [...op, 'target'], 'target');
     if (!rm && !has(raw, 'op') && !ratio) ctx.error(op, 'threshold-objective', 'objectives need op (lte | gte | lt | gt) with a thresholdMetric');
     if (rm && has(raw, 'op')) ctx.error([...op, 'op'], 'ratio-objective', 'op must not be set with ratioMetrics', undefined, 'key');
     if (spec.budgetingMethod === 'Timeslices' && !has(raw, 'timeSliceTarget')) ctx.compat(op, 'v1alpha-timeslice-target', `${COMPAT['v1alpha-timeslice-target'].strict} (e.g. 0.95)`);

@@ -397,3 +397,14 @@ describe('Sloth rules, located', () => {
     expect(buildModel(r).slos.map((s) => `${s.apiVersion} ${s.service}/${s.name}`)).toEqual(['prometheus/v1 svc/availability', 'openslo/v1alpha my-service/sloth-slo-my-service']);
   });
 });
+
+describe('Sloth names: the suggested fix keeps the letters', () => {
+  it.each([
+    ['"été"', 'SLO name "été" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "ete"'],
+    ['"my slo"', 'SLO name "my slo" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "my-slo"'],
+    ['"disponibilité API"', 'SLO name "disponibilité API" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "disponibilite-API"'],
+  ])('%s', (name, message, hint) => {
+    const [e] = errorsOf(checkSources([{ file: 'in.yaml', text: DOC({ name }) }]));
+    expect([e?.message, e?.hint]).toEqual([message, hint]);
+  });
+});

@@ -5,7 +5,7 @@ import type { AlertCustomisation, DefaultAlerting, Indicator, Query, Slo } from 
 import { decimalString, shiftDecimal } from './normalise';
 import { K8S_V1_FIELDS, PROMETHEUS_V1_FIELDS, prometheusServiceLevel, prometheusV1, type SlothFields } from './schema/sloth';
 import type { RawObject } from './source';
-import { didYouMean } from './suggest';
+import { didYouMean, transliterate } from './suggest';
 import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
 import { parseWith } from './zod-report';
 
@@ -112,7 +112,7 @@ function checkSchema(ctx: ObjectContext, version: SlothVersion, value: Obj, f: S
 }
 
 function nameFix(value: string): string | undefined {
-  const fix = value.replace(/[^-A-Za-z0-9_.]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const fix = transliterate(value, /[^-A-Za-z0-9_.]+/g).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return fix.length >= 2 && fix !== value ? `use "${fix}"` : undefined;
 }
 

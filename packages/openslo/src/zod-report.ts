@@ -26,14 +26,29 @@ function fieldName(path: readonly PathSeg[]): string {
 }
 
 function rangeHint(field: string, input: unknown): string | undefined {
-  if (field === 'target' && typeof input === 'number' && input >= 1 && input < 100)
-    return `target is a fraction: write target: ${+(input / 100).toPrecision(12)} or targetPercent: ${input}`;
-  if (field === 'target' && input === 1) return 'an objective of 1 leaves no error budget; use e.g. 0.999';
-  if (field === 'targetPercent' && input === 100) return 'an objective of 100% leaves no error budget; use e.g. 99.9';
+  if (typeof input !== 'number') return undefined;
+  if (field === 'target') {
+    // 1 is first: it reads as 100%, not as 1% written as a percentage
+    if (input === 1) return 'a target of 1 (100%) leaves no error budget: every error burns all of it; use e.g. 0.999';
+    if (input > 1 && input < 100) return `target is a fraction: write target: ${+(input / 100).toPrecision(12)} or targetPercent: ${input}`;
+    if (input >= 100) return 'target is a fraction below 1, and 100% or more leaves no error budget; use e.g. 0.999';
+    if (input < 0) return 'target is the share of good events, a fraction from 0 up to (not including) 1, e.g. 0.999';
+  }
+  if (field === 'targetPercent') {
+    if (input >= 100) return 'a targetPercent of 100 or more leaves no error budget: every error burns all of it; use e.g. 99.9';
+    if (input < 0) return 'targetPercent is the percentage of good events, from 0 up to (not including) 100, e.g. 99.9';
+  }
   if (field === 'timeSliceTarget' && typeof input === 'number' && input > 1 && input <= 100)
     return `timeSliceTarget is a fraction: write ${+(input / 100).toPrecision(12)}`;
   return undefined;
 }
+
+/** Fields of other SLO formats that land in OpenSLO documents, with the OpenSLO way of writing them. */
+const FOREIGN_KEYS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  prometheus:
+    'prometheus: {promql: ...} is how Nobl9 writes a metric; OpenSLO writes metricSource: {type: Prometheus, spec: {query: ...}} (under ratioMetric good/bad/total or thresholdMetric)',
+  promql: 'did you mean "query"? OpenSLO puts the PromQL in query',
+});
 
 /** Turns zod issues into findings with messages that state the rule and, where possible, the fix. */
 export function findingsFromZod(issues: readonly z.core.$ZodIssue[], base: readonly PathSeg[] = []): Finding[] {
@@ -50,7 +65,7 @@ export function findingsFromZod(issues: readonly z.core.$ZodIssue[], base: reado
             at: 'key',
             code: 'unknown-field',
             message: `unknown field "${key}"`,
-            hint: didYouMean(key, known) ?? (known.length ? `known fields here: ${known.join(', ')}` : undefined),
+            hint: FOREIGN_KEYS[key] ?? didYouMean(key, known) ?? (known.length ? `known fields here: ${known.join(', ')}` : undefined),
           });
         }
         break;
@@ -59,7 +74,8 @@ export function findingsFromZod(issues: readonly z.core.$ZodIssue[], base: reado
         out.push({
           path,
           code: input === undefined ? 'required' : 'type',
-          message: input === undefined ? iss.message : `${iss.message} (got ${show(input)})`,
+          // zod's own wording ("Invalid input: expected object, received undefined") is for programmers
+          message: input === undefined ? (iss.message.startsWith('Invalid input') ? `is required (${iss.expected === 'object' ? 'a map' : iss.expected})` : iss.message) : `${iss.message} (got ${show(input)})`,
         });
         break;
       case 'invalid_value': {

@@ -18,8 +18,8 @@ export const sloSpec = () =>
         isRolling: bool().optional(),
         calendar: calendar().optional(),
       }),
-      { error: (iss) => (iss.input === undefined ? 'is required: give exactly one time window, e.g. [{count: 30, unit: Day, isRolling: true}]' : 'must be a list') },
-    ),
+      { error: 'must be a list' },
+    ).optional(), // a missing window is Sloth's 30 days: the rules report it as a deviation
     budgetingMethod: z.enum(['Occurrences', 'Timeslices'], { error: (iss) => (iss.input === undefined ? 'is required: Occurrences or Timeslices' : undefined) }),
     objectives: z.array(
       obj({
