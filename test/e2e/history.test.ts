@@ -161,6 +161,10 @@ describe('slo backfill', () => {
       expect(earlier.stderr).toContain(`note: the SLOs' rules have recorded since ${new Date((START + 55) * 1000).toISOString().slice(0, 16)}`);
       // ending at the last 10-minute mark before the first recorded minute
       expect(earlier.stdout).toContain(`backfilled over ${new Date((START - 2 * DAY) * 1000).toISOString().slice(0, 19)}Z .. ${new Date((START - 600) * 1000).toISOString().slice(0, 19)}Z (1d 23h)`);
+      // a range that ends less than a minute before the loaded blocks begin is cut too (its last minute would be counted twice)
+      const before = await cli(['backfill', 'slos.yaml', '--prometheus', servers['per-slo']!.url, '--from', String(START - 2 * DAY), '--to', String(START + 30), '--out', 'before'], work);
+      expect(before.stderr).toContain(`note: the SLOs' rules have recorded since ${new Date((START + 55) * 1000).toISOString().slice(0, 16)}`);
+      expect(before.stdout).toContain(`backfilled over ${new Date((START - 2 * DAY) * 1000).toISOString().slice(0, 19)}Z .. ${new Date((START - 600) * 1000).toISOString().slice(0, 19)}Z (1d 23h)`);
     }, 300_000);
 
     it('the coverage series says the 30d period is measured over the 7 days of history', async () => {

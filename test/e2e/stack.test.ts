@@ -142,6 +142,11 @@ it('page alert fires within its detection time and resolves; report and dashboar
   note(`report after: budget remaining ${after.value.budgetRemaining}`);
   expect(after.value.budgetRemaining).toBeLessThan(0.5);
 
+  // dashboards gate the period panels on coverage, which needs each SLO's first 10-minute roll-up (its group's
+  // evaluation slot is anywhere in the 10 minutes) and the next evaluation of the period group
+  const covered = await within(13, 'coverage recorded for every SLO', async () => ((await bySlo(RECORD.periodCoverage)).size === 3 ? true : undefined));
+  note(`coverage of every SLO recorded after ${covered.minutes.toFixed(2)} min more`);
+
   // every panel query of the dashboards returns data
   const empty: string[] = [];
   let queries = 0;
@@ -161,6 +166,17 @@ it('page alert fires within its detection time and resolves; report and dashboar
 /** Samples of an instant query, by SLO name. */
 async function bySlo(expr: string, time?: number): Promise<Map<string, number>> {
   return new Map((await query(expr, time)).map((r) => [r.metric[LABEL.name]!, Number(r.value[1])]));
+}
+
+/** Pairs of samples of one series less than a minute apart over the last 2 hours, as ISO times. */
+async function closeSamples(selector: string): Promise<string[]> {
+  const r = await fetch(`${state.prometheus.url}/api/v1/query?query=${encodeURIComponent(`${selector}[2h]`)}`);
+  const body = (await r.json()) as { data: { result: { values: [number, string][] }[] } };
+  const out: string[] = [];
+  for (const s of body.data.result)
+    for (let i = 1; i < s.values.length; i++)
+      if (s.values[i]![0] - s.values[i - 1]![0] < 60) out.push(`${new Date(s.values[i - 1]![0] * 1000).toISOString()} & ${new Date(s.values[i]![0] * 1000).toISOString()}`);
+  return out;
 }
 
 const relErr = (value: number, exact: number) => Math.abs(value - exact) / exact;
@@ -220,6 +236,7 @@ it('stack backfill: 30 days of history before the live data; full coverage right
 
   // at the seam, every minute has one building block: the backfill stopped where the live rules began
   const seam = Number((await query(`max_over_time(count_over_time(${BLOCK.total}{${LABEL.name}="day-api-availability"}[59s])[2h:30s])`))[0]!.value[1]);
+  if (seam > 1) note(`building blocks less than a minute apart (rules history up to ${new Date(r.rules.to * 1000).toISOString()}): ${(await closeSamples(`${BLOCK.total}{${LABEL.name}="day-api-availability"}`)).join(', ')}`);
   expect(seam).toBeLessThanOrEqual(1);
   const counted = `count_over_time(${BLOCK.total}{${LABEL.name}="day-api-availability"}[30d])`;
   const before = { blocks: Number((await query(counted, t0))[0]!.value[1]), ratio: measured.availability };

@@ -129,8 +129,10 @@ export async function checkRange(
       throw new HistoryError(`Prometheus at ${api.shown} has no samples of ${metrics.join(', ')} between ${fmtTime(range.from)} and ${fmtTime(range.to)}; pick a range the SLIs' metrics were scraped in (--from, --to)`);
   }
   if (opts.cutAtLiveRules === false) return { range, notes };
-  const first = await firstSample(api, `${BLOCK.total}${objectivesSelector(compiled)}`, range.to, span);
-  if (first !== undefined) {
+  // looked up to now, not only up to --to: a first recorded minute just after --to would count part of a minute twice
+  const at = Math.max(range.to, Math.min(now, range.to + 3600));
+  const first = await firstSample(api, `${BLOCK.total}${objectivesSelector(compiled)}`, at, at - range.from);
+  if (first !== undefined && first - 60 < range.to) {
     const to = alignDown(first - 60);
     if (to <= range.from)
       throw new HistoryError(
