@@ -1,11 +1,12 @@
-import { buildModel, checkSources, Diagnostic, readInputs, type Slo } from '@slo-engine/openslo';
-import { parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
+import { buildModel, Diagnostic, type Slo } from '@slo-engine/openslo';
+import { NO_DATA_TIER, parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
-import { GENERATED_MARK, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
-import { formatDiagnostic, plural, useColour } from './output';
+import { readAndCheck, ownershipOf, type InputFilter } from './inputs';
+import { GENERATED_MARK, MANIFEST, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
+import { formatDiagnostic, plural, unwritable, useColour } from './output';
 import type { Io } from './validate';
 import { VERSION } from './version';
 
@@ -28,6 +29,10 @@ export interface CompileCliOptions {
   /** A Helm chart's files/ folder that embeds the rule files and dashboards (rules/, dashboards/). */
   chartFiles?: string;
   layout?: Layout;
+  /** Glob patterns: only these files of the folders given are read. */
+  include?: string[];
+  /** Glob patterns: these files of the folders given are not read. */
+  exclude?: string[];
 }
 
 /** per-slo: each SLO's rule file stands alone; shared: rules that read only recorded series are one for all SLOs. */
@@ -78,6 +83,8 @@ export function minutesOf(text: string | undefined): number | undefined | 'inval
 
 export interface CompilePlan {
   diagnostics: Diagnostic[];
+  /** Set when a --disable-tier names no tier of the inputs: the message (nothing was compiled). */
+  unknownTier?: string;
   slos: number;
   /** Files relative to the rules output directory; empty when there are errors. */
   files: OutputFile[];
@@ -89,7 +96,7 @@ export interface CompilePlan {
   mixin: OutputFile[];
 }
 
-export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'> {
+export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'>, InputFilter {
   forMinutes?: number;
   scrapeSeconds?: number;
   noDataMinutes?: number;
@@ -110,20 +117,51 @@ interface Prepared {
   perSlo: Diagnostic[][];
   /** SLOs compiled so far. */
   compiled: number;
+  /** The files read, as shown. */
+  sources: string[];
+  /** How many documents were not SLO specs, when any were (one line). */
+  skipped?: string;
 }
 
 const hasErrors = (ds: Diagnostic[]) => ds.some((d) => d.severity === 'error');
 const allDiagnostics = (p: Prepared) => [...p.diagnostics, ...p.perSlo.flat()];
 
 async function prepare(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<Prepared> {
-  const diagnostics: Diagnostic[] = [];
-  const read = await readInputs(paths, { cwd: io.cwd, stdin: io.stdin });
-  diagnostics.push(...read.diagnostics);
-  const result = checkSources(read.sources, { strict: opts.strict, missingReferences: 'error' });
-  diagnostics.push(...result.diagnostics);
+  const { read, result, diagnostics, summary } = await readAndCheck(paths, opts, { strict: opts.strict, missingReferences: 'error' }, { cwd: io.cwd, stdin: io.stdin });
   const model = buildModel(result);
   diagnostics.push(...model.diagnostics);
-  return { diagnostics, slos: hasErrors(diagnostics) ? [] : model.slos, perSlo: [], compiled: 0 };
+  return { diagnostics, slos: hasErrors(diagnostics) ? [] : model.slos, perSlo: [], compiled: 0, sources: read.sources.map((s) => s.file), skipped: summary };
+}
+
+/** The default tiers, by id and by severity, and the no-data alerts. */
+const BUILT_IN_TIERS = ['page-fast', 'page-slow', 'ticket-fast', 'ticket-slow', 'page', 'ticket', NO_DATA_TIER];
+
+/**
+ * What `--disable-tier` can name for these SLOs: the built-in tiers, the severities and names of their
+ * AlertConditions (named as compile names their tiers). The message for the first name that is none of them.
+ */
+export function unknownTierMessage(disable: readonly string[], slos: readonly Slo[]): string | undefined {
+  const severities = new Set<string>();
+  const conditions = new Set<string>();
+  for (const slo of slos) {
+    const seen = new Set<string>();
+    for (const p of slo.alertPolicies) {
+      if (!p.alertWhenBreaching) continue;
+      for (const c of p.conditions) {
+        // as policyTiers names them
+        let id = c.name ?? `${p.name}-${c.lookbackWindow.text}`;
+        while (seen.has(id)) id = `${id}-${p.name}`;
+        seen.add(id);
+        conditions.add(id);
+        severities.add(c.severity);
+      }
+    }
+  }
+  const builtIn = [...BUILT_IN_TIERS, ...[...severities].filter((s) => !BUILT_IN_TIERS.includes(s)).sort()];
+  const bad = disable.find((t) => !builtIn.includes(t) && !conditions.has(t));
+  if (bad === undefined) return undefined;
+  const named = conditions.size ? `, or an AlertCondition of these inputs: ${[...conditions].sort().join(', ')}` : ' (these inputs have no AlertConditions)';
+  return `error: --disable-tier ${bad} is not an alert tier; valid tiers: ${builtIn.join(', ')}${named}`;
 }
 
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
@@ -151,7 +189,9 @@ type Sink = (kind: OutputKind, file: OutputFile) => void;
  */
 function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: CompiledSlo) => void): Diagnostic | undefined {
   const mixinBoards: { path: string; uid: string; dashboard: unknown }[] = [];
-  const board = (b: DashboardFile): Diagnostic | undefined => {
+  // files that sum up every SLO come from every input that defines one
+  const everyInput = [...new Set(prepared.slos.map((s) => s.pos.file))].sort();
+  const board = (b: DashboardFile, sources: string[]): Diagnostic | undefined => {
     let dashboard: unknown = b.dashboard;
     if (opts.overrides) {
       try {
@@ -165,7 +205,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
       }
     }
     if (opts.mixin) mixinBoards.push({ path: b.path, uid: b.dashboard.uid ?? '', dashboard });
-    sink('dashboards', { path: b.path, content: renderDashboard(dashboard) });
+    sink('dashboards', { path: b.path, content: renderDashboard(dashboard), sources });
     return undefined;
   };
   const groups: RuleGroup[] = [];
@@ -186,17 +226,17 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     const out = sloFiles(own, slo.pos.file, shared !== undefined);
     for (const x of out.untestable)
       mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
-    for (const f of out.files) sink('rules', f);
-    const failed = board(dashboardFor(c, generatedBy(slo.pos.file)));
+    for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
+    const failed = board(dashboardFor(c, generatedBy(slo.pos.file)), [slo.pos.file]);
     if (failed) return failed;
   }
   if (broken) return undefined;
   if (shared && shared.size > 0) {
     const file = shared.file();
-    for (const f of sharedFiles(file, shared.size)) sink('rules', f);
+    for (const f of sharedFiles(file, shared.size)) sink('rules', { ...f, sources: everyInput });
     if (opts.mixin) groups.push(...file.groups);
   }
-  const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`));
+  const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`), everyInput);
   if (failed) return failed;
   if (opts.mixin) {
     const hasAlerts = (g: RuleGroup) => g.rules.some(isAlert);
@@ -209,6 +249,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
         alertGroups: groups.filter(hasAlerts),
         dashboards: Object.fromEntries(mixinBoards.map((d) => [`${d.uid}.json`, d.dashboard])),
       }),
+      sources: everyInput,
     });
   }
   return undefined;
@@ -221,6 +262,8 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
   const prepared = await prepare(paths, opts, io);
   const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [] });
   if (hasErrors(allDiagnostics(prepared))) return none();
+  const unknownTier = unknownTierMessage(opts.disableTier, prepared.slos);
+  if (unknownTier) return { ...none(), unknownTier };
   const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [] };
   const compiled: CompiledSlo[] = [];
   const failed = emit(prepared, opts, (kind, f) => out[kind].push(f), (c) => compiled.push(c));
@@ -274,11 +317,23 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       return 1;
     }
   }
+  // an output that cannot be written fails now, not after compiling (nor, under /proc, never)
+  if (!opts.check) {
+    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin]];
+    for (const [flag, given] of outs) {
+      const why = given === undefined ? undefined : unwritable(io.cwd, flag, given, 'dir');
+      if (why) {
+        io.stderr.write(`${why}\n`);
+        return 2;
+      }
+    }
+  }
   const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, overrides, mixin: opts.mixin !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
     for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
+    if (prepared.skipped) io.stderr.write(`${prepared.skipped}\n`);
     return diagnostics.filter((d) => d.severity === 'error').length;
   };
   const nothingWritten = (errors: number) => {
@@ -286,10 +341,16 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 1;
   };
   if (hasErrors(allDiagnostics(prepared))) return nothingWritten(report());
+  const unknownTier = unknownTierMessage(opts.disableTier, prepared.slos);
+  if (unknownTier) {
+    io.stderr.write(`${unknownTier}\n`);
+    return 2;
+  }
+  const ownership = ownershipOf(paths, prepared.sources, io.cwd);
 
   // files are written on a second thread while the next SLO renders; nothing is written in check mode
   const writer = opts.check ? undefined : new ThreadWriter();
-  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer), accepts });
+  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer, ownership), accepts });
   const rules = [dir(opts.rulesOut, opts.rulesOut)];
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
@@ -324,12 +385,31 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   }
   report();
   const total = dirs.reduce((n, d) => n + d.out.size, 0);
+  const inputs = (from: string[]) => (from.length > 3 ? `${from.slice(0, 2).join(', ')} and ${from.length - 2} more` : from.join(', '));
+  const why = (from: string[]) => `(generated before from ${inputs(from)}, no longer produced)`;
+  /** What commit found beyond the drift: files left alone, and shared files these inputs replaced. */
+  const notes = () => {
+    const left = dirs.flatMap(({ name, out }) => out.left.map((p) => `${name}/${p}`));
+    if (left.length) {
+      const shown = left.length > 5 ? `${left.slice(0, 5).join(', ')} and ${left.length - 5} more` : left.join(', ');
+      const them = left.length === 1 ? 'it' : 'them';
+      io.stderr.write(
+        `note: left ${plural(left.length, 'generated file')} that no compile of these inputs recorded in ${MANIFEST} (written by an older slo compile, or from other inputs): ${shown}; ` +
+          `delete ${them} by hand if nothing generates ${them} any more\n`,
+      );
+    }
+    for (const { name, out } of dirs)
+      for (const s of out.sharedWith)
+        io.stderr.write(`note: ${name}/${s.path} was generated from other inputs too (${inputs(s.from)}); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`);
+  };
   if (opts.check) {
     const stale: string[] = [];
     for (const { name, out } of dirs) {
       const d = out.commit();
-      stale.push(...d.missing.map((p) => `missing  ${name}/${p}`), ...d.changed.map((p) => `changed  ${name}/${p}`), ...d.extra.map((p) => `extra    ${name}/${p}`));
+      stale.push(...d.missing.map((p) => `missing  ${name}/${p}`), ...d.changed.map((p) => `changed  ${name}/${p}`), ...out.stale.map((s) => `extra    ${name}/${s.path} ${why(s.from)}`));
+      if (out.manifestStale && !d.missing.length && !d.changed.length && !out.stale.length) stale.push(`changed  ${name}/${MANIFEST} (it records files these inputs no longer generate)`);
     }
+    notes();
     if (stale.length) {
       io.stderr.write(`${stale.join('\n')}\n${plural(stale.length, 'generated file')} out of date; run slo compile\n`);
       return 1;
@@ -338,11 +418,14 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     return 0;
   }
   const done: string[] = [];
+  const removed: string[] = [];
   for (const { name, out } of dirs) {
     const d = out.commit();
     const written = d.missing.length + d.changed.length;
     done.push(`${plural(out.size, 'file')} in ${name} (${written} updated${d.extra.length ? `, ${d.extra.length} removed` : ''})`);
+    removed.push(...out.stale.map((s) => `removed ${name}/${s.path} ${why(s.from)}\n`));
   }
-  io.stdout.write(`${plural(prepared.compiled, 'SLO')} compiled: ${done.join(', ')}\n`);
+  notes();
+  io.stdout.write(`${removed.join('')}${plural(prepared.compiled, 'SLO')} compiled: ${done.join(', ')}\n`);
   return 0;
 }

@@ -3,7 +3,8 @@ import { alignDown, backfill, backtest, formatBacktest, HistoryError, human, typ
 import { durationSeconds } from '@slo-engine/promql';
 import { parseScrapeInterval } from '@slo-engine/rules';
 import { minutesOf, planCompile } from './compile';
-import { formatDiagnostic, plural, useColour, writeOut } from './output';
+import type { InputFilter } from './inputs';
+import { formatDiagnostic, plural, unwritable, useColour, writeOut } from './output';
 import { DEFAULT_PROMETHEUS_URL } from './report';
 import type { Io } from './validate';
 
@@ -11,7 +12,7 @@ import type { Io } from './validate';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export interface HistoryCliOptions {
+export interface HistoryCliOptions extends InputFilter {
   prometheus?: string;
   from: string;
   to: string;
@@ -47,7 +48,7 @@ interface Prepared {
 }
 
 /** Checks the options and compiles the SLOs as `slo compile` does; a number is the exit code of a failure already printed. */
-async function prepare(paths: string[], opts: HistoryCliOptions, io: Io): Promise<Prepared | number> {
+async function prepare(paths: string[], opts: HistoryCliOptions, io: Io, out?: { path: string; kind: 'dir' | 'file' }): Promise<Prepared | number> {
   const usage = (msg: string) => {
     io.stderr.write(`error: ${msg}\n`);
     return EXIT.usage;
@@ -71,7 +72,18 @@ async function prepare(paths: string[], opts: HistoryCliOptions, io: Io): Promis
   if (scrape && 'error' in scrape) return usage(`--scrape-interval ${scrape.error}`);
   const forMinutes = minutesOf(opts.for);
   if (forMinutes === 'invalid') return usage(`--for must be a whole number of minutes or hours, e.g. 2m (got "${opts.for}")`);
-  const plan = await planCompile(paths, { strict: false, disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes }, io);
+  if (out !== undefined) {
+    const why = unwritable(io.cwd, '--out', out.path, out.kind);
+    if (why) {
+      io.stderr.write(`${why}\n`);
+      return EXIT.usage;
+    }
+  }
+  const plan = await planCompile(paths, { strict: false, disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes, include: opts.include, exclude: opts.exclude }, io);
+  if (plan.unknownTier) {
+    io.stderr.write(`${plan.unknownTier}\n`);
+    return EXIT.usage;
+  }
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
     const colour = useColour(io.stderr, io.env);
@@ -119,7 +131,8 @@ export async function runBackfill(paths: string[], opts: BackfillCliOptions, io:
     io.stderr.write('error: --out DIR is required: the directory the TSDB blocks are written to (new or empty)\n');
     return EXIT.usage;
   }
-  const p = await prepare(paths, opts, io);
+  // the blocks go into a folder
+  const p = await prepare(paths, opts, io, { path: opts.out, kind: 'dir' });
   if (typeof p === 'number') return p;
   const progress = progressPrinter(io);
   const began = Date.now();
@@ -154,7 +167,7 @@ export async function runBacktest(paths: string[], opts: BacktestCliOptions, io:
     io.stderr.write(`error: --format must be text, json or html (got "${opts.format}")\n`);
     return EXIT.usage;
   }
-  const p = await prepare(paths, opts, io);
+  const p = await prepare(paths, opts, io, opts.out === undefined ? undefined : { path: opts.out, kind: 'file' });
   if (typeof p === 'number') return p;
   const progress = progressPrinter(io);
   let r: BacktestResult;

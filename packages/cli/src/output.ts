@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Diagnostic } from '@slo-engine/openslo';
@@ -65,5 +66,55 @@ export async function writeOut(io: { cwd: string; stderr: NodeJS.WritableStream 
     const code = (e as NodeJS.ErrnoException).code ?? '';
     io.stderr.write(`error: cannot write ${out}: ${WRITE_ERRORS[code] ?? (code || (e as Error).message)}\n`);
     return false;
+  }
+}
+
+/**
+ * Why an output path given by `flag` cannot be written, checked before any work is done; undefined when it can.
+ * `dir`: the path is a folder to fill (created if missing); `file`: a file to write. The nearest folder that
+ * exists is tried by creating (and at once removing) an empty folder in it: that catches special file systems
+ * such as /proc, where creating anything fails however the permissions read.
+ */
+export function unwritable(cwd: string, flag: string, given: string, kind: 'dir' | 'file'): string | undefined {
+  const abs = path.resolve(cwd, given);
+  const show = (p: string) => (path.isAbsolute(given) ? p : path.relative(cwd, p) || '.');
+  const fail = (reason: string) => `error: cannot write ${flag} ${given}: ${reason}; pass ${kind === 'dir' ? 'a directory' : 'a file in a directory'} you can write to`;
+  let dir = kind === 'dir' ? abs : path.dirname(abs);
+  const own = statOf(abs);
+  if (own) {
+    if (kind === 'dir' && !own.isDirectory()) return fail('it is a file, not a directory');
+    if (kind === 'file' && own.isDirectory()) return fail('it is a directory');
+  }
+  // the nearest folder that exists; a file on the way is the mistake
+  const parent = dir;
+  for (;;) {
+    const st = statOf(dir);
+    if (st) {
+      if (!st.isDirectory()) return fail(`${show(dir)} is a file, not a directory`);
+      break;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return fail('no folder of it exists');
+    dir = up;
+  }
+  // folders are created as needed, but a file's folder must be there
+  if (kind === 'file' && dir !== parent) return fail(`its folder ${show(parent)} does not exist`);
+  try {
+    rmdirSync(mkdtempSync(path.join(dir, '.slo-engine-probe-')));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') return fail(`${show(dir)} does not allow creating files (a special file system such as /proc)`);
+    if (code === 'EACCES' || code === 'EPERM') return fail(`no permission to create files in ${show(dir)}`);
+    if (code === 'EROFS') return fail(`${show(dir)} is on a read-only file system`);
+    return fail(`cannot create files in ${show(dir)} (${code || (e as Error).message})`);
+  }
+  return undefined;
+}
+
+function statOf(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
   }
 }

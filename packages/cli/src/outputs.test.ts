@@ -199,3 +199,132 @@ describe('ThreadWriter', () => {
     expect(() => w.write(path.join(tmp, 'x'), 'x')).toThrow(/after close/);
   });
 });
+
+/**
+ * OutputDir with ownership: the manifest records which files each input generated, and a commit removes only
+ * files the inputs it answers for generated before. Inputs are shown relative to `tmp` (the working directory).
+ */
+describe('OutputDir with ownership (the manifest)', () => {
+  /** This compile answers for the inputs under specs/a/ (a folder it reads) and nothing else. */
+  const ours = () => ({ cwd: tmp, owns: (s: string) => s.startsWith(path.join(tmp, 'specs/a') + path.sep) });
+  const manifest = (sources: Record<string, string[]>) =>
+    `${JSON.stringify(
+      {
+        note: 'slo compile records here which files each input generated, so that it only ever removes files its own inputs generated before; do not edit',
+        version: 1,
+        sources: Object.entries(sources).map(([source, files]) => ({ source, files })),
+      },
+      null,
+      2,
+    )}\n`;
+  const from = (source: string, body: string) => `# ${GENERATED_MARK} 0.1.0 from ${source}.\n${body}\n`;
+
+  const CASES: {
+    name: string;
+    before: Record<string, string>;
+    stage: { path: string; content: string; sources: string[] }[];
+    extra: string[];
+    stale: { path: string; from: string[] }[];
+    left: string[];
+    after: Record<string, string>;
+  }[] = [
+    {
+      name: 'a new folder gets the files and a manifest of them',
+      before: {},
+      stage: [{ path: 'x/one.yaml', content: from('specs/a/1.yaml', 'one'), sources: ['specs/a/1.yaml'] }],
+      extra: [],
+      stale: [],
+      left: [],
+      after: { 'x/one.yaml': from('specs/a/1.yaml', 'one'), '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/one.yaml'] }) },
+    },
+    {
+      name: 'a file its inputs generated before and no longer produce goes; another input\'s stays, and keeps its entry',
+      before: {
+        'x/old.yaml': from('specs/a/1.yaml', 'old'),
+        'y/theirs.yaml': from('specs/b/2.yaml', 'theirs'),
+        '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/old.yaml'], '../specs/b/2.yaml': ['y/theirs.yaml'] }),
+      },
+      stage: [{ path: 'x/new.yaml', content: from('specs/a/1.yaml', 'new'), sources: ['specs/a/1.yaml'] }],
+      extra: ['x/old.yaml'],
+      stale: [{ path: 'x/old.yaml', from: ['specs/a/1.yaml'] }],
+      left: [],
+      after: {
+        'x/new.yaml': from('specs/a/1.yaml', 'new'),
+        'y/theirs.yaml': from('specs/b/2.yaml', 'theirs'),
+        '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/new.yaml'], '../specs/b/2.yaml': ['y/theirs.yaml'] }),
+      },
+    },
+    {
+      name: 'a file another input lists too stays (a shared overview)',
+      before: {
+        'overview.json': gen('o'),
+        '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['overview.json'], '../specs/b/2.yaml': ['overview.json'] }),
+      },
+      stage: [],
+      extra: [],
+      stale: [],
+      left: [],
+      after: { 'overview.json': gen('o'), '.slo-engine-manifest': manifest({ '../specs/b/2.yaml': ['overview.json'] }) },
+    },
+    {
+      name: 'a listed file replaced by hand (no generated mark) stays, and leaves the manifest',
+      before: { 'x/old.yaml': 'mine now\n', '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/old.yaml'] }) },
+      stage: [{ path: 'x/new.yaml', content: gen('n'), sources: ['specs/a/1.yaml'] }],
+      extra: [],
+      stale: [],
+      left: [],
+      after: { 'x/old.yaml': 'mine now\n', 'x/new.yaml': gen('n'), '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/new.yaml'] }) },
+    },
+    {
+      name: 'no manifest: a generated file whose header names one of its inputs goes, others are left',
+      before: { 'x/mine.yaml': from('specs/a/gone.yaml', 'm'), 'x/other.yaml': from('elsewhere/z.yaml', 'z'), 'x/plain.yaml': gen('p'), 'x/hand.yaml': 'hand\n' },
+      stage: [],
+      extra: ['x/mine.yaml'],
+      stale: [{ path: 'x/mine.yaml', from: ['specs/a/gone.yaml'] }],
+      left: ['x/other.yaml', 'x/plain.yaml'],
+      after: { 'x/other.yaml': from('elsewhere/z.yaml', 'z'), 'x/plain.yaml': gen('p'), 'x/hand.yaml': 'hand\n' },
+    },
+    {
+      name: 'a manifest that is not one is replaced by a proper one; nothing is removed on its word',
+      before: { 'x/old.yaml': from('elsewhere/z.yaml', 'old'), '.slo-engine-manifest': 'not json\n' },
+      stage: [{ path: 'x/new.yaml', content: gen('n'), sources: ['specs/a/1.yaml'] }],
+      extra: [],
+      stale: [],
+      left: ['x/old.yaml'],
+      after: { 'x/old.yaml': from('elsewhere/z.yaml', 'old'), 'x/new.yaml': gen('n'), '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/new.yaml'] }) },
+    },
+  ];
+
+  it.each(CASES)('$name', ({ before, stage, extra, stale, left, after }) => {
+    const root = path.join(tmp, 'out');
+    seed(root, before);
+    const out = new OutputDir(root, false, syncWriter, ours());
+    for (const f of stage) out.stage(f);
+    expect(out.commit().extra).toEqual(extra);
+    expect({ stale: out.stale, left: out.left }).toEqual({ stale, left });
+    expect(tree(root)).toEqual(after);
+  });
+
+  it.each(CASES)('check mode finds the same and writes nothing: $name', ({ before, stage, extra, stale, left }) => {
+    const root = path.join(tmp, 'out');
+    seed(root, before);
+    const out = new OutputDir(root, true, syncWriter, ours());
+    for (const f of stage) out.stage(f);
+    expect(out.commit().extra).toEqual(extra);
+    expect({ stale: out.stale, left: out.left }).toEqual({ stale, left });
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('the same files give the same manifest, whatever order they are staged in', () => {
+    const files = ['b/2.yaml', 'a/1.yaml', 'c/3.yaml'].map((p, i) => ({ path: p, content: gen(p), sources: [`specs/a/${3 - i}.yaml`, 'specs/a/0.yaml'] }));
+    const texts = [files, [...files].reverse()].map((order, i) => {
+      const root = path.join(tmp, `out${i}`);
+      const out = new OutputDir(root, false, syncWriter, ours());
+      for (const f of order) out.stage(f);
+      out.commit();
+      return fs.readFileSync(path.join(root, '.slo-engine-manifest'), 'utf8');
+    });
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[0]).toBe(manifest({ '../specs/a/0.yaml': ['a/1.yaml', 'b/2.yaml', 'c/3.yaml'], '../specs/a/1.yaml': ['c/3.yaml'], '../specs/a/2.yaml': ['a/1.yaml'], '../specs/a/3.yaml': ['b/2.yaml'] }));
+  });
+});

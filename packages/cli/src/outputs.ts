@@ -11,6 +11,29 @@ export interface OutputFile {
   /** Path relative to its output root, with forward slashes. */
   path: string;
   content: string;
+  /** The input files it was generated from, as shown to the user (relative to the working directory, or `<stdin>`). */
+  sources?: string[];
+}
+
+/** Where each output folder records which files each input generated. No .json or .yaml ending: Grafana's and Helm's globs never take it for an output. */
+export const MANIFEST = '.slo-engine-manifest';
+const MANIFEST_NOTE = 'slo compile records here which files each input generated, so that it only ever removes files its own inputs generated before; do not edit';
+
+/**
+ * Which inputs a compile answers for: a manifest entry (or a generated file's header) of one of them is this
+ * compile's to update or prune; everything else in the folder belongs to other compiles and is left alone.
+ */
+export interface Ownership {
+  /** The working directory the sources are shown relative to. */
+  cwd: string;
+  /** Whether this compile answers for a source, given as an absolute path (or `<stdin>`). */
+  owns(source: string): boolean;
+}
+
+/** A generated file this compile removes (or, with check, would remove), and the inputs that generated it. */
+export interface Stale {
+  path: string;
+  from: string[];
 }
 
 export interface OutputPlan {
@@ -162,6 +185,16 @@ export class ThreadWriter implements FileWriter {
  */
 export class OutputDir {
   readonly drift: Drift = { missing: [], changed: [], extra: [] };
+  /** With ownership, after commit: the stale files (as in drift.extra) and the inputs that generated them. */
+  readonly stale: Stale[] = [];
+  /** With ownership, after commit: generated files no manifest or header attributes to these inputs, left in place. */
+  readonly left: string[] = [];
+  /** With ownership, after commit: replaced files that other inputs' entries generated too, with those inputs. */
+  readonly sharedWith: Stale[] = [];
+  /** With ownership, after commit: whether the manifest differs from what this compile records (with check: would be rewritten). */
+  manifestStale = false;
+  /** Files planned here, with the sources each was generated from. */
+  private readonly origins = new Map<string, string[]>();
   private readonly planned = new Set<string>();
   private readonly staged: { tmp: string; target: string }[] = [];
   /** Directories known to exist; `created` are the topmost ones this run made, removed again on abort. */
@@ -174,6 +207,11 @@ export class OutputDir {
     readonly root: string,
     readonly check = false,
     private readonly writer: FileWriter = syncWriter,
+    /**
+     * Without it the whole directory is this compile's: every generated file it does not produce is stale (for
+     * folders a tool owns outright, such as golden files). With it, only what these inputs generated before.
+     */
+    private readonly ownership?: Ownership,
   ) {}
 
   /** Files staged so far (the number of files this directory will hold). */
@@ -184,6 +222,7 @@ export class OutputDir {
   stage(file: OutputFile): void {
     if (this.planned.has(file.path)) throw new Error(`two generated files would be written to ${path.join(this.root, file.path)}`);
     this.planned.add(file.path);
+    if (file.sources) this.origins.set(file.path, file.sources);
     const target = path.join(this.root, file.path);
     const dir = path.dirname(target);
     // a directory this run created holds nothing to compare with or replace atomically: write in place
@@ -222,10 +261,74 @@ export class OutputDir {
     // staged files move first, so that the scan for stale files sees no temporary names
     for (const s of this.staged) renameSync(s.tmp, s.target);
     this.staged.length = 0;
-    for (const p of listGenerated(this.root, (rel) => this.planned.has(rel))) this.drift.extra.push(p);
+    if (this.ownership) this.prune(this.ownership);
+    else for (const p of listGenerated(this.root, (rel) => this.planned.has(rel))) this.drift.extra.push(p);
     for (const k of ['missing', 'changed', 'extra'] as const) this.drift[k].sort();
     if (!this.check) for (const p of this.drift.extra) rmSync(path.join(this.root, p), { force: true });
     return this.drift;
+  }
+
+  /**
+   * Finds what these inputs generated before and no longer produce: the files the manifest lists for them
+   * (unless other inputs' entries list them too), and generated files in no entry whose header names one of
+   * them. Other generated files stay, noted in `left`. Rewrites the manifest: other inputs' entries as they were,
+   * these inputs' as produced now.
+   */
+  private prune(own: Ownership): void {
+    const manifestPath = path.join(this.root, MANIFEST);
+    const before = readManifest(manifestPath);
+    const keyOf = (shown: string) => (shown === STDIN ? STDIN : path.relative(this.root, path.resolve(own.cwd, shown)).split(path.sep).join('/'));
+    const absOf = (key: string) => (key === STDIN ? STDIN : path.resolve(this.root, key));
+    const show = (key: string) => (key === STDIN ? STDIN : path.relative(own.cwd, absOf(key)).split(path.sep).join('/'));
+    /** Every file an entry lists, with the entries' sources: ours (this compile answers for them) and others'. */
+    const claims = new Map<string, { ours: string[]; others: string[] }>();
+    const kept: ManifestEntry[] = [];
+    for (const e of before?.entries ?? []) {
+      const ours = own.owns(absOf(e.source));
+      if (!ours) kept.push(e);
+      for (const f of e.files) {
+        const c = claims.get(f) ?? { ours: [], others: [] };
+        (ours ? c.ours : c.others).push(e.source);
+        claims.set(f, c);
+      }
+    }
+    const stale = new Map<string, string[]>();
+    for (const [f, c] of claims) {
+      if (this.planned.has(f) || c.ours.length === 0 || c.others.length > 0) continue;
+      if (isGenerated(path.join(this.root, f))) stale.set(f, c.ours.map(show));
+    }
+    for (const f of listGenerated(this.root, (rel) => this.planned.has(rel) || claims.has(rel) || rel === MANIFEST)) {
+      const from = headerSource(path.join(this.root, f));
+      if (from !== undefined && own.owns(from === STDIN ? STDIN : path.resolve(own.cwd, from))) stale.set(f, [from]);
+      else this.left.push(f);
+    }
+    this.left.sort();
+    for (const [f, from] of [...stale].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      this.drift.extra.push(f);
+      this.stale.push({ path: f, from });
+    }
+    const changed = new Set(this.drift.changed);
+    for (const f of [...this.planned].sort()) {
+      const others = claims.get(f)?.others ?? [];
+      if (others.length && changed.has(f)) this.sharedWith.push({ path: f, from: others.map(show) });
+    }
+    // these inputs' entries as produced now; each file listed under every input it was generated from
+    const mine = new Map<string, Set<string>>();
+    for (const f of this.planned)
+      for (const s of this.origins.get(f) ?? []) {
+        const k = keyOf(s);
+        if (!mine.has(k)) mine.set(k, new Set());
+        mine.get(k)!.add(f);
+      }
+    // an entry of another compile whose source this one also read is replaced by this one's
+    const entries = [...kept.filter((e) => !mine.has(e.source)), ...[...mine].map(([source, files]) => ({ source, files: [...files] }))];
+    const text = renderManifest(entries);
+    this.manifestStale = before !== undefined && before.text !== text;
+    if (this.check || (before === undefined && mine.size === 0) || before?.text === text) return;
+    mkdirSync(this.root, { recursive: true });
+    const tmp = `${manifestPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, manifestPath);
   }
 
   abort(): void {
@@ -247,6 +350,64 @@ export class OutputDir {
     for (const dir of this.created) rmSync(dir, { recursive: true, force: true });
     this.created.length = 0;
   }
+}
+
+const STDIN = '<stdin>';
+
+interface ManifestEntry {
+  /** The input, relative to the output root with forward slashes (`<stdin>` for standard input). */
+  source: string;
+  /** The files it generated, relative to the output root. */
+  files: string[];
+}
+
+/** Deterministic: entries sorted by source, files sorted, two-space JSON with a final newline. */
+function renderManifest(entries: ManifestEntry[]): string {
+  const sorted = entries
+    .filter((e) => e.files.length > 0)
+    .map((e) => ({ source: e.source, files: [...e.files].sort() }))
+    .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return `${JSON.stringify({ note: MANIFEST_NOTE, version: 1, sources: sorted }, null, 2)}\n`;
+}
+
+/** The manifest of an output folder; undefined when there is none (or it is not one this tool wrote). */
+function readManifest(file: string): { text: string; entries: ManifestEntry[] } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const body = JSON.parse(text) as { sources?: unknown };
+    if (!Array.isArray(body.sources)) return undefined;
+    const entries = body.sources.filter(
+      (e): e is ManifestEntry => typeof e === 'object' && e !== null && typeof e.source === 'string' && Array.isArray(e.files) && e.files.every((f: unknown) => typeof f === 'string'),
+    );
+    return { text, entries };
+  } catch {
+    return undefined;
+  }
+}
+
+function isGenerated(file: string): boolean {
+  try {
+    return readHead(file).includes(GENERATED_MARK);
+  } catch {
+    return false;
+  }
+}
+
+/** The input a generated file's header names (`Generated by slo-engine 1.2.3 from slo-specs/a.yaml`), if any. */
+function headerSource(file: string): string | undefined {
+  let head: string;
+  try {
+    head = readHead(file);
+  } catch {
+    return undefined;
+  }
+  const m = new RegExp(`${GENERATED_MARK} \\S+ from (.+?)(?:\\.\\r?\\n|; do not edit)`).exec(head);
+  return m?.[1];
 }
 
 function readHead(file: string): string {

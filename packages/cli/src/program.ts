@@ -8,6 +8,13 @@ import { VERSION } from './version';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
+const repeat = (v: string, acc: string[]) => [...acc, v];
+/** --include and --exclude: which files of the folders given are read. */
+const withFilters = (c: Command) =>
+  c
+    .option('--include <glob>', 'read only the files of the folders given that match this glob pattern, e.g. \'**/slo*.yaml\'; repeatable', repeat, [] as string[])
+    .option('--exclude <glob>', 'do not read the files of the folders given that match this glob pattern, e.g. \'**/templates/**\'; repeatable', repeat, [] as string[]);
+
 /** Builds the command tree; actions store their exit code instead of exiting, so tests can run it in-process. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('slo')
@@ -18,19 +25,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
-  program
-    .command('validate')
+  withFilters(program
+    .command('validate'))
     .description('check OpenSLO documents and report every mistake with file:line:column')
     .argument('[paths...]', 'files, directories (read recursively) or - for standard input', ['slo-specs'])
     .option('--strict', 'reject what the reference validator rejects, including documents other tools accept', false)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 valid, 1 invalid input, 2 usage error.\nWarnings go to standard error; with --format json everything is one JSON object on standard output.')
-    .action(async (paths: string[], opts: { strict: boolean; format: 'text' | 'json' }) => {
+    .action(async (paths: string[], opts: { strict: boolean; format: 'text' | 'json'; include: string[]; exclude: string[] }) => {
       setExit(await runValidate(paths, opts, io));
     });
 
-  program
-    .command('compile')
+  withFilters(program
+    .command('compile'))
     .description('compile OpenSLO documents into Prometheus rules, promtool tests and PrometheusRule manifests')
     .argument('[paths...]', 'files, directories (read recursively) or - for standard input', ['slo-specs'])
     .option('--rules-out <dir>', 'where rule files go (one folder per service)', 'rules-out')
@@ -56,9 +63,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         'promtool test rules <slo>.test.yaml) and <slo>.prometheusrule.yaml (Prometheus Operator PrometheusRule), and\n' +
         '<dashboards-out>/<service>/<slo>.json (Grafana dashboard) plus <dashboards-out>/overview.json.\n' +
         'With --layout shared also <rules-out>/shared.rules.yaml and shared.prometheusrule.yaml, which every SLO\'s rules need.\n' +
-        'Nothing is written when any input is invalid. Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error.',
+        'Nothing is written when any input is invalid.\n' +
+        '\nEach output folder keeps .slo-engine-manifest, the files each input generated. A compile removes only files its own\n' +
+        'inputs generated before and no longer produce. Its inputs are the files it reads, the files named and anything below\n' +
+        'the folders named, so a file deleted from a folder, or excluded, takes its outputs with it; a generated file that no\n' +
+        'manifest lists is an input\'s when its header names that input. Files of other inputs, hand-written files and\n' +
+        'generated files of unknown origin are left alone (the latter with a note), so several sets of specs can share output\n' +
+        'folders (with --layout shared, shared.*.yaml then holds the last compile\'s SLOs). Without --dashboards-out the\n' +
+        'dashboards still go to dashboards-out, under the same rule: giving only --rules-out never removes another set\'s\n' +
+        'dashboards there. The --chart-files folders are copies and follow the same rule.\n' +
+        'Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error (also an unknown --disable-tier, or an\n' +
+        'output folder that cannot be written).',
     )
-    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string; layout: Layout }) => {
+    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string; layout: Layout; include: string[]; exclude: string[] }) => {
       setExit(await runCompile(paths, { ...opts, format: 'text' }, io));
     });
 
@@ -101,7 +118,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   const historyOptions = (c: Command) =>
-    c
+    withFilters(c)
       .argument('[paths...]', 'files, directories (read recursively) or - for standard input: the SLOs', ['slo-specs'])
       .option('--prometheus <url>', `the Prometheus that has the raw series (default: $PROMETHEUS_URL, else ${DEFAULT_PROMETHEUS_URL})`)
       .option('--from <time>', 'start: a duration ago (30d), an RFC 3339 time or unix seconds; aligned down to 10 minutes', '30d')

@@ -956,14 +956,14 @@ describe('slo report against a real Prometheus: coverage, the live period, alert
     expect(dom).toContain('data-check="ok"');
   }, 90_000);
 
-  it('--out where it cannot be written: one line, exit 1, nothing left behind', async () => {
+  it('--out where it cannot be written: one line, exit 2 before any query, nothing left behind', async () => {
     const dir = box.path('is-a-dir');
     mkdirSync(dir);
     const r = await slo(['report', specs, '--prometheus', prom.url, '--format', 'html', '--out', dir, '--time', String(t)]);
-    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: '', stderr: `error: cannot write ${dir}: it is a directory\n` });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: '', stderr: `error: cannot write --out ${dir}: it is a directory; pass a file in a directory you can write to\n` });
     expect(readdirSync(box.root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const missing = await slo(['report', specs, '--prometheus', prom.url, '--format', 'json', '--out', box.path('no', 'such.json'), '--time', String(t)]);
-    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 1, stderr: `error: cannot write ${box.path('no', 'such.json')}: no such directory\n` });
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: `error: cannot write --out ${box.path('no', 'such.json')}: its folder ${box.path('no')} does not exist; pass a file in a directory you can write to\n` });
   });
 });
 

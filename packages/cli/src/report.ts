@@ -2,7 +2,7 @@ import { NETWORK_REASONS } from '@slo-engine/history';
 import { renderHtml } from '@slo-engine/html-report';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { planCompile } from './compile';
-import { formatDiagnostic, plural, useColour, writeOut } from './output';
+import { formatDiagnostic, plural, unwritable, useColour, writeOut } from './output';
 import { buildRows, formatJson, formatText, type FetchedSamples, type ReportObjective, type Sample } from './report-format';
 import { buildPage, type FetchedRanges, type RangeSeries, type RangeWindow } from './report-html';
 import { liveQueries, rangeQueries, rangeStepSeconds, reportQueries, type InstantQueries, type RangeQueries } from './report-queries';
@@ -193,6 +193,13 @@ export async function runReport(paths: string[], opts: ReportCliOptions, io: Io)
       return EXIT.usage;
     }
     time = t;
+  }
+  if (opts.out !== undefined) {
+    const why = unwritable(io.cwd, '--out', opts.out, 'file');
+    if (why) {
+      io.stderr.write(`${why}\n`);
+      return EXIT.usage;
+    }
   }
 
   const plan = await planCompile(paths, { strict: false, disableTier: [] }, io);

@@ -1,7 +1,7 @@
-import { checkSources, readInputs, type Diagnostic } from '@slo-engine/openslo';
+import { readAndCheck, type InputFilter } from './inputs';
 import { formatDiagnostic, plural, useColour } from './output';
 
-export interface ValidateOptions {
+export interface ValidateOptions extends InputFilter {
   strict?: boolean;
   format: 'text' | 'json';
 }
@@ -16,9 +16,7 @@ export interface Io {
 
 /** `slo validate`: returns the exit code (0 valid, 1 invalid input). */
 export async function runValidate(paths: string[], opts: ValidateOptions, io: Io): Promise<number> {
-  const read = await readInputs(paths, { cwd: io.cwd, stdin: io.stdin });
-  const result = checkSources(read.sources, { strict: opts.strict, missingReferences: 'warning' });
-  const diagnostics: Diagnostic[] = [...read.diagnostics, ...result.diagnostics];
+  const { read, result, diagnostics, skipped, summary: skippedLine } = await readAndCheck(paths, opts, { strict: opts.strict, missingReferences: 'warning' }, io);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (opts.format === 'json') {
@@ -29,12 +27,14 @@ export async function runValidate(paths: string[], opts: ValidateOptions, io: Io
       errors,
       warnings,
       diagnostics: diagnostics.map((d) => d.toJSON()),
+      skipped,
     };
     io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return errors ? 1 : 0;
   }
   const colour = useColour(io.stderr, io.env);
   for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d, colour)}\n`);
+  if (skippedLine) io.stderr.write(`${skippedLine}\n`);
   const summary = `${plural(read.sources.length, 'file')}, ${plural(result.objects.length, 'object')}: ${errors ? `${plural(errors, 'error')}` : 'valid'}${warnings ? `, ${plural(warnings, 'warning')}` : ''}`;
   (errors ? io.stderr : io.stdout).write(`${summary}\n`);
   return errors ? 1 : 0;
