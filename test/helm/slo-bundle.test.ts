@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse } from 'yaml';
-import { helm, K8sObject, Rendered, ROOT, template, validateObjects } from '../support/helm';
+import { parse, parseAllDocuments } from 'yaml';
+import { helm, K8sObject, MONITORING_API, Rendered, ROOT, template as renderChart, validateObjects } from '../support/helm';
 import { CHART, chartCopy, documents, expectedNames, head, listFiles, ruleFile, specBlock } from './slo-bundle-support';
 
 /**
@@ -25,6 +25,12 @@ const dashboardName = (rel: string): string => expectedNames(dashboardFiles.map(
 const ruleDocs = (r: Rendered): Map<string, string> =>
   new Map(documents(r.text).filter((d) => head(d).kind === 'PrometheusRule').map((d) => [head(d).name, d]));
 const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+
+/** The Prometheus Operator's API, as a cluster with kube-prometheus-stack serves it: prometheusRule.enabled auto renders the rules. */
+/** helm template against a cluster with the Prometheus Operator's API (apiVersions: false: without it). */
+function template(chart: string, opts: { release?: string; namespace?: string; set?: string[]; apiVersions?: boolean } = {}): Rendered {
+  return renderChart(chart, { ...opts, apiVersions: opts.apiVersions === false ? [] : MONITORING_API });
+}
 
 let defaults: Rendered;
 beforeAll(() => {
@@ -229,7 +235,7 @@ describe('values', () => {
   });
 
   test('--set-string gives a numeric-looking label value as a string', () => {
-    const s = helm(['template', 'demo', CHART, '--set-string', 'prometheusRule.labels.release=1']);
+    const s = helm(['template', 'demo', CHART, ...MONITORING_API, '--set-string', 'prometheusRule.labels.release=1']);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain('release: "1"');
   });
@@ -238,7 +244,10 @@ describe('values', () => {
     { what: 'an unknown top-level key', set: ['prometheusRules.enabled=true'], field: '(root)', message: /Additional property prometheusRules is not allowed/ },
     { what: 'a typo in a nested key', set: ['prometheusRule.labls.release=x'], field: 'prometheusRule', message: /Additional property labls is not allowed/ },
     { what: 'a typo in dashboards', set: ['dashboards.folderAnotation=x'], field: 'dashboards', message: /Additional property folderAnotation is not allowed/ },
-    { what: 'enabled=maybe', set: ['prometheusRule.enabled=maybe'], field: 'prometheusRule.enabled', message: /Expected: boolean, given: string/ },
+    // changed on purpose: prometheusRule.enabled is auto, true or false
+    { what: 'enabled=maybe', set: ['prometheusRule.enabled=maybe'], field: 'prometheusRule.enabled', message: /Must validate one and only one schema \(oneOf\)/ },
+    { what: 'a service name with a slash', set: ['services={day/x}'], field: 'services.0', message: /Does not match pattern/ },
+    { what: 'a service given twice', set: ['services={day,day}'], field: 'services', message: /unique/ },
     { what: 'enabled=1', set: ['dashboards.enabled=1'], field: 'dashboards.enabled', message: /Expected: boolean, given: integer/ },
     { what: 'a numeric label value', set: ['prometheusRule.labels.release=1'], field: 'prometheusRule.labels.release', message: /Expected: string, given: integer/ },
     { what: 'a boolean label value', set: ['dashboards.labels.grafana_dashboard=true'], field: 'dashboards.labels.grafana_dashboard', message: /Expected: string, given: boolean/ },
@@ -292,7 +301,7 @@ test('works as a subchart of an umbrella chart (file:// dependency, condition, g
     expect(template(parent, { set: ['slo-bundle.enabled=false'] }).objects).toEqual([]);
     const bad = helm(['template', 'demo', parent, '--set', 'slo-bundle.prometheusRule.enabled=maybe']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('prometheusRule.enabled: Invalid type');
+    expect(bad.stderr).toContain('prometheusRule.enabled: Must validate one and only one schema');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -446,6 +455,7 @@ describe('fixtures in a copy of the chart', () => {
   test.each([
     { set: [], expect: [`${ruleFiles.length} PrometheusRules`, 'labelled release=kube-prometheus-stack', `${dashboardFiles.length} Grafana dashboard ConfigMaps`, 'grafana_dashboard=1', 'ruleSelectorNilUsesHelmValues=false', 'searchNamespace', 'folderAnnotation=grafana_folder'] },
     { set: ['prometheusRule.labels.release=monitoring', 'prometheusRule.enabled=false'], expect: ['no PrometheusRules (prometheusRule.enabled=false'], absent: ['ruleSelector'] },
+    { set: ['services={day}'], expect: ['(services: day)', `${ruleFiles.filter((f) => f.startsWith('day/')).length} PrometheusRules`] },
     { set: ['prometheusRule.labels.release=monitoring', 'dashboards.enabled=false'], expect: ['release=monitoring', '(now "monitoring")', 'no dashboards'], absent: ['sidecar'] },
   ])('NOTES with $set', ({ set, expect: wanted, absent }) => {
     const probe = chartCopy('keep', { notesProbe: true });
@@ -501,5 +511,65 @@ describe('the chart files are in sync with the specs', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('services: which SLOs the chart renders', () => {
+  const ofService = (objects: K8sObject[], service: string) => objects.filter((o) => o.metadata.labels?.['slo-engine/service'] === service);
+  const services = [...new Set(ruleFiles.filter((f) => f.includes('/')).map((f) => f.split('/')[0]))];
+
+  test('the repository compiles more than one service (else the selection shows nothing)', () => {
+    expect(services.length).toBeGreaterThan(1);
+    expect(services).toContain('day');
+  });
+
+  test('empty (the default): every service', () => {
+    for (const service of services) expect(ofService(defaults.objects, service).length).toBeGreaterThan(0);
+  });
+
+  test('[day]: only the day service’s rules and dashboards, plus the top-level files; names unchanged', () => {
+    const r = template(CHART, { set: ['services={day}'] });
+    const kept = (o: K8sObject) => ['day', undefined].includes(o.metadata.labels?.['slo-engine/service']);
+    expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(defaults.objects.filter(kept).map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(ofKind(r.objects, 'PrometheusRule').map((o) => o.metadata.name)).toEqual(ruleFiles.filter((f) => f.startsWith('day/')).map(ruleName));
+    for (const other of services.filter((x) => x !== 'day')) expect(ofService(r.objects, other)).toEqual([]);
+    expect(r.objects.map((o) => o.metadata.name)).toContain('slo-overview-dashboard');
+    // the rendered documents are the same bytes as in the full rendering
+    const full = new Map(documents(defaults.text).map((d) => [`${head(d).kind}/${head(d).name}`, d]));
+    for (const d of documents(r.text)) expect(d).toBe(full.get(`${head(d).kind}/${head(d).name}`));
+  });
+
+  test('a service without compiled SLOs: only the top-level files', () => {
+    const r = template(CHART, { set: ['services={nothing-here}'] });
+    for (const o of r.objects) expect(o.metadata.labels?.['slo-engine/service']).toBeUndefined();
+  });
+});
+
+describe('prometheusRule.enabled: auto, true, false', () => {
+  test('auto (the default) without the Prometheus Operator’s API: dashboards only, and helm lint is clean', () => {
+    const r = template(CHART, { apiVersions: false });
+    expect(ofKind(r.objects, 'PrometheusRule')).toEqual([]);
+    expect(ofKind(r.objects, 'ConfigMap')).toHaveLength(dashboardFiles.length);
+  });
+
+  test('auto with the API: the rules', () => {
+    expect(ofKind(defaults.objects, 'PrometheusRule')).toHaveLength(ruleFiles.length);
+  });
+
+  test('true renders them without the API (the install then fails where the CRD is missing), false never', () => {
+    expect(ofKind(template(CHART, { apiVersions: false, set: ['prometheusRule.enabled=true'] }).objects, 'PrometheusRule')).toHaveLength(ruleFiles.length);
+    expect(ofKind(template(CHART, { set: ['prometheusRule.enabled=false'] }).objects, 'PrometheusRule')).toEqual([]);
+  });
+});
+
+describe('the day SLOs and a total outage', () => {
+  // A database outage makes every pod unready: the ALB answers 503 itself, the app counts no requests, and
+  // every error ratio reads 0. Only a no-data alert (SLONoData, compiled for alert policies with
+  // alertWhenNoData) notices; helm/README.md says so. This keeps the rules and the specs consistent.
+  test('the compiled day rules carry SLONoData exactly when an alert policy of the spec asks for it', () => {
+    const spec = readFileSync(path.join(ROOT, 'slo-specs/day/availability.yaml'), 'utf8');
+    const asks = /alertWhenNoData:\s*true/.test(spec);
+    const rules = readFileSync(path.join(CHART, 'files/rules/day/day-api-availability.rules.yaml'), 'utf8');
+    expect(/alert: SLONoData/.test(rules)).toBe(asks);
   });
 });

@@ -37,11 +37,25 @@ export interface Rendered {
   objects: K8sObject[];
 }
 
+/** The Prometheus Operator's API, for templates that render monitoring objects only where a cluster has it. */
+export const MONITORING_API = ['--api-versions', 'monitoring.coreos.com/v1'];
+
+export interface TemplateOptions {
+  release?: string;
+  namespace?: string;
+  values?: string[];
+  set?: string[];
+  setJson?: string[];
+  /** `--api-versions` arguments, e.g. MONITORING_API; none by default. */
+  apiVersions?: string[];
+}
+
 /** `helm template` of a chart; throws with helm's message when rendering fails. */
-export function template(chart: string, opts: { release?: string; namespace?: string; values?: string[]; set?: string[] } = {}): Rendered {
-  const args = ['template', opts.release ?? 'demo', chart, '--namespace', opts.namespace ?? 'slo-demo'];
+export function template(chart: string, opts: TemplateOptions = {}): Rendered {
+  const args = ['template', opts.release ?? 'demo', chart, '--namespace', opts.namespace ?? 'slo-demo', ...(opts.apiVersions ?? [])];
   for (const v of opts.values ?? []) args.push('--values', v);
   for (const s of opts.set ?? []) args.push('--set', s);
+  for (const s of opts.setJson ?? []) args.push('--set-json', s);
   const r = helm(args);
   if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${r.stderr}`);
   const objects = parseAllDocuments(r.stdout)

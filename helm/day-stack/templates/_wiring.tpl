@@ -29,5 +29,10 @@ one side only would leave the app unready with nothing rendered wrong. Fail at r
 {{- if ne (int $db.port) 5432 }}
 {{- fail (printf "day.database.port (%v) must be 5432, the postgresql chart's port" $db.port) }}
 {{- end }}
+{{- /* the day chart checks its connections against day.database.maxConnections: it must be the server's */}}
+{{- $serverMax := dig "settings" "maxConnections" 100 $pg }}
+{{- if ne (int $db.maxConnections) (int $serverMax) }}
+{{- fail (printf "day.database.maxConnections (%v) must equal postgresql.settings.maxConnections (%v), the server's max_connections" $db.maxConnections $serverMax) }}
+{{- end }}
 {{- end }}
 {{- end }}

@@ -104,3 +104,18 @@ Args: root, glob, dir, ext, suffix.
 {{- end }}
 {{- $name }}
 {{- end }}
+
+{{/* Is this file (below files/<kind>/) selected by .Values.services? Top-level files always are. Args: root, rel. */}}
+{{- define "slo-bundle.selected" -}}
+{{- $parts := splitList "/" .rel }}
+{{- if or (eq (len $parts) 1) (not .root.Values.services) (has (first $parts) .root.Values.services) }}true{{ end }}
+{{- end }}
+
+{{/* Render the PrometheusRules? true, false, or auto: when the cluster serves the Prometheus Operator's API. */}}
+{{- define "slo-bundle.prometheusRulesEnabled" -}}
+{{- $e := .Values.prometheusRule.enabled }}
+{{- if eq (toString $e) "auto" }}
+{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}true{{ end }}
+{{- else if $e }}true
+{{- end }}
+{{- end }}

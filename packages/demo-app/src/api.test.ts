@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { Histogram } from 'prom-client';
 import request from 'supertest';
-import { createApp, createMetrics, createPool, Database, migrate, MIGRATIONS, silentLogger, startServer, type Faults, type Metrics } from '.';
+import { connectionOptions, createApp, createMetrics, createPool, Database, DbHealth, migrate, MIGRATIONS, silentLogger, startServer, type Faults, type Metrics } from '.';
 import { startPostgres, testConfig, type TestDatabase } from '../test/support';
 
 /** The value of one sample in a Prometheus text exposition, or undefined when absent. */
@@ -21,6 +21,7 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 
 let db: TestDatabase;
 let pool: Pool;
+let health: DbHealth;
 let metrics: Metrics;
 let faults: Faults;
 let app: Express;
@@ -30,11 +31,15 @@ beforeAll(async () => {
   pool = createPool(testConfig(db.pg.url), silentLogger);
   await migrate(pool);
   metrics = createMetrics();
+  // readiness asks a connection of its own; cacheMs 0 so that each probe in these tests really pings
+  health = new DbHealth({ connection: connectionOptions(testConfig(db.pg.url)), requiredVersions: MIGRATIONS.map((m) => m.version), cacheMs: 0, metrics });
+  metrics.observeHealth(health);
   faults = { errorRate: 0, latencyMs: 0, unready: false };
-  app = createApp({ db: new Database(pool, metrics), metrics, faults, adminToken: TOKEN });
+  app = createApp({ db: new Database(pool, metrics), health, metrics, faults, adminToken: TOKEN });
 });
 
 afterAll(async () => {
+  await health?.close();
   await pool?.end();
   db?.cleanup();
 });
@@ -154,9 +159,14 @@ describe('probes, 404 and metrics', () => {
     // database histogram, pool gauges, default process metrics
     expect(sample(text, 'db_query_duration_seconds_count', { operation: 'insert_lookup', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'db_query_duration_seconds_count', { operation: 'ready_check', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'db_pool_connections', { state: 'idle' })).toBeDefined();
-    expect(sample(text, 'db_pool_connections', { state: 'waiting' })).toBe(0);
+    // disjoint states: their sum is the open connections
+    expect(sample(text, 'db_pool_connections', { state: 'idle' })! + sample(text, 'db_pool_connections', { state: 'active' })!).toBe(pool.totalCount);
+    expect(sample(text, 'db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'db_pool_connections', { state: 'total' })).toBeUndefined();
+    expect(sample(text, 'db_pool_waiting', {})).toBe(0);
+    expect(sample(text, 'db_pool_max', {})).toBe(5);
+    expect(sample(text, 'db_up', {})).toBe(1);
+    expect(sample(text, 'db_ping_seconds', {})).toBeGreaterThan(0);
     expect(sample(text, 'process_cpu_user_seconds_total', {})).toBeDefined();
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
@@ -172,6 +182,57 @@ describe('probes, 404 and metrics', () => {
   });
 });
 
+describe('readiness and the pool', () => {
+  it('readiness does not use the request pool: ready with every pool connection checked out, and the waiting requests show', async () => {
+    const held = await Promise.all(Array.from({ length: 5 }, () => pool.connect()));
+    try {
+      await request(app).get('/readyz').expect(200, { status: 'ready' });
+      // a request that has to wait for a connection (pool at its maximum)
+      const waiting = pool.query('SELECT 1');
+      const text = (await request(app).get('/metrics').expect(200)).text;
+      expect(sample(text, 'db_pool_connections', { state: 'active' })).toBe(5);
+      expect(sample(text, 'db_pool_connections', { state: 'idle' })).toBe(0);
+      expect(sample(text, 'db_pool_waiting', {})).toBe(1);
+      held.pop()!.release();
+      await waiting;
+    } finally {
+      held.forEach((c) => c.release());
+    }
+  });
+
+  it('the health check uses one dedicated connection (application_name day-health)', async () => {
+    for (let i = 0; i < 5; i++) await request(app).get('/readyz').expect(200);
+    expect(await db.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'day-health'")).toBe('1');
+  });
+
+  it('caches a result for cacheMs: probes in a burst ping once', async () => {
+    const cached = new DbHealth({ connection: connectionOptions(testConfig(db.pg.url)), cacheMs: 60_000 });
+    try {
+      const first = await cached.check();
+      const again = await Promise.all(Array.from({ length: 10 }, () => cached.check()));
+      expect(first.ok).toBe(true);
+      expect(again.every((r) => r === first)).toBe(true);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('is not ready while the schema is not migrated', async () => {
+    await db.pg.psql('CREATE DATABASE unmigrated');
+    const url = db.pg.url.replace(/\/[^/]+$/, '/unmigrated');
+    const h = new DbHealth({ connection: connectionOptions(testConfig(url)), requiredVersions: MIGRATIONS.map((m) => m.version), cacheMs: 0 });
+    const p = createPool(testConfig(url), silentLogger);
+    try {
+      expect(await h.check()).toMatchObject({ ok: false, reason: 'database schema not migrated' });
+      await migrate(p);
+      expect(await h.check()).toMatchObject({ ok: true });
+    } finally {
+      await h.close();
+      await p.end();
+    }
+  });
+});
+
 describe('METRICS_ENABLED=false', () => {
   it('has no /metrics (404) and instruments neither requests nor queries', async () => {
     // every request and query timing starts here; the names say which histogram was timed
@@ -179,6 +240,7 @@ describe('METRICS_ENABLED=false', () => {
     const observed = () => startTimer.mock.contexts.map((h) => (h as unknown as { name: string }).name);
     const off = await startServer(testConfig(db.pg.url, { metricsEnabled: false }), { log: silentLogger });
     try {
+      await off.migrated;
       expect(off.deps.metrics).toBeUndefined();
       await request(off.app).get('/api/day?date=2024-02-29').expect(200);
       await request(off.app).get('/api/history?limit=5').expect(200);
@@ -198,7 +260,7 @@ describe('METRICS_ENABLED=false', () => {
 describe('admin endpoint and faults', () => {
   it('is disabled (404) without ADMIN_TOKEN', async () => {
     const m = createMetrics();
-    const noAdmin = createApp({ db: new Database(pool, m), metrics: m, faults: { errorRate: 0, latencyMs: 0, unready: false } });
+    const noAdmin = createApp({ db: new Database(pool, m), health, metrics: m, faults: { errorRate: 0, latencyMs: 0, unready: false } });
     await request(noAdmin).get('/admin/faults').expect(404);
     await request(noAdmin).put('/admin/faults').set(auth).send({ errorRate: 1 }).expect(404);
   });

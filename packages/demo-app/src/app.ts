@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { dayFacts, parseIsoDate, todayUtc } from './calendar';
 import { isDatabaseUnavailable, type Database } from './db';
 import { parseFaultsPatch, type Faults } from './faults';
+import type { HealthStatus } from './health';
 import { silentLogger, type Logger } from './log';
 import { UNMATCHED_ROUTE, type Metrics } from './metrics';
 
@@ -13,6 +14,8 @@ export interface Lifecycle {
 
 export interface AppDeps {
   db: Database;
+  /** Readiness' view of the database: a dedicated connection, never the request pool (health.ts). */
+  health: { check(): Promise<HealthStatus> };
   /** Undefined: requests are not instrumented and /metrics is a 404 (METRICS_ENABLED=false). */
   metrics?: Metrics;
   /** Changed in place by the admin endpoint. */
@@ -23,9 +26,13 @@ export interface AppDeps {
   log?: Logger;
   /** For the error rate; Math.random by default. */
   random?: () => number;
-  /** The readiness check's database timeout. */
-  readyTimeoutMs?: number;
 }
+
+/**
+ * Which routes an app serves: `all` (one port, the default), or split between the `main` port (API and
+ * probes) and the `ops` port (/metrics and /admin), so that only the API port needs to face clients.
+ */
+export type AppPart = 'all' | 'main' | 'ops';
 
 export const HISTORY_DEFAULT_LIMIT = 20;
 export const HISTORY_MAX_LIMIT = 100;
@@ -120,8 +127,10 @@ function injectFaults(faults: Faults, random: () => number): RequestHandler {
   };
 }
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, part: AppPart = 'all'): Express {
   const { db, metrics, faults } = deps;
+  const serveMain = part !== 'ops';
+  const serveOps = part !== 'main';
   const lifecycle = deps.lifecycle ?? { draining: false };
   const log = deps.log ?? silentLogger;
   const random = deps.random ?? Math.random;
@@ -140,46 +149,47 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  if (serveMain) {
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
 
-  let lastReady: boolean | undefined;
-  const readiness = (ready: boolean, reason?: string) => {
-    // log changes only: probes come every few seconds
-    if (ready !== lastReady) (ready ? log.info : log.warn)(ready ? 'ready' : 'not ready', reason ? { reason } : {});
-    lastReady = ready;
-  };
-  app.get('/readyz', async (_req, res) => {
-    let reason: string | undefined;
-    let detail: string | undefined;
-    if (lifecycle.draining) reason = 'shutting down';
-    else if (faults.unready) reason = 'forced unready (fault injection)';
-    else {
-      try {
-        await db.ping(deps.readyTimeoutMs ?? 1000);
-      } catch (err) {
-        // the client gets no connection details; the log does
-        reason = 'database unreachable';
-        detail = `${reason}: ${(err as Error).message}`;
+    let lastReady: boolean | undefined;
+    const readiness = (ready: boolean, reason?: string) => {
+      // log changes only: probes come every few seconds
+      if (ready !== lastReady) (ready ? log.info : log.warn)(ready ? 'ready' : 'not ready', reason ? { reason } : {});
+      lastReady = ready;
+    };
+    app.get('/readyz', async (_req, res) => {
+      let reason: string | undefined;
+      let detail: string | undefined;
+      if (lifecycle.draining) reason = 'shutting down';
+      else if (faults.unready) reason = 'forced unready (fault injection)';
+      else {
+        const status = await deps.health.check();
+        if (!status.ok) {
+          // the client gets no connection details; the log does
+          reason = status.reason ?? 'database unreachable';
+          detail = `${reason}: ${status.detail ?? ''}`;
+        }
       }
-    }
-    if (reason) {
-      readiness(false, detail ?? reason);
-      res.status(503).json({ status: 'not ready', reason });
-    } else {
-      readiness(true);
-      res.json({ status: 'ready' });
-    }
-  });
+      if (reason) {
+        readiness(false, detail ?? reason);
+        res.status(503).json({ status: 'not ready', reason });
+      } else {
+        readiness(true);
+        res.json({ status: 'ready' });
+      }
+    });
+  }
 
-  if (metrics) {
+  if (serveOps && metrics) {
     app.get('/metrics', async (_req, res) => {
       res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
 
-  if (deps.adminToken !== undefined) {
+  if (serveOps && deps.adminToken !== undefined) {
     const auth = requireToken(deps.adminToken);
     app.get('/admin/faults', auth, (_req, res) => {
       res.json(faults);
@@ -196,17 +206,19 @@ export function createApp(deps: AppDeps): Express {
     });
   }
 
-  const api = injectFaults(faults, random);
-  app.get('/api/day', api, async (req, res) => {
-    const facts = dayFacts(dateParam(req.query));
-    // answered only after the INSERT committed: a 200 means the lookup is stored
-    const lookup = await db.recordLookup(facts.date);
-    res.json({ ...facts, lookup: { id: lookup.id, lookedUpAt: lookup.lookedUpAt } });
-  });
-  app.get('/api/history', api, async (req, res) => {
-    const limit = limitParam(req.query);
-    res.json({ limit, lookups: await db.listHistory(limit) });
-  });
+  if (serveMain) {
+    const api = injectFaults(faults, random);
+    app.get('/api/day', api, async (req, res) => {
+      const facts = dayFacts(dateParam(req.query));
+      // answered only after the INSERT committed: a 200 means the lookup is stored
+      const lookup = await db.recordLookup(facts.date);
+      res.json({ ...facts, lookup: { id: lookup.id, lookedUpAt: lookup.lookedUpAt } });
+    });
+    app.get('/api/history', api, async (req, res) => {
+      const limit = limitParam(req.query);
+      res.json({ limit, lookups: await db.listHistory(limit) });
+    });
+  }
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

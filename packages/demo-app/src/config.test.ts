@@ -1,15 +1,24 @@
-import { ConfigError, loadConfig } from './config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, configWarnings, loadConfig } from './config';
+import { sslOptions } from './db';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 8001,
       host: '0.0.0.0',
+      metricsPort: undefined,
       databaseUrl: undefined,
-      dbPoolMax: 10,
+      dbPoolMax: 5,
       dbConnectTimeoutMs: 1000,
       dbQueryTimeoutMs: 5000,
       dbStartTimeoutMs: 60_000,
+      dbSsl: { mode: 'disable' },
+      dbPoolCloseTimeoutMs: 5000,
+      migrateOnStart: true,
+      lookupsRetentionDays: 30,
       drainDelayMs: 5000,
       shutdownTimeoutMs: 20_000,
       faults: { errorRate: 0, latencyMs: 0, unready: false },
@@ -32,6 +41,11 @@ describe('loadConfig', () => {
       FAULT_UNREADY: 'true',
       ADMIN_TOKEN: 's3cret',
       METRICS_ENABLED: 'false',
+      METRICS_PORT: '9464',
+      MIGRATE_ON_START: 'false',
+      LOOKUPS_RETENTION_DAYS: '0',
+      DB_POOL_CLOSE_TIMEOUT_MS: '2500',
+      DB_SSL_MODE: 'require',
     });
     expect(c).toMatchObject({
       port: 9000,
@@ -44,7 +58,18 @@ describe('loadConfig', () => {
       faults: { errorRate: 0.25, latencyMs: 200, unready: true },
       adminToken: 's3cret',
       metricsEnabled: false,
+      metricsPort: 9464,
+      migrateOnStart: false,
+      lookupsRetentionDays: 0,
+      dbPoolCloseTimeoutMs: 2500,
+      dbSsl: { mode: 'require' },
     });
+  });
+
+  it('METRICS_PORT equal to PORT means one listener; 0 twice means two ports of the kernel\'s choice', () => {
+    expect(loadConfig({ PORT: '8001', METRICS_PORT: '8001' }).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '8001' }).metricsPort).toBeUndefined();
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0);
   });
 
   it('treats empty values as unset', () => {
@@ -65,6 +90,15 @@ describe('loadConfig', () => {
     ['FAULT_UNREADY', 'yes please'],
     ['METRICS_ENABLED', 'off'],
     ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'postgres://u@db/day?sslmode=require'],
+    ['PGSSLMODE', 'verify-full'],
+    ['METRICS_PORT', '70000'],
+    ['MIGRATE_ON_START', 'no'],
+    ['LOOKUPS_RETENTION_DAYS', '-1'],
+    ['LOOKUPS_RETENTION_DAYS', '30d'],
+    ['DB_POOL_CLOSE_TIMEOUT_MS', '5s'],
+    ['DB_SSL_MODE', 'prefer'],
+    ['DB_SSL_MODE', 'true'],
   ])('refuses %s=%j, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
@@ -86,5 +120,69 @@ describe('loadConfig', () => {
 
   it('never echoes DATABASE_URL, which may hold a password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+
+  describe('DB_SSL_MODE and DB_SSL_CA_FILE', () => {
+    let dir: string;
+    let caFile: string;
+    const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'day-ca-'));
+      caFile = path.join(dir, 'ca.pem');
+      writeFileSync(caFile, PEM);
+      writeFileSync(path.join(dir, 'not-pem.txt'), 'hello');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the CA bundle at start', () => {
+      expect(loadConfig({ DB_SSL_MODE: 'verify-full', DB_SSL_CA_FILE: caFile }).dbSsl).toEqual({ mode: 'verify-full', caFile, ca: PEM });
+      expect(loadConfig({ DB_SSL_MODE: 'VERIFY-CA' }).dbSsl).toEqual({ mode: 'verify-ca' });
+    });
+
+    it('require with a CA file: accepted (the chart mounts the bundle whatever the mode), not used, and warned about', () => {
+      const c = loadConfig({ DB_SSL_MODE: 'require', DB_SSL_CA_FILE: caFile });
+      expect(c.dbSsl).toEqual({ mode: 'require', caFile, ca: PEM });
+      expect(sslOptions(c.dbSsl)).toEqual({ rejectUnauthorized: false });
+      expect(configWarnings(c)).toEqual([expect.stringContaining('verify-full')]);
+      expect(configWarnings(loadConfig({ DB_SSL_MODE: 'verify-full', DB_SSL_CA_FILE: caFile }))).toEqual([]);
+    });
+
+    it.each([
+      [{ DB_SSL_MODE: 'verify-full', DB_SSL_CA_FILE: '/nonexistent/rds-global-bundle.pem' }, /DB_SSL_CA_FILE .* cannot be read: ENOENT/],
+      [{ DB_SSL_MODE: 'verify-ca', DB_SSL_CA_FILE: '.' }, /DB_SSL_CA_FILE .* cannot be read: EISDIR/],
+      [{ DB_SSL_MODE: 'verify-ca', DB_SSL_CA_FILE: 'NOT_PEM' }, /holds no PEM certificate/],
+      [{ DB_SSL_CA_FILE: 'CA' }, /DB_SSL_CA_FILE is set but DB_SSL_MODE is disable/],
+      [{ DB_SSL_MODE: 'require', DB_SSL_CA_FILE: '/nonexistent/ca.pem' }, /DB_SSL_CA_FILE .* cannot be read: ENOENT/],
+      [{ DB_SSL_MODE: 'verify_full' }, /DB_SSL_MODE must be one of disable, require, verify-ca, verify-full \(got "verify_full"\)/],
+    ])('refuses %j with a clear message', (env, message) => {
+      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === 'CA' ? caFile : v === 'NOT_PEM' ? path.join(dir, 'not-pem.txt') : v]));
+      expect(() => loadConfig(resolved)).toThrow(ConfigError);
+      expect(() => loadConfig(resolved)).toThrow(message);
+    });
+  });
+});
+
+describe('sslOptions (node-postgres ssl)', () => {
+  const ca = '-----BEGIN CERTIFICATE-----\n...';
+  it('disable: no TLS', () => {
+    expect(sslOptions({ mode: 'disable' })).toBe(false);
+    expect(sslOptions(undefined)).toBe(false);
+  });
+  it('require: encrypted, certificate not checked', () => {
+    expect(sslOptions({ mode: 'require' })).toEqual({ rejectUnauthorized: false });
+  });
+  it('verify-ca: the chain against the CA, not the host name', () => {
+    const o = sslOptions({ mode: 'verify-ca', ca }) as Exclude<ReturnType<typeof sslOptions>, false>;
+    expect(o).toMatchObject({ rejectUnauthorized: true, ca });
+    expect(o.checkServerIdentity!('db.example', {} as never)).toBeUndefined();
+  });
+  it('verify-full: the chain and the host name (tls\'s default check)', () => {
+    expect(sslOptions({ mode: 'verify-full', ca })).toEqual({ rejectUnauthorized: true, ca });
+  });
+  it('verify-* without a CA file: Node\'s default CAs (no ca option)', () => {
+    expect(sslOptions({ mode: 'verify-full' })).toEqual({ rejectUnauthorized: true });
+    const o = sslOptions({ mode: 'verify-ca' }) as Exclude<ReturnType<typeof sslOptions>, false>;
+    expect(o.ca).toBeUndefined();
+    expect(o.rejectUnauthorized).toBe(true);
   });
 });

@@ -1,13 +1,38 @@
-import { Pool, type PoolConfig, type QueryConfig, type QueryResultRow } from 'pg';
-import type { Config } from './config';
+import type { ConnectionOptions } from 'node:tls';
+import { Pool, type ClientConfig, type PoolConfig, type QueryResultRow } from 'pg';
+import type { Config, DbSsl } from './config';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 
-export type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbQueryTimeoutMs'>;
+export type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbQueryTimeoutMs'> & Partial<Pick<Config, 'dbSsl'>>;
+
+/**
+ * DB_SSL_MODE as node-postgres' `ssl` option, with libpq's meanings: require encrypts without checking
+ * the certificate, verify-ca checks the chain but not the host name, verify-full checks both. No CA
+ * file: Node's default CAs.
+ */
+export function sslOptions(ssl: DbSsl | undefined): false | ConnectionOptions {
+  if (!ssl || ssl.mode === 'disable') return false;
+  if (ssl.mode === 'require') return { rejectUnauthorized: false };
+  const ca = ssl.ca !== undefined ? { ca: ssl.ca } : {};
+  // pg passes the host as servername, so tls checks the name unless told not to
+  if (ssl.mode === 'verify-ca') return { rejectUnauthorized: true, ...ca, checkServerIdentity: () => undefined };
+  return { rejectUnauthorized: true, ...ca };
+}
+
+/** What every connection of ours shares (the pool's and the readiness check's): address and TLS. */
+export function connectionOptions(config: DbConfig): ClientConfig {
+  // always set, so that pg never falls back to PGSSLMODE behind the configuration's back
+  const options: ClientConfig = { ssl: sslOptions(config.dbSsl), keepAlive: true };
+  // without a URL pg reads PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE from the environment
+  if (config.databaseUrl !== undefined) options.connectionString = config.databaseUrl;
+  return options;
+}
 
 /** The pool every request uses. Short connect and query timeouts make a database outage a fast 503. */
 export function createPool(config: DbConfig, log: Logger): Pool {
   const options: PoolConfig = {
+    ...connectionOptions(config),
     max: config.dbPoolMax,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
     idleTimeoutMillis: 10_000,
@@ -16,10 +41,7 @@ export function createPool(config: DbConfig, log: Logger): Pool {
     query_timeout: config.dbQueryTimeoutMs + 1000,
     idle_in_transaction_session_timeout: config.dbQueryTimeoutMs * 2,
     application_name: 'day',
-    keepAlive: true,
   };
-  // without a URL pg reads PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE from the environment
-  if (config.databaseUrl !== undefined) options.connectionString = config.databaseUrl;
   const pool = new Pool(options);
   // idle connections fail when the server goes away; without a listener that would crash the process
   pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
@@ -103,20 +125,5 @@ export class Database {
       [limit],
     );
     return rows.map(toLookup);
-  }
-
-  /** The readiness check: a SELECT 1 that gives up after `timeoutMs`, waiting for a connection included. */
-  async ping(timeoutMs = 1000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from the database within ${timeoutMs} ms`)), timeoutMs);
-    });
-    // pg honours a per-query query_timeout; its types do not list it
-    const query: QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: timeoutMs };
-    try {
-      await this.timed('ready_check', () => Promise.race([this.pool.query(query), deadline]));
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -1,9 +1,11 @@
-export { createApp, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, type AppDeps, type Lifecycle } from './app';
+export { createApp, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, type AppDeps, type AppPart, type Lifecycle } from './app';
 export { dayFacts, daysFromCivil, formatIsoDate, isLeapYear, parseIsoDate, todayUtc, type CalendarDate, type DayFacts } from './calendar';
-export { ConfigError, loadConfig, type Config } from './config';
-export { createPool, Database, isDatabaseUnavailable, type DbConfig, type Lookup } from './db';
+export { ConfigError, configWarnings, DB_SSL_MODES, loadConfig, type Config, type DbSsl, type DbSslMode } from './config';
+export { connectionOptions, createPool, Database, isDatabaseUnavailable, sslOptions, type DbConfig, type Lookup } from './db';
 export { MAX_LATENCY_MS, NO_FAULTS, parseFaultsPatch, type Faults, type FaultsPatch } from './faults';
+export { DbHealth, type DbHealthOptions, type HealthStatus, type NotReadyReason } from './health';
 export { jsonLogger, silentLogger, type LogFields, type Logger } from './log';
-export { createMetrics, DB_BUCKETS, HTTP_BUCKETS, UNMATCHED_ROUTE, type Metrics, type PoolCounts } from './metrics';
+export { createMetrics, DB_BUCKETS, HTTP_BUCKETS, UNMATCHED_ROUTE, type DbHealthSource, type Metrics, type PoolCounts } from './metrics';
 export { migrate, MIGRATIONS, type MigrateOptions, type Migration } from './migrations';
-export { startServer, StartupError, waitForDatabase, type RunningServer, type StartOptions } from './server';
+export { pruneLookups, RetentionJob, type PruneOptions, type RetentionJobOptions } from './retention';
+export { runMigrateCommand, startServer, StartupError, waitForDatabase, type RunningServer, type StartOptions } from './server';

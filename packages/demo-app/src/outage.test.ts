@@ -9,6 +9,7 @@ const log = memoryLogger();
 beforeAll(async () => {
   db = await startPostgres();
   running = await startServer(testConfig(db.pg.url, { dbPoolMax: 4 }), { log });
+  await running.migrated;
 });
 
 afterAll(async () => {
@@ -38,8 +39,11 @@ it('a database outage: fast 503s, readiness fails, liveness holds; recovery with
   for (const { res } of duringResults) expect([200, 503]).toContain(res.status);
 
   // down: readiness 503, liveness 200, /api answers 503 with JSON, fast
+  // the cached result of the last probe may still be "up" for up to a second
+  await waitFor('/readyz to answer 503', async () => (await request(app).get('/readyz')).status === 503, 5000, 100);
   const ready = await request(app).get('/readyz');
   expect(ready.status).toBe(503);
+  expect((await request(app).get('/metrics')).text).toMatch(/^db_up 0$/m);
   expect(ready.body).toEqual({ status: 'not ready', reason: 'database unreachable' });
   await request(app).get('/healthz').expect(200);
   for (const url of ['/api/day?date=2024-05-01', '/api/history']) {
@@ -71,6 +75,8 @@ it('a database outage: fast 503s, readiness fails, liveness holds; recovery with
 
   // the outage shows in the metrics: 503s under /api/day and failed queries
   const metrics = (await request(app).get('/metrics')).text;
+  expect(metrics).toMatch(/^db_query_duration_seconds_count\{[^}]*operation="ready_check",outcome="error"\} [1-9]/m);
+  expect(metrics).toMatch(/^db_up 1$/m);
   expect(metrics).toMatch(/^http_request_duration_seconds_count\{[^}]*route="\/api\/day",status_code="503"\} [1-9]/m);
   expect(metrics).toMatch(/^db_query_duration_seconds_count\{[^}]*operation="insert_lookup",outcome="error"\} [1-9]/m);
   // the log says what happened, without crashing on the idle connections the server closed

@@ -19,6 +19,7 @@ async function start(overrides: Parameters<typeof testConfig>[1]) {
   const log = memoryLogger();
   const running = await startServer(testConfig(db.pg.url, overrides), { log });
   servers.push(running);
+  await running.migrated;
   return { running, log };
 }
 
@@ -99,4 +100,30 @@ it('a second signal during shutdown changes nothing', async () => {
   expect(await Promise.all([first, second])).toEqual([0, 0]);
   expect(log.lines.filter((l) => l.msg === 'shutdown complete')).toHaveLength(1);
   expect(log.lines.some((l) => l.msg === 'shutdown already in progress')).toBe(true);
+});
+
+it('with METRICS_PORT: both listeners serve through the drain delay, then both close', async () => {
+  // long enough for a scrape and a connect on a loaded machine
+  const { running, log } = await start({ drainDelayMs: 2000, metricsPort: 0 });
+  const { port, metricsPort, metricsUrl } = running;
+  expect(metricsPort).toBeDefined();
+  const stopping = running.shutdown('SIGTERM');
+  // Prometheus can still scrape while the pod drains
+  expect((await fetch(`${metricsUrl}/metrics`)).status).toBe(200);
+  expect(await accepts(metricsPort!)).toBe(true);
+  expect(await stopping).toBe(0);
+  expect(await accepts(port)).toBe(false);
+  expect(await accepts(metricsPort!)).toBe(false);
+  expect(log.lines.some((l) => l.msg === 'database pool closed')).toBe(true);
+});
+
+it('waits for the pool to close at most DB_POOL_CLOSE_TIMEOUT_MS', async () => {
+  const { running, log } = await start({ drainDelayMs: 0, dbPoolCloseTimeoutMs: 300 });
+  // a connection never released: pool.end() would wait for it forever
+  const held = await running.pool.connect();
+  const t0 = Date.now();
+  expect(await running.shutdown('SIGTERM')).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(2000);
+  expect(log.lines.find((l) => l.msg === 'database pool did not close in time')).toMatchObject({ level: 'warn', dbPoolCloseTimeoutMs: 300 });
+  held.release(true);
 });
