@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALIGN_SECONDS, listBlocks, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
+import { ALIGN_SECONDS, firstSample, listBlocks, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
 import { DAY_METRIC, dayHistoryOptions, writeDayHistory, type DayCounts, type DayIncident } from './day-history';
 import { alive } from './processes';
 import type { Stack } from './stack';
@@ -97,27 +97,6 @@ export function durationSeconds(text: string): number | undefined {
   let total = 0;
   for (const m of text.matchAll(/(\d+)(ms|[ywdhms])/g)) total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
   return total;
-}
-
-/**
- * The time of the first sample of `selector` the server holds within `lookback` seconds before `now`, to the
- * second (a bisection: is there a sample between the start and t?); undefined when there is none.
- * `min_over_time(timestamp(x)[31d:1m])` would answer in one query, but Prometheus 2.42 takes minutes over a
- * month of backfilled data (its cost grows with the square of the steps), while each of these reads a range once.
- */
-async function firstSample(api: PromApi, selector: string, now: number, lookback: number): Promise<number | undefined> {
-  const lo = now - lookback;
-  const any = async (t: number) => ((await api.query(`count(count_over_time(${selector}[${t - lo}s]))`, t))[0]?.value ?? 0) > 0;
-  if (!(await any(now))) return undefined;
-  // invariant: no sample in (lo, a], some in (lo, b]
-  let a = lo;
-  let b = now;
-  while (b - a > 1) {
-    const mid = Math.floor((a + b) / 2);
-    if (await any(mid)) b = mid;
-    else a = mid;
-  }
-  return b;
 }
 
 /** Runs a command and collects its output; `onStderr` sees each line of standard error as it comes. */
