@@ -194,6 +194,21 @@ describe('day-stack: each dependency can be switched off', () => {
   });
 });
 
+describe('day-stack: slo-bundle.scope confines the release to its namespace', () => {
+  it('every PrometheusRule expression selects that namespace; the default selects none', () => {
+    const exprs = (r: Rendered) =>
+      r.objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => (o.spec as { groups: { rules: { expr: string; labels?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules));
+    const scoped = exprs(template(stack, { namespace: NAMESPACE, set: [`slo-bundle.scope.namespace=${NAMESPACE}`] }));
+    expect(scoped.length).toBeGreaterThan(0);
+    for (const r of scoped) {
+      // constants (vector(0.999)) select nothing
+      if (/[{a-z_]/.test(r.expr.replace(/\bvector\(/g, ''))) expect(r.expr).toContain(`namespace="${NAMESPACE}"`);
+      expect(r.labels?.namespace).toBe(NAMESPACE);
+    }
+    for (const r of exprs(template(stack, { namespace: NAMESPACE }))) expect(r.expr).not.toMatch(/namespace=|slo_scope/);
+  });
+});
+
 describe('helm template: every object is valid against the Kubernetes and Prometheus Operator schemas', () => {
   // the Job: the migrations (a hook)
   const APP_KINDS = ['Deployment', 'Job', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'];

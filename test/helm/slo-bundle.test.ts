@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { helm, K8sObject, MONITORING_API, Rendered, ROOT, template as renderChart, validateObjects } from '../support/helm';
 import { CHART, chartCopy, documents, expectedNames, head, listFiles, ruleFile, specBlock } from './slo-bundle-support';
+import { selectors } from '../../packages/promql/src';
 
 /**
  * helm/slo-bundle: the compiled SLOs (rules-out/, dashboards-out/) as PrometheusRules and Grafana dashboard
@@ -345,7 +346,7 @@ describe('slo compile --layout shared into a copy of the chart', () => {
     const shared = rules.find((o) => o.metadata.name === 'slo-shared');
     expect(shared?.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'prometheus-rules' });
     expect(Object.keys(shared!.metadata.labels!).filter((k) => k.startsWith('slo-engine/'))).toEqual([]);
-    const text = readFileSync(path.join(files, 'rules/shared.rules.yaml'), 'utf8');
+    const text = readFileSync(path.join(chart.dir, '..', 'out', 'rules/shared.rules.yaml'), 'utf8');
     expect(specBlock(ruleDocs(r).get('slo-shared')!)).toBe(text);
     expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
     for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
@@ -477,11 +478,17 @@ describe('the chart files are in sync with the specs', () => {
     expect(r.status).toBe(0);
   });
 
-  test("the chart's copies equal rules-out and dashboards-out byte for byte", () => {
+  test("the chart's copies are rules-out and dashboards-out byte for byte, plus the empty scope slot on every selector and rule", () => {
     expect(listFiles(path.join(CHART, 'files/rules'), '.yaml')).toEqual(ruleFiles);
     expect(listFiles(path.join(CHART, 'files/dashboards'), '.json')).toEqual(dashboardFiles);
-    for (const f of ruleFiles) expect(readFileSync(path.join(CHART, 'files/rules', f), 'utf8')).toBe(readFileSync(path.join(RULES_OUT, f), 'utf8'));
-    for (const f of dashboardFiles) expect(readFileSync(path.join(CHART, 'files/dashboards', f), 'utf8')).toBe(readFileSync(path.join(DASHBOARDS_OUT, f), 'utf8'));
+    const unslotted = (text: string) => text.replace(/,slo_scope=\\?"\\?"/g, '').replace(/\{slo_scope=\\?"\\?"\}/g, '').replace(/^ *slo_scope: ""\n/gm, '');
+    for (const [dir, out, files] of [['rules', RULES_OUT, ruleFiles], ['dashboards', DASHBOARDS_OUT, dashboardFiles]] as const) {
+      for (const f of files) {
+        const copy = readFileSync(path.join(CHART, 'files', dir, f), 'utf8');
+        expect(copy).toContain('slo_scope=');
+        expect(unslotted(copy)).toBe(readFileSync(path.join(out, f), 'utf8'));
+      }
+    }
   });
 
   const [aRule] = ruleFiles;
@@ -572,5 +579,113 @@ describe('the day SLOs and a total outage', () => {
     const rules = parse(readFileSync(path.join(CHART, 'files/rules/day/day-api-availability.rules.yaml'), 'utf8')) as { groups: { rules: { alert?: string; labels?: Record<string, string> }[] }[] };
     const noData = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert === 'SLONoData');
     expect(noData.map((r) => r.labels?.slo_severity)).toEqual(['page']);
+  });
+});
+
+describe('scope: one environment of a Prometheus that several share', () => {
+  const SCOPE = ['scope.namespace=day-prod', 'scope.cluster=eks-1'];
+  let scoped: Rendered;
+  beforeAll(() => {
+    scoped = template(CHART, { set: SCOPE });
+  });
+  type Rule = { record?: string; alert?: string; expr: string; labels?: Record<string, string> };
+  const rulesOf = (r: Rendered) => ofKind(r.objects, 'PrometheusRule').flatMap((o) => (o.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+  const boardsOf = (r: Rendered) => ofKind(r.objects, 'ConfigMap').map((o) => JSON.parse(Object.values(o.data as Record<string, string>)[0]!) as { uid: string; title: string; links: { url: string }[]; panels: unknown[] });
+  const exprsOf = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(exprsOf) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'expr' && typeof x === 'string' ? [x] : exprsOf(x))) : []);
+  const inScope = (expr: string) => selectors(expr).every((sel) => ['namespace=day-prod', 'cluster=eks-1'].every((m) => sel.matchers.some((x) => `${x.label}${x.op}${x.value}` === m)));
+
+  test('without it nothing of the slot is left in what the chart renders', () => {
+    expect(defaults.text).not.toContain('slo_scope');
+  });
+
+  test('every selector of every rule gets the matchers, every rule the labels; the objects stay valid', () => {
+    const rules = rulesOf(scoped);
+    expect(rules.length).toBe(rulesOf(defaults).length);
+    for (const r of rules) {
+      expect({ rule: r.record ?? r.alert, inScope: inScope(r.expr), labels: r.labels }).toMatchObject({ inScope: true, labels: { namespace: 'day-prod', cluster: 'eks-1' } });
+    }
+    expect(scoped.text).not.toContain('slo_scope');
+    for (const v of validateObjects(scoped.objects)) expect(v.errors).toEqual([]);
+  });
+
+  test('promtool accepts the rendered rules', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'slo-bundle-scope-'));
+    try {
+      const files = ofKind(scoped.objects, 'PrometheusRule').map((o, i) => {
+        const f = path.join(dir, `${i}.rules.yaml`);
+        writeFileSync(f, JSON.stringify(o.spec));
+        return f;
+      });
+      const r = spawnSync('promtool', ['check', 'rules', ...files], { encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).not.toContain('FAILED');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('dashboards read the scope only, under uids and titles of their own that the rules and links agree on', () => {
+    const boards = boardsOf(scoped);
+    const plain = boardsOf(defaults);
+    for (const b of boards) for (const e of exprsOf(b.panels)) expect({ uid: b.uid, expr: e, inScope: inScope(e) }).toMatchObject({ inScope: true });
+    const uids = boards.map((b) => b.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const u of uids) expect(u.length).toBeLessThanOrEqual(40);
+    for (const u of plain.map((b) => b.uid)) expect(uids).not.toContain(u);
+    for (const b of boards) expect(b.title).toMatch(/ \(cluster=eks-1,namespace=day-prod\)$/);
+    const overview = boards.find((b) => b.title.startsWith('SLO / Overview'))!;
+    for (const b of boards.filter((x) => x !== overview)) expect(b.links.map((l) => l.url)).toContain(`/d/${overview.uid}`);
+    // the overview links each SLO to the uid its info series carries: that of its dashboard
+    const infoUids = rulesOf(scoped).filter((r) => r.record === 'slo_info').map((r) => r.labels!.dashboard_uid);
+    expect(infoUids.sort()).toEqual(uids.filter((u) => u !== overview.uid).sort());
+  });
+
+  test('two releases in one Prometheus: each keeps its own series, and only the failing environment pages (promtool)', () => {
+    const specOf = (r: Rendered) => ofKind(r.objects, 'PrometheusRule').find((o) => o.metadata.name === 'day-day-api-availability')!.spec;
+    const dir = mkdtempSync(path.join(tmpdir(), 'slo-bundle-envs-'));
+    try {
+      writeFileSync(path.join(dir, 'prod.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-prod'] }))));
+      writeFileSync(path.join(dir, 'staging.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-staging'] }))));
+      const counter = (per: number) => Array.from({ length: 121 }, (_, i) => String(i * per)).join(' ');
+      const series = (ns: string, code: string, per: number) => ({ series: `http_request_duration_seconds_count{job="day",route="/api/day",status_code="${code}",namespace="${ns}"}`, values: counter(per) });
+      const firing = (ns: string) => `count(ALERTS{alertstate="firing",slo_severity="page",namespace="${ns}"}) or vector(0)`;
+      const test = {
+        rule_files: ['prod.yaml', 'staging.yaml'],
+        evaluation_interval: '1m',
+        tests: [{
+          interval: '1m',
+          input_series: [series('day-prod', '200', 600), series('day-staging', '500', 600)],
+          promql_expr_test: [
+            { expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 0 }] },
+            { expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 1 }] },
+            // the day availability SLO has one page tier (burn-14x-1h); its no-data page stays quiet with traffic
+            { expr: firing('day-staging'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 1 }] },
+            { expr: firing('day-prod'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
+          ],
+        }],
+      };
+      writeFileSync(path.join(dir, 'test.yaml'), JSON.stringify(test));
+      const r = spawnSync('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    ['scope.slo_name=x', /scope/],
+    ['scope.severity=x', /scope/],
+    ['scope.kube-namespace=x', /scope/],
+    ['scope.namespace=a"b', /scope\.namespace/],
+  ])('the schema refuses %s', (set, message) => {
+    const r = helm(['template', 'demo', CHART, ...MONITORING_API, '--set', set]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('a scope label that an SLO already carries is refused, naming it', () => {
+    const r = helm(['template', 'demo', CHART, ...MONITORING_API, '--set', 'scope.team=x']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/scope\.team: files\/rules\/day\/day-api-availability\.rules\.yaml already has a label team/);
   });
 });

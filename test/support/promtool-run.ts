@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CompiledSlo } from '../../packages/rules/src/compile';
+import type { RuleFile } from '../../packages/rules/src/model';
 import { header, renderRuleFile, toYaml } from '../../packages/rules/src/render';
 
 /**
@@ -13,9 +14,13 @@ import { header, renderRuleFile, toYaml } from '../../packages/rules/src/render'
 export class PromtoolCases {
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'promtool-cases-'));
 
-  run(name: string, c: CompiledSlo, inputs: { series: string; values: string }[], checks: object[]): string {
-    writeFileSync(path.join(this.dir, `${name}.rules.yaml`), renderRuleFile(c.rules, header('test', 'in.yaml', name)));
-    const test = { rule_files: [`${name}.rules.yaml`], evaluation_interval: '1m', group_eval_order: c.rules.groups.map((g) => g.name), tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
+  run(name: string, c: CompiledSlo | RuleFile[], inputs: { series: string; values: string }[], checks: object[]): string {
+    // several rule files (e.g. two environments' rules in one Prometheus): evaluated in the order given
+    const files = Array.isArray(c) ? c : [c.rules];
+    const names = files.map((_, i) => `${name}${files.length > 1 ? `-${i}` : ''}.rules.yaml`);
+    files.forEach((f, i) => writeFileSync(path.join(this.dir, names[i]!), renderRuleFile(f, header('test', 'in.yaml', name))));
+    const order = files.length > 1 ? {} : { group_eval_order: files[0]!.groups.map((g) => g.name) };
+    const test = { rule_files: names, evaluation_interval: '1m', ...order, tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
     writeFileSync(path.join(this.dir, `${name}.test.yaml`), toYaml(test));
     const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: this.dir, encoding: 'utf8' });
     return `${r.stdout}${r.stderr}`.trim();

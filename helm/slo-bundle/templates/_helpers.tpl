@@ -119,3 +119,59 @@ Args: root, glob, dir, ext, suffix.
 {{- else if $e }}true
 {{- end }}
 {{- end }}
+
+{{/*
+The `scope` value as PromQL matchers, sorted by label: namespace="day-prod",cluster="eks-1"; "" without one.
+*/}}
+{{- define "slo-bundle.scopeMatchers" -}}
+{{- $out := list }}
+{{- range $k, $v := .Values.scope }}
+{{- $out = append $out (printf "%s=%s" $k (toJson (toString $v))) }}
+{{- end }}
+{{- join "," $out }}
+{{- end }}
+
+{{/*
+A compiled file with the `scope` value written into its scope slot. slo compile --chart-files puts an empty
+scope on every selector (slo_scope="") and every rule (slo_scope: ""): without a scope the slot is removed,
+which gives back the rules-out and dashboards-out file byte for byte; with one, every selector gets its
+matchers and every rule its labels, and dashboards get uids and titles of their own (a uid keeps 31
+characters and gets an 8-hex hash of itself and the scope, so two environments' dashboards fit one Grafana).
+The scope's values are restricted by the schema to characters that need no escaping in PromQL, JSON or YAML.
+Args: root, content, kind (rules or dashboards), path (for messages).
+*/}}
+{{- define "slo-bundle.scoped" -}}
+{{- $c := .content }}
+{{- $matchers := include "slo-bundle.scopeMatchers" .root }}
+{{- if not $matchers }}
+{{- $c = $c | replace ",slo_scope=\"\"" "" | replace "{slo_scope=\"\"}" "" | replace ",slo_scope=\\\"\\\"" "" | replace "{slo_scope=\\\"\\\"}" "" }}
+{{- $c = regexReplaceAll "(?m)^[ ]*slo_scope: \"\"\\n" $c "" }}
+{{- else }}
+{{- $scopeText := list }}
+{{- $lines := list }}
+{{- range $k, $v := .root.Values.scope }}
+{{- if and (eq $.kind "rules") (regexMatch (printf "(?m)^[ ]+%s: " $k) $c) }}
+{{- fail (printf "scope.%s: %s already has a label %s (an SLO label); a rule cannot carry it twice: remove it from the SLO or use another scope label" $k $.path $k) }}
+{{- end }}
+{{- $scopeText = append $scopeText (printf "%s=%s" $k $v) }}
+{{- $lines = append $lines (printf "${1}%s: %s" $k (toJson (toString $v))) }}
+{{- end }}
+{{- $c = $c | replace "slo_scope=\"\"" $matchers | replace "slo_scope=\\\"\\\"" ($matchers | replace "\"" "\\\"") }}
+{{- $c = regexReplaceAll "(?m)^([ ]*)slo_scope: \"\"$" $c (join "\n" $lines) }}
+{{- $scope := join "," $scopeText }}
+{{- $uids := list }}
+{{- /* where uids are: the info series' label in rules; a dashboard's own uid and its links to others */}}
+{{- $at := ternary "(?m)(^[ ]+dashboard_uid: )" "(\"uid\": \"|\"url\": \"/d/)" (eq .kind "rules") }}
+{{- range $m := regexFindAll (printf "%sslo-[A-Za-z0-9_-]+" $at) $c -1 }}
+{{- $uids = append $uids (regexFind "slo-[A-Za-z0-9_-]+$" $m) }}
+{{- end }}
+{{- range $u := $uids | uniq }}
+{{- $new := printf "%s-%s" (trunc 31 $u) (sha256sum (printf "%s\n%s" $u $scope) | trunc 8) }}
+{{- $c = regexReplaceAll (printf "%s%s([^A-Za-z0-9_-]|$)" $at (regexQuoteMeta $u)) $c (printf "${1}%s${2}" $new) }}
+{{- end }}
+{{- if eq .kind "dashboards" }}
+{{- $c = regexReplaceAll "(?m)^  \"title\": \"(.*)\",$" $c (printf "  \"title\": \"${1} (%s)\"," $scope) }}
+{{- end }}
+{{- end }}
+{{- $c }}
+{{- end }}

@@ -97,6 +97,10 @@ it.each([
   [['--scrape-interval', 'often'], 'error: --scrape-interval must be a whole number of seconds written as a duration such as 15s, 30s or 1m (got "often")\n'],
   [['--severity-label', 'critical'], 'error: --severity-label must be severity=value, e.g. page=critical (got "critical")\n'],
   [['--missing-data-for', '0m'], 'error: --missing-data-for must be a whole number of minutes or hours, e.g. 10m (got "0m")\n'],
+  [['--scope', 'namespace'], 'error: --scope must be label=value, e.g. namespace=day-prod (got "namespace")\n'],
+  [['--scope', 'slo_name=x'], 'error: --scope slo_name=x: slo_name is a label the compiler writes itself (alertname, budgeting_method, dashboard_uid, display_name, le, objective, period, severity, slo_engine_version, slo_name, slo_notification_kinds, slo_notification_targets, slo_scope, slo_service, slo_severity, slo_tier, slo_window)\n'],
+  [['--scope', 'kube-namespace=x'], 'error: --scope kube-namespace=x: "kube-namespace" is not a Prometheus label name (letters, digits and _, not starting with a digit or __)\n'],
+  [['--scope', 'namespace=a', '--scope', 'namespace=b'], 'error: --scope namespace is given twice (namespace=a and namespace=b); give each label once\n'],
 ])('%j is a usage error that writes nothing', (flags, message) => {
   const r = compile(...flags);
   expect(r).toMatchObject({ code: 2, stderr: message, rules: '' });
@@ -115,4 +119,20 @@ it('--severity-label and --missing-data-for shape the alerts', () => {
   expect(r.rules.match(/ severity: .*/g)).toEqual([' severity: P1', ' severity: P1']);
   expect(r.rules).toContain('alert: SLONoData');
   expect(r.rules).toMatch(/alert: SLONoData\n\s+expr: .*\n\s+for: 20m/);
+});
+
+it('--scope confines rules, tests and dashboards to one environment', () => {
+  const r = compile('--scope', 'namespace=shop-prod', '--scope', 'cluster=eks-1');
+  expect(r.code).toBe(0);
+  expect(r.rules).toContain('rate(http_requests_total{code="500",cluster="eks-1",namespace="shop-prod"}[2m])');
+  expect(r.rules).toMatch(/labels:\n\s+cluster: eks-1\n\s+namespace: shop-prod\n/);
+  const test = fs.readFileSync(path.join(tmp, 'r/shop/minutes.test.yaml'), 'utf8');
+  expect(test).toContain('namespace="shop-prod"');
+  const test2 = spawnSync('promtool', ['test', 'rules', 'shop/minutes.test.yaml'], { cwd: path.join(tmp, 'r'), encoding: 'utf8' });
+  expect(test2.stdout).toContain('SUCCESS');
+  const board = JSON.parse(fs.readFileSync(path.join(tmp, 'd/shop/minutes.json'), 'utf8')) as { uid: string; title: string };
+  const overview = JSON.parse(fs.readFileSync(path.join(tmp, 'd/overview.json'), 'utf8')) as { uid: string; title: string };
+  expect(board.title).toBe('SLO / shop / minutes (cluster=eks-1,namespace=shop-prod)');
+  expect(overview.uid).toMatch(/^slo-overview-[0-9a-f]{8}$/);
+  expect(r.rules).toContain(`dashboard_uid: ${board.uid}`);
 });

@@ -1,8 +1,8 @@
 import { buildModel, Diagnostic, type Slo } from '@slo-engine/openslo';
-import { NO_DATA_TIER, parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, toYaml, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
+import { NO_DATA_TIER, parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, SCOPE_SLOT, scopeLabelProblem, toYaml, withScope, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { dashboardFor, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
+import { dashboardFor, dashboardWithScope, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
 import { readAndCheck, ownershipOf, type InputFilter } from './inputs';
 import { GENERATED_MARK, MANIFEST, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
@@ -23,6 +23,8 @@ export interface CompileCliOptions {
   missingDataFor?: string;
   /** `page=critical`: the alerts' severity label per tier severity. */
   severityLabel?: string[];
+  /** `namespace=day-prod`: labels that confine the rules, alerts and dashboards to one environment. */
+  scope?: string[];
   format: 'text' | 'json';
   dashboardOverrides?: string;
   mixin?: string;
@@ -44,22 +46,24 @@ const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometh
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;
 
 /** A rule file and its PrometheusRule manifest, whose spec is the rule file itself. */
-function ruleFiles(stem: string, groups: string, source: string, what: { rules: string; manifest: string }, metadata: { name: string; labels: Record<string, string> }): OutputFile[] {
+function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: string; manifest: string }, metadata: { name: string; labels: Record<string, string> }, chart: boolean): OutputFile[] {
   const manifest = { ...PROMETHEUS_RULE, metadata: { name: metadata.name.toLowerCase().slice(0, 253), labels: { ...MANAGED_BY, ...metadata.labels } } };
+  const groups = toYaml(file);
+  const head = header(VERSION, source, `Prometheus rules for ${what.rules}`);
   return [
-    { path: `${stem}.rules.yaml`, content: header(VERSION, source, `Prometheus rules for ${what.rules}`) + groups },
+    { path: `${stem}.rules.yaml`, content: head + groups, ...(chart ? { chart: head + toYaml(withScope(file, SCOPE_SLOT)) } : {}) },
     // rendered once, nested one level deeper
     { path: `${stem}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for ${what.manifest}`) + toYaml(manifest) + nestYaml('spec', groups) },
   ];
 }
 
 /** The generated files of one SLO, relative to the rules output directory; `shared`: its tests also load the shared file. */
-export function sloFiles(c: CompiledSlo, source: string, shared = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
+export function sloFiles(c: CompiledSlo, source: string, shared = false, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = outputStem(c.slo.service, c.slo.name);
-  const files = ruleFiles(dir, toYaml(c.rules), source, { rules: `SLO ${c.slo.name} (service ${c.slo.service})`, manifest: `SLO ${c.slo.name}` }, {
+  const files = ruleFiles(dir, c.rules, source, { rules: `SLO ${c.slo.name} (service ${c.slo.service})`, manifest: `SLO ${c.slo.name}` }, {
     name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`,
     labels: { 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
-  });
+  }, chart);
   // the SLO's files sit one folder below the shared file
   const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${SHARED_STEM}.rules.yaml`] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
@@ -67,12 +71,12 @@ export function sloFiles(c: CompiledSlo, source: string, shared = false): { file
 }
 
 /** The shared layout's own files: the groups that serve every SLO. */
-function sharedFiles(file: RuleFile, slos: number): OutputFile[] {
+function sharedFiles(file: RuleFile, slos: number, chart: boolean): OutputFile[] {
   const what = 'every SLO of the shared layout (load it wherever the SLOs\' own rule files are)';
-  return ruleFiles(SHARED_STEM, toYaml(file), plural(slos, 'SLO'), { rules: what, manifest: what }, {
+  return ruleFiles(SHARED_STEM, file, plural(slos, 'SLO'), { rules: what, manifest: what }, {
     name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
     labels: { 'slo-engine/layout': 'shared' },
-  });
+  }, chart);
 }
 
 export function minutesOf(text: string | undefined): number | undefined | 'invalid' {
@@ -101,6 +105,9 @@ export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disable
   scrapeSeconds?: number;
   noDataMinutes?: number;
   severityLabels?: Record<string, string>;
+  scope?: Record<string, string>;
+  /** Also render the Helm chart's copies (`OutputFile.chart`). */
+  chart?: boolean;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
   mixin?: boolean;
@@ -167,7 +174,7 @@ export function unknownTierMessage(disable: readonly string[], slos: readonly Sl
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
 function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
   try {
-    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, noDataMinutes: opts.noDataMinutes, severityLabels: opts.severityLabels });
+    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, noDataMinutes: opts.noDataMinutes, severityLabels: opts.severityLabels, ...(opts.scope ? { scope: opts.scope } : {}) });
     for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
     return c;
   } catch (e) {
@@ -205,7 +212,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
       }
     }
     if (opts.mixin) mixinBoards.push({ path: b.path, uid: b.dashboard.uid ?? '', dashboard });
-    sink('dashboards', { path: b.path, content: renderDashboard(dashboard), sources });
+    sink('dashboards', { path: b.path, content: renderDashboard(dashboard), sources, ...(opts.chart ? { chart: renderDashboard(dashboardWithScope(dashboard, SCOPE_SLOT)) } : {}) });
     return undefined;
   };
   const groups: RuleGroup[] = [];
@@ -223,7 +230,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     const own = shared ? shared.add(c) : c;
     keep?.(own);
     if (opts.mixin) groups.push(...own.rules.groups);
-    const out = sloFiles(own, slo.pos.file, shared !== undefined);
+    const out = sloFiles(own, slo.pos.file, shared !== undefined, opts.chart);
     for (const x of out.untestable)
       mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
@@ -233,10 +240,10 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   if (broken) return undefined;
   if (shared && shared.size > 0) {
     const file = shared.file();
-    for (const f of sharedFiles(file, shared.size)) sink('rules', { ...f, sources: everyInput });
+    for (const f of sharedFiles(file, shared.size, opts.chart ?? false)) sink('rules', { ...f, sources: everyInput });
     if (opts.mixin) groups.push(...file.groups);
   }
-  const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`), everyInput);
+  const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`, opts.scope), everyInput);
   if (failed) return failed;
   if (opts.mixin) {
     const hasAlerts = (g: RuleGroup) => g.rules.some(isAlert);
@@ -279,6 +286,20 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
   };
 }
 
+/** `--scope namespace=day-prod` (repeatable) as labels, or why not. */
+export function parseScope(pairs: readonly string[]): Record<string, string> | string {
+  const scope: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([^=\s]+)=(.+)$/.exec(pair);
+    if (!m) return `--scope must be label=value, e.g. namespace=day-prod (got "${pair}")`;
+    const problem = scopeLabelProblem(m[1]!);
+    if (problem) return `--scope ${pair}: ${problem}`;
+    if (m[1]! in scope) return `--scope ${m[1]} is given twice (${m[1]}=${scope[m[1]!]} and ${pair}); give each label once`;
+    scope[m[1]!] = m[2]!;
+  }
+  return scope;
+}
+
 /** `slo compile`: returns the exit code (0 ok, 1 invalid input or stale outputs with --check). */
 export async function runCompile(paths: string[], opts: CompileCliOptions, io: Io): Promise<number> {
   const colour = useColour(io.stderr, io.env);
@@ -307,6 +328,11 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     }
     severityLabels[m[1]!] = m[2]!;
   }
+  const scope = parseScope(opts.scope ?? []);
+  if (typeof scope === 'string') {
+    io.stderr.write(`error: ${scope}\n`);
+    return 2;
+  }
   let overrides: { file: string; text: string } | undefined;
   if (opts.dashboardOverrides !== undefined) {
     const file = path.relative(io.cwd, path.resolve(io.cwd, opts.dashboardOverrides)) || opts.dashboardOverrides;
@@ -328,7 +354,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, overrides, mixin: opts.mixin !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
@@ -350,20 +376,24 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
 
   // files are written on a second thread while the next SLO renders; nothing is written in check mode
   const writer = opts.check ? undefined : new ThreadWriter();
-  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer, ownership), accepts });
+  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true, chart = false) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer, ownership), accepts, chart });
   const rules = [dir(opts.rulesOut, opts.rulesOut)];
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
   // Helm only reads files inside a chart, so the SLO chart carries its own copies
   if (opts.chartFiles !== undefined) {
-    rules.push(dir(`${opts.chartFiles}/rules`, path.join(opts.chartFiles, 'rules'), (f) => f.path.endsWith('.rules.yaml')));
-    boards.push(dir(`${opts.chartFiles}/dashboards`, path.join(opts.chartFiles, 'dashboards')));
+    rules.push(dir(`${opts.chartFiles}/rules`, path.join(opts.chartFiles, 'rules'), (f) => f.path.endsWith('.rules.yaml'), true));
+    boards.push(dir(`${opts.chartFiles}/dashboards`, path.join(opts.chartFiles, 'dashboards'), () => true, true));
   }
   const dirs = [...rules, ...boards, ...mixin];
   const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin };
   let failed: Diagnostic | undefined;
   try {
-    failed = emit(prepared, planOpts, (kind, f) => stageFile(targets[kind].filter((d) => d.accepts(f)).map((d) => d.out), f));
+    failed = emit(prepared, planOpts, (kind, f) => {
+      const to = targets[kind].filter((d) => d.accepts(f));
+      stageFile(to.filter((d) => !d.chart || f.chart === undefined).map((d) => d.out), f);
+      if (f.chart !== undefined) stageFile(to.filter((d) => d.chart).map((d) => d.out), { ...f, content: f.chart });
+    });
     // every staged write done before anything is renamed into place or removed
     writer?.flush();
   } catch (e) {

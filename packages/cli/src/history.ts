@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { alignDown, backfill, backtest, formatBacktest, HistoryError, human, type BacktestResult, type HistoryRange, type Progress } from '@slo-engine/history';
 import { durationSeconds } from '@slo-engine/promql';
 import { parseScrapeInterval } from '@slo-engine/rules';
-import { minutesOf, planCompile } from './compile';
+import { minutesOf, parseScope, planCompile } from './compile';
 import type { InputFilter } from './inputs';
 import { formatDiagnostic, plural, unwritable, useColour, writeOut } from './output';
 import { DEFAULT_PROMETHEUS_URL } from './report';
@@ -19,6 +19,8 @@ export interface HistoryCliOptions extends InputFilter {
   scrapeInterval?: string;
   for?: string;
   disableTier?: string[];
+  /** `namespace=day-prod`: as for slo compile. */
+  scope?: string[];
 }
 
 export interface BackfillCliOptions extends HistoryCliOptions {
@@ -72,6 +74,8 @@ async function prepare(paths: string[], opts: HistoryCliOptions, io: Io, out?: {
   if (scrape && 'error' in scrape) return usage(`--scrape-interval ${scrape.error}`);
   const forMinutes = minutesOf(opts.for);
   if (forMinutes === 'invalid') return usage(`--for must be a whole number of minutes or hours, e.g. 2m (got "${opts.for}")`);
+  const scope = parseScope(opts.scope ?? []);
+  if (typeof scope === 'string') return usage(scope);
   if (out !== undefined) {
     const why = unwritable(io.cwd, '--out', out.path, out.kind);
     if (why) {
@@ -79,7 +83,7 @@ async function prepare(paths: string[], opts: HistoryCliOptions, io: Io, out?: {
       return EXIT.usage;
     }
   }
-  const plan = await planCompile(paths, { strict: false, disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes, include: opts.include, exclude: opts.exclude }, io);
+  const plan = await planCompile(paths, { strict: false, disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes, scope, include: opts.include, exclude: opts.exclude }, io);
   if (plan.unknownTier) {
     io.stderr.write(`${plan.unknownTier}\n`);
     return EXIT.usage;

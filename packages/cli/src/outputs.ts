@@ -13,6 +13,8 @@ export interface OutputFile {
   content: string;
   /** The input files it was generated from, as shown to the user (relative to the working directory, or `<stdin>`). */
   sources?: string[];
+  /** What the Helm chart's copy holds instead of `content` (the rules and dashboards with the chart's scope slot). */
+  chart?: string;
 }
 
 /** Where each output folder records which files each input generated. No .json or .yaml ending: Grafana's and Helm's globs never take it for an output. */

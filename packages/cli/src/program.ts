@@ -10,6 +10,9 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
 const repeat = (v: string, acc: string[]) => [...acc, v];
 /** --include and --exclude: which files of the folders given are read. */
+const SCOPE_HELP = 'confine the rules, alerts and dashboards to one environment of a Prometheus that several share, e.g. namespace=day-prod: every selector gets the matcher, every series and alert the label, dashboards their own uids; repeatable';
+const collect = (v: string, acc: string[]) => [...acc, v];
+
 const withFilters = (c: Command) =>
   c
     .option('--include <glob>', 'read only the files of the folders given that match this glob pattern, e.g. \'**/slo*.yaml\'; repeatable', repeat, [] as string[])
@@ -48,6 +51,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--for <duration>', 'for: of every alert without its own alertAfter, e.g. 2m')
     .option('--missing-data-for <duration>', 'for: of the no-data alerts of SLOs whose alert policy has alertWhenNoData (default 10m; the slo-engine.dev/no-data-for annotation wins)')
     .option('--severity-label <severity=value>', 'value of the alerts\' severity label for a tier severity (default page=critical, ticket=warning); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--scope <label=value>', SCOPE_HELP, collect, [] as string[])
     .option('--scrape-interval <duration>', 'how often the SLIs\' targets are scraped (default 1m; an SLO\'s slo-engine.dev/scrape-interval annotation wins): time slices are read over at least two scrapes')
     .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
     .option('--chart-files <dir>', "also copy the rule files and dashboards into a Helm chart's files folder (rules/, dashboards/), e.g. helm/slo-bundle/files")
@@ -86,6 +90,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--prometheus <url>', `Prometheus base URL (default: $PROMETHEUS_URL, else ${DEFAULT_PROMETHEUS_URL})`)
     .addOption(new Option('--format <format>', 'output format (html: one self-contained page with plots over the period)').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to this file (atomically: a temporary file renamed over it) instead of standard output')
+    .option('--scope <label=value>', 'as for slo compile: the environment the rules were compiled for (only its series are read); repeatable', collect, [] as string[])
     // for tests and post-mortems: evaluate every query at this time (RFC 3339 or unix seconds) instead of now
     .addOption(new Option('--time <time>').hideHelp())
     .addHelpText(
@@ -113,7 +118,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         'Exit codes: 0 report printed, 1 invalid input or Prometheus unreachable or failing (one line on standard error),\n' +
         '2 usage error.',
     )
-    .action(async (paths: string[], opts: { prometheus?: string; format: string; out?: string; time?: string }) => {
+    .action(async (paths: string[], opts: { prometheus?: string; format: string; out?: string; time?: string; scope: string[] }) => {
       setExit(await runReport(paths, opts, io));
     });
 
@@ -124,6 +129,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--from <time>', 'start: a duration ago (30d), an RFC 3339 time or unix seconds; aligned down to 10 minutes', '30d')
       .option('--to <time>', 'end: now, a duration ago, an RFC 3339 time or unix seconds', 'now')
       .option('--scrape-interval <duration>', 'as for slo compile: how often the SLIs\' targets are scraped')
+      .option('--scope <label=value>', 'as for slo compile: the environment the rules were compiled for; repeatable', collect, [] as string[])
       .option('--for <duration>', 'as for slo compile: for: of every alert without its own alertAfter')
       .option('--disable-tier <tier>', 'as for slo compile; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[]);
 

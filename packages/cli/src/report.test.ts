@@ -601,10 +601,16 @@ function blocksAndRollups(
 }
 
 /** The recorded series of the bundled SLOs as OpenMetrics, one sample a minute over the 30 minutes up to `end`. */
-async function openMetrics(end: number): Promise<string> {
-  const plan = await planCompile(['slo-specs'], { strict: false, disableTier: [] }, { cwd: REPO, stdin: process.stdin });
-  expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+async function openMetrics(end: number, scopes: { scope: Record<string, string>; healthy?: boolean }[] = [{ scope: {} }]): Promise<string> {
   const om = new OpenMetrics();
+  for (const { scope, healthy } of scopes) await addSeries(om, end, scope, healthy ?? false);
+  return om.text();
+}
+
+/** The series of one scope (environment); `healthy`: the burning SLO does not burn there. */
+async function addSeries(om: OpenMetrics, end: number, scope: Record<string, string>, healthy: boolean): Promise<void> {
+  const plan = await planCompile(['slo-specs'], { strict: false, disableTier: [], scope }, { cwd: REPO, stdin: process.stdin });
+  expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const series = (name: string, labels: Record<string, string>, value: number) => {
     for (let t = end - 30 * 60; t <= end; t += 60) om.set(name, labels, t, value);
   };
@@ -612,7 +618,7 @@ async function openMetrics(end: number): Promise<string> {
   expect(objectives.map((x) => x.o.sloName).sort()).toEqual([IDLE, BURNING, ABSENT].sort());
   for (const { o } of objectives) {
     if (o.sloName === ABSENT) continue;
-    const burning = o.sloName === BURNING;
+    const burning = o.sloName === BURNING && !healthy;
     for (const m of o.windows) {
       const w = promDuration(m);
       const value = burning ? BURNING_RATIOS[w] : 0;
@@ -635,8 +641,7 @@ async function openMetrics(end: number): Promise<string> {
     }
   }
   // an alert of an SLO the specs do not define: not reported
-  series('ALERTS', { alertname: ALERT_NAME, alertstate: 'firing', [LABEL.name]: 'gone', [LABEL.service]: 'day', [LABEL.tier]: 'page-fast' }, 1);
-  return om.text();
+  series('ALERTS', { alertname: ALERT_NAME, alertstate: 'firing', [LABEL.name]: 'gone', [LABEL.service]: 'day', [LABEL.tier]: 'page-fast', ...scope }, 1);
 }
 
 const defaultTiers = (burn: number) => [
@@ -743,6 +748,40 @@ describe('slo report against a real Prometheus', () => {
       stdout: '',
       stderr: `error: ${server.url}/nope did not answer as Prometheus (HTTP 404, not a Prometheus API response); pass the Prometheus base URL with --prometheus URL\n`,
     });
+  });
+});
+
+describe('slo report --scope: two environments in one Prometheus', () => {
+  let scoped: PromSandbox;
+  let prom: PrometheusServer;
+  let at = 0;
+  beforeAll(async () => {
+    scoped = new PromSandbox('slo-report-scope-');
+    at = Math.floor(Date.now() / 1000);
+    const om = scoped.path('slos.om');
+    writeFileSync(om, await openMetrics(at, [{ scope: { namespace: 'day-prod' }, healthy: true }, { scope: { namespace: 'day-staging' } }]));
+    const dataDir = scoped.path('data');
+    expect((await scoped.backfillOpenMetrics(om, dataDir)).length).toBeGreaterThan(0);
+    prom = await scoped.start({ dataDir });
+  }, 120_000);
+  afterAll(async () => {
+    await scoped?.close();
+  });
+
+  const report = async (...scope: string[]) => {
+    const r = await slo(['report', '--prometheus', prom.url, '--format', 'json', '--time', String(at), ...scope.flatMap((x) => ['--scope', x])]);
+    expect(r.stderr).toBe('');
+    return (JSON.parse(r.stdout) as Report).slos.find((x) => x.slo === BURNING)!;
+  };
+
+  it('each environment reads its own series only', async () => {
+    expect(await report('namespace=day-staging')).toMatchObject({ status: 'firing', budgetRemaining: 0.5, firing: ['burn-14x-1h'] });
+    expect(await report('namespace=day-prod')).toMatchObject({ status: 'no traffic', budgetRemaining: 1, firing: [], pending: [] });
+  });
+
+  it('a --scope that is not label=value is a usage error', async () => {
+    const r = await slo(['report', '--prometheus', prom.url, '--scope', 'day-prod']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'error: --scope must be label=value, e.g. namespace=day-prod (got "day-prod")\n' });
   });
 });
 

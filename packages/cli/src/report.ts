@@ -1,7 +1,8 @@
 import { NETWORK_REASONS } from '@slo-engine/history';
 import { renderHtml } from '@slo-engine/html-report';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
-import { planCompile } from './compile';
+import { addMatchers } from '@slo-engine/promql';
+import { parseScope, planCompile } from './compile';
 import { formatDiagnostic, plural, unwritable, useColour, writeOut } from './output';
 import { buildRows, formatJson, formatText, type FetchedSamples, type ReportObjective, type Sample } from './report-format';
 import { buildPage, type FetchedRanges, type RangeSeries, type RangeWindow } from './report-html';
@@ -23,6 +24,8 @@ export interface ReportCliOptions {
   time?: string;
   /** Per request, and for the whole report. */
   timeoutMs?: number;
+  /** `namespace=day-prod`: as for slo compile. */
+  scope?: string[];
 }
 
 export const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
@@ -149,14 +152,17 @@ export async function fetchReport(url: URL, objectives: ReportObjective[], time:
     ctx.timedOut = true;
     abort.abort();
   }, timeoutMs);
-  const instant = async (q: string) => samplesOf(await driver.instantQuery(q, time));
+  // a scoped compile's series are read in that scope only (another environment's share the Prometheus)
+  const scope = objectives[0]?.objective.scope ?? {};
+  const scoped = (q: string) => addMatchers(q, scope);
+  const instant = async (q: string) => samplesOf(await driver.instantQuery(scoped(q), time));
   try {
     const queries = Object.entries(reportQueries(objectives)) as [keyof InstantQueries, string][];
     const range = opts.range;
     const ranged = range ? (Object.entries(rangeQueries(objectives, range.step)) as [keyof RangeQueries, string][]) : [];
     const [first, ranges] = await Promise.all([
       Promise.all(queries.map(async ([k, q]) => [k, await instant(q)] as const)),
-      Promise.all(ranged.map(async ([k, q]) => [k, seriesOf(await driver.rangeQuery(q, new Date(range!.from * 1000), new Date(range!.to * 1000), range!.step))] as const)),
+      Promise.all(ranged.map(async ([k, q]) => [k, seriesOf(await driver.rangeQuery(scoped(q), new Date(range!.from * 1000), new Date(range!.to * 1000), range!.step))] as const)),
     ]);
     const got = Object.fromEntries(first) as Record<keyof InstantQueries, Sample[]>;
     const live = liveQueries(objectives, got.lastRollup, time.getTime());
@@ -202,7 +208,12 @@ export async function runReport(paths: string[], opts: ReportCliOptions, io: Io)
     }
   }
 
-  const plan = await planCompile(paths, { strict: false, disableTier: [] }, io);
+  const scope = parseScope(opts.scope ?? []);
+  if (typeof scope === 'string') {
+    io.stderr.write(`error: ${scope}\n`);
+    return EXIT.usage;
+  }
+  const plan = await planCompile(paths, { strict: false, disableTier: [], scope }, io);
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   const colourErr = useColour(io.stderr, io.env);
   if (errors.length) {

@@ -1,8 +1,8 @@
 import type { Dashboard } from '@grafana/schema';
-import { ALERT_NAME, DASHBOARD, LABEL, RECORD } from '@slo-engine/rules';
+import { ALERT_NAME, DASHBOARD, LABEL, overviewUid, RECORD } from '@slo-engine/rules';
 import { measuredOnly, NOT_MEASURED } from './coverage';
 import { layout, steps, table, valueText } from './panels';
-import { dashboardShell, datasourceVariable } from './shell';
+import { dashboardShell, datasourceVariable, scopeTitle, withScope } from './shell';
 
 const BY = `${LABEL.name}, ${LABEL.service}`;
 /** The budget only where its period is measured at all: before the first roll-up the rules record an untouched budget. */
@@ -24,7 +24,7 @@ const QUERIES = {
 const byName = (name: string, properties: { id: string; value: unknown }[]) => ({ matcher: { id: 'byName', options: name }, properties });
 
 /** The overview: one row per SLO objective, the least budget first, each linking to its SLO dashboard. */
-export function overviewDashboard(generatedBy: string): Dashboard {
+export function overviewDashboard(generatedBy: string, scope: Readonly<Record<string, string>> = {}): Dashboard {
   const link = `/d/\${__data.fields.${LABEL.dashboardUid}}?\${__url_time_range}&var-datasource=\${datasource}`;
   const panel = table({
     title: 'Service level objectives',
@@ -105,15 +105,15 @@ export function overviewDashboard(generatedBy: string): Dashboard {
     ],
   }, 24, 16);
   panel.panel.options = { ...panel.panel.options, sortBy: [{ displayName: 'Budget remaining', desc: false }] };
-  return dashboardShell({
-    uid: DASHBOARD.overviewUid,
-    title: 'SLO / Overview',
+  return withScope(dashboardShell({
+    uid: overviewUid(scope),
+    title: `SLO / Overview${scopeTitle(scope)}`,
     description: `${generatedBy} Every SLO, least error budget first.`,
     tags: [...DASHBOARD.tags],
     links: [{ title: 'SLO dashboards', type: 'dashboards', tags: [...DASHBOARD.tags], asDropdown: true, includeVars: false, keepTime: true, targetBlank: false, icon: 'external link', tooltip: '', url: '' }],
     variables: [datasourceVariable()],
     panels: layout([panel]),
-  });
+  }), scope);
 }
 
 export { QUERIES as OVERVIEW_QUERIES };

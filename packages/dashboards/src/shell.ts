@@ -1,3 +1,5 @@
+import { addMatchers } from '@slo-engine/promql';
+import { scopeText } from '@slo-engine/rules';
 import { defaultDashboard, VariableHide, VariableRefresh, type Dashboard, type DashboardLink, type Panel, type VariableModel } from '@grafana/schema';
 
 /** The `datasource` variable every panel reads: pick any Prometheus when importing, no `__inputs` needed. */
@@ -48,4 +50,25 @@ export function dashboardShell(s: Shell): Dashboard {
     templating: { list: s.variables },
     panels: s.panels,
   };
+}
+
+/** ` (namespace=day-prod)` after the title of a scoped compile's dashboards, so that two environments read apart. */
+export function scopeTitle(scope: Readonly<Record<string, string>>): string {
+  const text = scopeText(scope);
+  return text ? ` (${text})` : '';
+}
+
+/**
+ * The dashboard with the scope's matchers on every query (`expr`) that does not have them yet: what the
+ * builders write reads every SLO (the overview) or one objective, and a scoped compile's must read one
+ * environment only.
+ */
+export function withScope<T>(dashboard: T, scope: Readonly<Record<string, string>>): T {
+  if (Object.keys(scope).length === 0) return dashboard;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'expr' && typeof x === 'string' ? addMatchers(x, scope) : walk(x)]));
+  };
+  return walk(dashboard) as T;
 }

@@ -1,8 +1,8 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
-import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, findAnnotation, pct, LABEL, promDuration, RECORD, ROLLUP_THRESHOLD_MINUTES, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, overviewUid, scopeMatchers, findAnnotation, pct, LABEL, promDuration, RECORD, ROLLUP_THRESHOLD_MINUTES, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
 import { ageMinutesExpr, coverageExpr, measuredExpr, measuredLine, measuredOnly, NOT_MEASURED, periodSource } from './coverage';
 import { byRefId, DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
-import { datasourceVariable, dashboardShell } from './shell';
+import { datasourceVariable, dashboardShell, scopeTitle } from './shell';
 
 
 /**
@@ -11,14 +11,14 @@ import { datasourceVariable, dashboardShell } from './shell';
  */
 function selectorFor(c: CompiledSlo, groups = true): string {
   const service = JSON.stringify(c.slo.service);
-  const base = c.objectives.length === 1 ? c.objectives[0]!.selector.slice(1, -1) : `${LABEL.name}="$objective",${LABEL.service}=${service}`;
+  const base = c.objectives.length === 1 ? c.objectives[0]!.selector.slice(1, -1) : `${LABEL.name}="$objective",${LABEL.service}=${service}${scopeMatchers(c.scope)}`;
   return `{${[base, ...(groups ? c.objectives[0]!.groupBy.map((g) => `${g}=~"$${g}"`) : [])].join(',')}}`;
 }
 
 /** For an SLO grouped by labels (per route, per customer): pick the group, or all of them. */
 function groupVariables(c: CompiledSlo): VariableModel[] {
   const o = c.objectives[0]!;
-  const base = c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}`;
+  const base = c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}${scopeMatchers(c.scope)}`;
   return o.groupBy.map(
     (g) =>
       ({
@@ -274,14 +274,14 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   ];
 
   const links: DashboardLink[] = [
-    { title: 'All SLOs', type: 'link', url: `/d/${DASHBOARD.overviewUid}`, icon: 'dashboard', tooltip: 'Overview of every SLO', asDropdown: false, includeVars: false, keepTime: true, targetBlank: false, tags: [] },
+    { title: 'All SLOs', type: 'link', url: `/d/${overviewUid(c.scope)}`, icon: 'dashboard', tooltip: 'Overview of every SLO', asDropdown: false, includeVars: false, keepTime: true, targetBlank: false, tags: [] },
   ];
   const runbook = findAnnotation(slo, 'runbook_url');
   if (runbook) links.push({ title: 'Runbook', type: 'link', url: runbook, icon: 'doc', tooltip: 'What to do when this SLO burns', asDropdown: false, includeVars: false, keepTime: false, targetBlank: true, tags: [] });
 
   return dashboardShell({
-    uid: dashboardUid(slo.service, slo.name),
-    title: `SLO / ${slo.service} / ${display}`,
+    uid: dashboardUid(slo.service, slo.name, c.scope),
+    title: `SLO / ${slo.service} / ${display}${scopeTitle(c.scope)}`,
     description: `${generatedBy}${slo.description ? ` ${slo.description}` : ''}`,
     tags: [...DASHBOARD.tags, slo.service],
     links,

@@ -1,6 +1,6 @@
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
 import { BLOCK, RECORD } from '@slo-engine/rules';
-import { alignDown, human, parts, planPasses, rawMetrics } from './passes';
+import { alignDown, human, objectivesSelector, parts, planPasses, rawMetrics } from './passes';
 
 const compiled = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }));
 const recordsOf = (p: { groups: { rules: unknown[] }[] }) => p.groups.flatMap((g) => g.rules as { record: string }[]).map((r) => r.record);
@@ -25,6 +25,19 @@ describe('planPasses', () => {
   });
   it('knows the raw metrics the SLI reads', () => {
     expect(rawMetrics(passes)).toEqual(['http_requests_total']);
+  });
+});
+
+describe('a scoped compile (--scope)', () => {
+  const scoped = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }), { scope: { namespace: 'shop-prod' } });
+  it('looks for recorded blocks of its own environment only', () => {
+    expect(objectivesSelector(scoped)).toBe('{slo_name=~"api",slo_service=~"shop",namespace="shop-prod"}');
+    expect(objectivesSelector(compiled)).toBe('{slo_name=~"api",slo_service=~"shop"}');
+  });
+  it('backfills from the environment\'s raw series into series that carry its label', () => {
+    const first = planPasses(scoped)[0]!.groups.flatMap((g) => g.rules) as { expr: string; labels: Record<string, string> }[];
+    expect(first.map((r) => r.expr)).toEqual(expect.arrayContaining([expect.stringContaining('http_requests_total{code="500",namespace="shop-prod"}')]));
+    for (const r of first) expect(r.labels.namespace).toBe('shop-prod');
   });
 });
 

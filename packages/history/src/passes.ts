@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { durationSeconds, selectors } from '@slo-engine/promql';
-import { BLOCK, LABEL, ROLLUP_MINUTES, header, isAlert, renderRuleFile, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';
+import { BLOCK, LABEL, ROLLUP_MINUTES, header, isAlert, renderRuleFile, scopeMatchers, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';
 import { displayUrl, HistoryError, PromApi } from './api';
 import { backfillPasses, listBlocks, PromSandbox, promtool, type PrometheusServer } from './prometheus';
 
@@ -95,7 +95,7 @@ export const anyOf = (values: Iterable<string>) => JSON.stringify([...new Set(va
 export function objectivesSelector(compiled: CompiledSlo[]): string {
   const names = compiled.flatMap((c) => c.objectives.map((o) => o.sloName));
   const services = compiled.map((c) => c.slo.service);
-  return `{${LABEL.name}=~${anyOf(names)},${LABEL.service}=~${anyOf(services)}}`;
+  return `{${LABEL.name}=~${anyOf(names)},${LABEL.service}=~${anyOf(services)}${scopeMatchers(compiled[0]?.scope ?? {})}}`;
 }
 
 const fmtTime = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');

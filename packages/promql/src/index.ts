@@ -2,7 +2,7 @@
 export type { PromqlCheck, PromqlProblem, PromqlValueType, QueryShape } from './types';
 export { checkPromql } from './check';
 export { substituteWindow, windowPlaceholderPattern } from './placeholders';
-export { toRate, rewriteLeMatchers, type ToRateResult } from './rewrite';
+export { toRate, rewriteLeMatchers, addMatchers, type ToRateResult } from './rewrite';
 export {
   selectors,
   matchesSelector,

@@ -1,4 +1,4 @@
-import { checkPromql, matchesLabelMatcher, rewriteLeMatchers, selectors, toRate } from './index';
+import { addMatchers, checkPromql, matchesLabelMatcher, rewriteLeMatchers, selectors, toRate } from './index';
 
 const SLOTH_ERRORS = 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))';
 
@@ -213,5 +213,37 @@ describe('rewriteLeMatchers: every numeric spelling of a bucket bound', () => {
     const picked = (v: string) => matchesLabelMatcher(v, m!);
     expect(yes.filter((v) => !picked(v))).toEqual([]);
     expect(no.filter(picked)).toEqual([]);
+  });
+});
+
+describe('addMatchers', () => {
+  const env = { namespace: 'day-prod', cluster: 'eks-1' };
+  it.each([
+    ['a bare metric', 'up', 'up{cluster="eks-1",namespace="day-prod"}'],
+    ['matchers kept first', 'x{job="day"}', 'x{job="day",cluster="eks-1",namespace="day-prod"}'],
+    ['an empty matcher list', 'x{}', 'x{cluster="eks-1",namespace="day-prod"}'],
+    ['a trailing comma', 'x{job="day",}', 'x{job="day",cluster="eks-1",namespace="day-prod",}'],
+    ['a name in braces', '{__name__="x"}', '{__name__="x",cluster="eks-1",namespace="day-prod"}'],
+    ['a label already matched keeps its matcher', 'x{namespace=~"day-.*"}', 'x{namespace=~"day-.*",cluster="eks-1"}'],
+    ['every selector, ranges and functions', 'sum(rate(a{c="5"}[5m])) / sum(rate(a[5m])) or on() vector(0)', 'sum(rate(a{c="5",cluster="eks-1",namespace="day-prod"}[5m])) / sum(rate(a{cluster="eks-1",namespace="day-prod"}[5m])) or on() vector(0)'],
+    ['offset and @ kept', 'a offset 5m and b @ 100', 'a{cluster="eks-1",namespace="day-prod"} offset 5m and b{cluster="eks-1",namespace="day-prod"} @ 100'],
+    ['window placeholders', 'rate(a{x="1"}[{{.window}}])', 'rate(a{x="1",cluster="eks-1",namespace="day-prod"}[{{.window}}])'],
+    ['no selector', 'vector(1)', 'vector(1)'],
+    ['a query that does not parse', 'sum(a{', 'sum(a{'],
+  ])('%s', (_name, query, want) => {
+    expect(addMatchers(query, env)).toBe(want);
+  });
+
+  it('quotes values as PromQL strings', () => {
+    expect(addMatchers('x', { env: 'a"b\\c' })).toBe('x{env="a\\"b\\\\c"}');
+  });
+
+  it('adding twice changes nothing', () => {
+    const once = addMatchers('sum(rate(a{c="5"}[5m]))', env);
+    expect(addMatchers(once, env)).toBe(once);
+  });
+
+  it('no matchers: the query as it is', () => {
+    expect(addMatchers('a{b="c"}', {})).toBe('a{b="c"}');
   });
 });

@@ -6,8 +6,10 @@
 import {
   AggregateExpr,
   FunctionCallBody,
+  LabelMatchers,
   OffsetExpr,
   QuotedLabelMatcher,
+  QuotedLabelName,
   StepInvariantExpr,
   UnquotedLabelMatcher,
   VectorSelector,
@@ -15,12 +17,12 @@ import {
 import { boundSpellings, regexBoundSpellings } from './bounds';
 import { checkPromql } from './check';
 import { DURATION_HINT, durationSeconds } from './durations';
-import { applyEdits, composeMaps, type Edit } from './edits';
+import { applyEdits, composeMaps, identityMap, type Edit } from './edits';
 import { parseWithRepairs } from './parse';
 import { substituteWindowMapped } from './placeholders';
 import { compileAnchored } from './regex';
 import { matcherParts, type LabelMatcher } from './selectors';
-import { exprChildren, firstChildOfType, parsePromql, textOf, type SyntaxNode } from './tree';
+import { children, exprChildren, firstChildOfType, parsePromql, textOf, type SyntaxNode } from './tree';
 import type { PromqlProblem } from './types';
 import { unwrapParens } from './valueTypes';
 
@@ -157,4 +159,45 @@ function rewriteLe(m: LabelMatcher): { op: '=~' | '!~'; value: string } | undefi
 
 function escapeRegex(s: string): string {
   return s.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&');
+}
+
+/**
+ * Adds equality matchers to every vector selector of a query, the way Prometheus Operator's enforced namespace
+ * label does: `x{a="1"}` with `{env: "prod"}` becomes `x{a="1",env="prod"}`, `x` becomes `x{env="prod"}`. A
+ * selector that already has a matcher on one of the labels keeps its own (so adding twice changes nothing).
+ * Placeholders may be present; the rest of the text is kept byte for byte. A query that does not parse is
+ * returned as it is (the caller's syntax check reports it).
+ */
+export function addMatchers(query: string, matchers: Readonly<Record<string, string>>): string {
+  const labels = Object.keys(matchers).sort();
+  if (typeof query !== 'string' || labels.length === 0) return query;
+  const sub = substituteWindowMapped(query, '5m');
+  const parsed = parseWithRepairs(sub.text);
+  // a query that needed repairs to parse is left to the syntax check that reports it
+  if (parsed.map !== identityMap || parsed.problems.length > 0) return query;
+  const { text } = parsed;
+  const edits: Edit[] = [];
+  const cursor = parsed.tree.cursor();
+  do {
+    if (cursor.type.isError) return query;
+    if (cursor.type.id !== VectorSelector) continue;
+    const node = cursor.node;
+    const list = firstChildOfType(node, LabelMatchers);
+    const present = new Set<string>();
+    let last: SyntaxNode | undefined;
+    for (const m of list ? children(list) : []) {
+      if (m.type.id !== UnquotedLabelMatcher && m.type.id !== QuotedLabelMatcher && m.type.id !== QuotedLabelName) continue;
+      const parts = matcherParts(m, text);
+      if (parts) present.add(parts.matcher.label);
+      last = m;
+    }
+    const add = labels.filter((l) => !present.has(l)).map((l) => `${l}=${JSON.stringify(matchers[l])}`);
+    if (add.length === 0) continue;
+    const where = list ? (last ? last.to : list.from + 1) : node.to;
+    const at = sub.map.toOriginal(where);
+    // the insertion point must read the same in the original text (never inside a placeholder)
+    if (query.slice(Math.max(0, at - 1), at) !== text.slice(Math.max(0, where - 1), where)) continue;
+    edits.push({ from: at, to: at, insert: list ? `${last ? ',' : ''}${add.join(',')}` : `{${add.join(',')}}` });
+  } while (cursor.next());
+  return edits.length === 0 ? query : applyEdits(query, edits).text;
 }

@@ -1,9 +1,9 @@
 import { Decimal } from 'decimal.js';
 import type { AlertPolicy, Indicator, Slo } from '@slo-engine/openslo';
-import { checkPromql } from '@slo-engine/promql';
+import { addMatchers, checkPromql } from '@slo-engine/promql';
 import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
-import { baseLabels, droppedLabels, objectiveName, selector, sortKeys } from './labels';
+import { baseLabels, droppedLabels, objectiveName, scopeClash, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
 import { ALERT_NAME, BLOCK, DEFAULT_NO_DATA_MINUTES, NO_DATA_ALERT, NO_DATA_FOR_ANNOTATION, NO_DATA_TIER, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_INTERVAL_MINUTES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
@@ -16,6 +16,11 @@ export interface CompileOptions extends TierOptions {
   noDataMinutes?: number;
   /** Tier severity → value of the alerts' `severity` label, over the defaults (page → critical, ticket → warning). */
   severityLabels?: Record<string, string>;
+  /**
+   * Labels that tell apart several environments in one Prometheus (e.g. namespace, cluster): every selector of
+   * every rule, raw and recorded, gets them as equality matchers and every series and alert carries them.
+   */
+  scope?: Record<string, string>;
 }
 
 export const DEFAULT_SCRAPE_SECONDS = 60;
@@ -36,10 +41,14 @@ export interface CompiledObjective {
   groupBy: string[];
   /** `for:` of the objective's no-data alert in minutes, when its alert policies ask for one. */
   noDataMinutes?: number;
+  /** The compile's scope labels, also in `labels` and `selector`. */
+  scope: Record<string, string>;
 }
 
 export interface CompiledSlo {
   slo: Slo;
+  /** The compile's scope labels (empty without one). */
+  scope: Record<string, string>;
   rules: RuleFile;
   objectives: CompiledObjective[];
   warnings: string[];
@@ -159,6 +168,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
     // also on the series, but static labels keep the alerts of several objectives apart for linting and routing
     [LABEL.name]: o.sloName,
     [LABEL.service]: slo.service,
+    ...scopeOf(o),
   };
   if (tier.targets.length) {
     labels[LABEL.targets] = tier.targets.map((x) => x.name ?? x.target).join(',');
@@ -201,6 +211,7 @@ function noDataRule(slo: Slo, o: CompiledObjective, policies: AlertPolicy[], for
     [LABEL.tier]: NO_DATA_TIER,
     [LABEL.name]: o.sloName,
     [LABEL.service]: slo.service,
+    ...scopeOf(o),
   };
   if (targets.length) {
     labels[LABEL.targets] = [...new Set(targets.map((x) => x.name ?? x.target))].join(',');
@@ -244,6 +255,24 @@ export function findAnnotation(slo: Slo, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A rule file confined to a scope: its labels as matchers on every selector (raw and recorded) and on every rule
+ * with labels, so that each environment's rules read and write only its own series, as Prometheus Operator's
+ * enforced namespace label does. A rule without labels (the shared layout's) keeps the labels of the series it
+ * reads, which carry the scope already; leaving it alone keeps `labels: {}` exact in the Helm chart's copies.
+ */
+export function withScope(file: RuleFile, scope: Readonly<Record<string, string>>): RuleFile {
+  if (Object.keys(scope).length === 0) return file;
+  return {
+    groups: file.groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => ({ ...r, expr: addMatchers(r.expr, scope), labels: Object.keys(r.labels).length ? sortKeys({ ...r.labels, ...scope }) : r.labels })),
+    })),
+  };
+}
+
+const scopeOf = (o: CompiledObjective): Record<string, string> => o.scope;
+
 const rec = (record: string, expr: string, labels: Record<string, string>): RecordingRule => ({ record, expr, labels: sortKeys(labels) });
 
 /** Compiles one SLO into four rule groups (building blocks, roll-ups, day-plus windows, alerts). */
@@ -258,6 +287,9 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const objectives: CompiledObjective[] = [];
   const { tiers: sloTiers, warnings: tierWarnings } = tiersFor(slo, opts);
   const groupBy = groupLabels(slo, warnings);
+  const scope = opts.scope ?? {};
+  const clash = scopeClash(slo, scope, groupBy);
+  if (clash) throw new CompileError(clash, slo);
   const scrape = scrapeSeconds(slo, opts);
   for (const d of droppedLabels(slo)) warnings.push(`the SLO's label ${d.label} is not copied onto its series and alerts: it ${d.why}; rename it`);
   if (SEVERITY_LABEL in baseLabels(slo, 0)) warnings.push(`the SLO's label ${SEVERITY_LABEL} is replaced on its alerts by each tier's own (${Object.entries(severityMap(opts)).map(([k, v]) => `${k} → ${v}`).join(', ')}), so that pages and tickets route apart`);
@@ -265,15 +297,15 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
 
   slo.objectives.forEach((objective, index) => {
-    const labels = baseLabels(slo, index);
-    const sel = selector(slo, index);
+    const labels = sortKeys({ ...baseLabels(slo, index), ...scope });
+    const sel = selector(slo, index, scope);
     const budget = errorBudget(objective.target);
     const capped = capToBudget(sloTiers, budget);
     const tiers = capped.tiers;
     const who = slo.objectives.length > 1 ? `${objectiveName(slo, index)}: ` : '';
     warnings.push(...capped.warnings.map((w) => `${who}${w.message}`));
     const windows = [...new Set([BLOCK_RANGE_MINUTES, ...tiers.flatMap((t) => [t.longMinutes, t.shortMinutes]), periodMinutes])].sort((a, b) => a - b);
-    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy };
+    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy, scope };
     objectives.push(o);
 
     let blocks;
@@ -309,7 +341,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
         [LABEL.budgetingMethod]: slo.budgetingMethod,
         [LABEL.displayName]: objective.displayName ?? slo.displayName ?? slo.name,
         [LABEL.engineVersion]: opts.engineVersion,
-        [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name),
+        [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name, scope),
       }),
     );
     for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier, opts));
@@ -325,6 +357,6 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
         );
   });
   const groups = [sli, rollup, long, ...(alerts.rules.length ? [alerts] : [])];
-  return { slo, rules: { groups }, objectives, warnings };
+  return { slo, scope, rules: withScope({ groups }, scope), objectives, warnings };
 }
 

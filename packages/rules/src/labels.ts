@@ -1,5 +1,5 @@
 import type { Slo } from '@slo-engine/openslo';
-import { LABEL, RESERVED_LABELS } from './names';
+import { LABEL, RESERVED_LABELS, SCOPE_SLOT, SEVERITY_LABEL } from './names';
 
 const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -42,7 +42,36 @@ export function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-/** `{slo_name="x",slo_service="y"}`: selects exactly one objective's series. */
-export function selector(slo: Slo, index: number): string {
-  return `{${LABEL.name}=${quote(objectiveName(slo, index))},${LABEL.service}=${quote(slo.service)}}`;
+/** `{slo_name="x",slo_service="y"}` and the scope's labels: selects exactly one objective's series. */
+export function selector(slo: Slo, index: number, scope: Readonly<Record<string, string>> = {}): string {
+  return `{${LABEL.name}=${quote(objectiveName(slo, index))},${LABEL.service}=${quote(slo.service)}${scopeMatchers(scope)}}`;
+}
+
+/** `,cluster="eks-1",namespace="day-prod"`: a scope's matchers, sorted, to end a selector's list with. */
+export function scopeMatchers(scope: Readonly<Record<string, string>>): string {
+  return Object.keys(scope)
+    .sort()
+    .map((k) => `,${k}=${quote(scope[k]!)}`)
+    .join('');
+}
+
+/**
+ * Why a scope label cannot be used (not a label name, or one the compiler writes), or undefined. Checked once
+ * per compile, before any SLO.
+ */
+export function scopeLabelProblem(label: string): string | undefined {
+  if (!PROM_LABEL.test(label) || label.startsWith('__')) return `${JSON.stringify(label)} is not a Prometheus label name (letters, digits and _, not starting with a digit or __)`;
+  const own = [...RESERVED_LABELS, SEVERITY_LABEL, ...Object.keys(SCOPE_SLOT)];
+  if (own.includes(label)) return `${label} is a label the compiler writes itself (${own.filter((l) => !l.startsWith('__')).sort().join(', ')})`;
+  return undefined;
+}
+
+/** Why this SLO cannot take the scope (a scope label it also has, or is grouped by), or undefined. */
+export function scopeClash(slo: Slo, scope: Readonly<Record<string, string>>, groupBy: readonly string[]): string | undefined {
+  const own = { ...slo.labels, ...(slo.ruleLabels ?? {}) };
+  for (const k of Object.keys(scope).sort()) {
+    if (k in own) return `the scope label ${k} is also a label of the SLO (${k}: ${own[k]}), so its series would carry two values of it; remove ${k} from the SLO's labels or choose another scope label`;
+    if (groupBy.includes(k)) return `the scope label ${k} is also a label the SLO is grouped by: every group would be confined to ${k}=${quote(scope[k]!)}; remove ${k} from the grouping or from the scope`;
+  }
+  return undefined;
 }

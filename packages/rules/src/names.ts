@@ -71,14 +71,40 @@ export const DEFAULT_NO_DATA_MINUTES = 10;
 const MAX_UID = 40;
 
 /**
- * The uid of an SLO's Grafana dashboard: readable when the names are short, a hash-suffixed prefix when
- * not; `slo_info` carries it so that the overview can link to it.
+ * The Helm chart's copies of the rules and dashboards carry this label as an empty scope (`slo_scope=""` on every
+ * selector, `slo_scope: ""` on every rule): a no-op in Prometheus (an empty label is no label), and the place
+ * where the chart writes its `scope` value, or which it removes.
  */
-export function dashboardUid(service: string, slo: string): string {
-  const readable = `slo-${service}-${slo}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  if (readable.length <= MAX_UID) return readable;
-  const hash = createHash('sha256').update(`${service}\n${slo}`).digest('hex').slice(0, 8);
-  return `${readable.slice(0, MAX_UID - hash.length - 1)}-${hash}`;
+export const SCOPE_SLOT: Readonly<Record<string, string>> = { slo_scope: '' };
+
+/** `namespace=day-prod,cluster=eks`: a compile's scope, sorted, as text (empty without one). */
+export function scopeText(scope: Readonly<Record<string, string>> = {}): string {
+  return Object.keys(scope)
+    .sort()
+    .map((k) => `${k}=${scope[k]}`)
+    .join(',');
+}
+
+/**
+ * A Grafana uid: readable when short, a hash-suffixed prefix when not. A scoped compile always gets the hash,
+ * so that two environments' dashboards can live in one Grafana.
+ */
+function uid(readable: string, key: string, scope: Readonly<Record<string, string>>): string {
+  const clean = readable.replace(/[^A-Za-z0-9_-]/g, '-');
+  const scoped = scopeText(scope);
+  if (!scoped && clean.length <= MAX_UID) return clean;
+  const hash = createHash('sha256').update(scoped ? `${key}\n${scoped}` : key).digest('hex').slice(0, 8);
+  return `${clean.slice(0, MAX_UID - hash.length - 1)}-${hash}`;
+}
+
+/** The uid of an SLO's Grafana dashboard; `slo_info` carries it so that the overview can link to it. */
+export function dashboardUid(service: string, slo: string, scope: Readonly<Record<string, string>> = {}): string {
+  return uid(`slo-${service}-${slo}`, `${service}\n${slo}`, scope);
+}
+
+/** The uid of the overview dashboard. */
+export function overviewUid(scope: Readonly<Record<string, string>> = {}): string {
+  return uid(DASHBOARD.overviewUid, DASHBOARD.overviewUid, scope);
 }
 
 /** A name as a file name: anything but letters, digits, `.`, `_` and `-` becomes `-`. */

@@ -1,4 +1,4 @@
-import { coverageExpr, ratioExpr, type CompiledSlo } from './compile';
+import { coverageExpr, ratioExpr, withScope, type CompiledSlo } from './compile';
 import { promDuration } from './durations';
 import { sortKeys } from './labels';
 import { isAlert, type RecordingRule, type RuleFile, type RuleGroup } from './model';
@@ -32,10 +32,13 @@ export class SharedLayout {
   private readonly periods = new Set<number>();
   private ownNoTraffic = false;
   private slos = 0;
+  /** The compile's scope (every SLO of a compile has the same). */
+  private scope: Record<string, string> = {};
 
   /** The SLO's own part of the rules: building blocks, constants and alerts (plus a time-sliced SLO's no-traffic flag). */
   add(c: CompiledSlo): CompiledSlo {
     this.slos++;
+    this.scope = c.scope;
     const own = c.slo.budgetingMethod === OWN_NO_TRAFFIC_METHOD;
     if (own) this.ownNoTraffic = true;
     for (const o of c.objectives) {
@@ -68,7 +71,7 @@ export class SharedLayout {
       periods.length === 1 ? RECORD.errorBudget : `(${RECORD.errorBudget} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${period}"})`;
     const noTraffic = `${BLOCK.total} == bool 0${this.ownNoTraffic ? ` unless ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.budgetingMethod}="${OWN_NO_TRAFFIC_METHOD}"}` : ''}`;
     const roll = promDuration(ROLLUP_MINUTES);
-    return {
+    return withScope({
       groups: [
         {
           name: GROUP.sharedWindows,
@@ -91,6 +94,6 @@ export class SharedLayout {
           ],
         },
       ],
-    };
+    }, this.scope);
   }
 }

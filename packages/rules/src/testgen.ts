@@ -1,3 +1,4 @@
+import { addMatchers } from '@slo-engine/promql';
 import type { CompiledObjective, CompiledSlo } from './compile';
 import { promDuration } from './durations';
 import { sortKeys } from './labels';
@@ -259,7 +260,7 @@ export function generateTests(c: CompiledSlo, ruleFiles: string[]): { file: Gene
   for (const compiled of c.objectives) {
     const o: Timing = { ...compiled, range: blockRangeMinutes(c, compiled), step };
     const synthesis = synthesise(c.slo.objectives[o.index]!, o.groupBy);
-    const plan = 'plan' in synthesis ? synthesis.plan : undefined;
+    const plan = 'plan' in synthesis ? scoped(synthesis.plan, c.scope) : undefined;
     const why = 'reason' in synthesis ? synthesis.reason : '';
     if (o.groupBy.length && !plan) {
       untestable.push({ name: o.sloName, reason: `have no tests: no input series can be synthesised for the queries of this grouped SLO (${why})` });
@@ -284,6 +285,12 @@ export function generateTests(c: CompiledSlo, ruleFiles: string[]): { file: Gene
     else tests.push(slow);
   }
   return { file: { rule_files: ruleFiles, evaluation_interval: promDuration(step), group_eval_order: evaluationOrder(c, ruleFiles), tests }, untestable };
+}
+
+/** Synthetic series carry the compile's scope labels, as the scoped rules select them. */
+function scoped(plan: SeriesPlan, scope: Readonly<Record<string, string>>): SeriesPlan {
+  if (Object.keys(scope).length === 0) return plan;
+  return { ...plan, series: (phases) => plan.series(phases).map((x) => ({ ...x, series: addMatchers(x.series, scope) })) };
 }
 
 /**
