@@ -2,7 +2,7 @@
 import { selectors } from '@slo-engine/promql';
 import { isAlert, RECORD } from '@slo-engine/rules';
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
-import { dashboardFor, overviewFile } from './index';
+import { dashboardFor, dashboardWithScope, overviewFile } from './index';
 
 const SLI = ratioSli({ bad: 'http_requests_total{job="day",code=~"5.."}', total: 'http_requests_total{job="day"}' });
 const one = sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', name: 'api', service: 'day' });
@@ -52,5 +52,17 @@ describe('a scoped overview', () => {
     for (const q of qs) for (const s of selectors(q)) expect(s.matchers).toContainEqual({ label: 'namespace', op: '=', value: 'day-prod' });
     expect(overview.uid).not.toBe(overviewFile('test').dashboard.uid);
     expect(overview.title).toBe('SLO / Overview (namespace=day-prod)');
+  });
+});
+
+describe('the Helm chart slot on a grouped SLO', () => {
+  it('reaches the group variables too', () => {
+    const grouped = sloDoc({ sli: ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="day",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="day"}[5m]))' }, false), objectives: '    - target: 0.999\n', name: 'api', service: 'day' });
+    const c = compileText(grouped.replace('metadata:\n  name: api', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route'))[0]!;
+    const board = dashboardWithScope(dashboardFor(c, 'test').dashboard, { slo_scope: '' });
+    const vars = (board.templating?.list ?? []).filter((v) => v.name === 'route');
+    expect(vars).toHaveLength(1);
+    expect(vars[0]!.definition).toMatch(/^label_values\(slo:sli_total:rate5m\{slo_name="api",slo_service="day",slo_scope=""\}, route\)$/);
+    expect(JSON.stringify(vars[0]!.query)).toContain('slo_scope=\\"\\"');
   });
 });

@@ -59,16 +59,23 @@ export function scopeTitle(scope: Readonly<Record<string, string>>): string {
 }
 
 /**
- * The dashboard with the scope's matchers on every query (`expr`) that does not have them yet: what the
+ * The dashboard with the scope's matchers on every query (`expr`, and query variables' label_values) that does
+ * not have them yet: what the
  * builders write reads every SLO (the overview) or one objective, and a scoped compile's must read one
  * environment only.
  */
 export function withScope<T>(dashboard: T, scope: Readonly<Record<string, string>>): T {
   if (Object.keys(scope).length === 0) return dashboard;
+  const query = (k: string, x: string): string => {
+    if (k === 'expr') return addMatchers(x, scope);
+    // a query variable: label_values(<selector>, <label>) is Grafana's, not PromQL; its selector is
+    const m = /^label_values\((.*), *([A-Za-z_][A-Za-z0-9_]*)\)$/s.exec(x);
+    return (k === 'query' || k === 'definition') && m ? `label_values(${addMatchers(m[1]!, scope)}, ${m[2]})` : x;
+  };
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'expr' && typeof x === 'string' ? addMatchers(x, scope) : walk(x)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? query(k, x) : walk(x)]));
   };
   return walk(dashboard) as T;
 }
