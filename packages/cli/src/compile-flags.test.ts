@@ -136,3 +136,21 @@ it('--scope confines rules, tests and dashboards to one environment', () => {
   expect(overview.uid).toMatch(/^slo-overview-[0-9a-f]{8}$/);
   expect(r.rules).toContain(`dashboard_uid: ${board.uid}`);
 });
+
+it('--alertmanager-out writes the routing of the notification targets, which amtool accepts and --check keeps in sync', () => {
+  const r = compile('--alertmanager-out', 'am');
+  expect(r.code).toBe(0);
+  expect(r.stderr).not.toContain('[routing]');
+  const yml = fs.readFileSync(path.join(tmp, 'am/alertmanager.yml'), 'utf8');
+  expect(yml).toContain('routing_key_file: /etc/alertmanager/secrets/slo-pager/routing-key');
+  const check = spawnSync('amtool', ['check-config', path.join(tmp, 'am/alertmanager.yml')], { encoding: 'utf8' });
+  expect(check.stdout).toContain('SUCCESS');
+  const routes = spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${path.join(tmp, 'am/alertmanager.yml')}`, 'slo_name=minutes', 'slo_notification_targets=pager'], { encoding: 'utf8' });
+  expect(routes.stdout.trim()).toBe('slo-pager');
+  expect(fs.readFileSync(path.join(tmp, 'am/alertmanagerconfig.yaml'), 'utf8')).toMatch(/^kind: AlertmanagerConfig$/m);
+  expect(compile('--alertmanager-out', 'am', '--check').code).toBe(0);
+  fs.appendFileSync(path.join(tmp, 'am/alertmanager.yml'), '# edited\n');
+  const stale = compile('--alertmanager-out', 'am', '--check');
+  expect(stale.code).toBe(1);
+  expect(stale.stderr).toContain('changed  am/alertmanager.yml');
+});

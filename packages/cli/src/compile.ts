@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, dashboardWithScope, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
+import { RoutingPlan } from '@slo-engine/routing';
 import { readAndCheck, ownershipOf, type InputFilter } from './inputs';
 import { GENERATED_MARK, MANIFEST, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
 import { formatDiagnostic, plural, unwritable, useColour } from './output';
@@ -30,6 +31,8 @@ export interface CompileCliOptions {
   mixin?: string;
   /** A Helm chart's files/ folder that embeds the rule files and dashboards (rules/, dashboards/). */
   chartFiles?: string;
+  /** Where the Alertmanager routing goes (alertmanager.yml, alertmanagerconfig.yaml). */
+  alertmanagerOut?: string;
   layout?: Layout;
   /** Glob patterns: only these files of the folders given are read. */
   include?: string[];
@@ -79,6 +82,20 @@ function sharedFiles(file: RuleFile, slos: number, chart: boolean): OutputFile[]
   }, chart);
 }
 
+/** The Alertmanager routing of every SLO's notification targets, and compile's warnings about its receivers. */
+function routingFiles(plan: RoutingPlan, prepared: Prepared): OutputFile[] {
+  const { warnings, where } = plan.receivers();
+  warnings.forEach((w, i) => prepared.diagnostics.push(new Diagnostic('warning', 'routing', w, where[i]!, '', 'see the routing section of the rules README')));
+  const head = (what: string) => `# ${what}\n# ${GENERATED_MARK} ${VERSION} from ${plural(plan.size, 'SLO')}; do not edit: run slo compile --alertmanager-out.\n`;
+  return [
+    { path: 'alertmanager.yml', content: head('Alertmanager routing of the SLO alerts: copy route.routes[0], receivers and inhibit_rules into your alertmanager.yml; secrets are read from files') + toYaml(plan.alertmanagerYml()) },
+    {
+      path: 'alertmanagerconfig.yaml',
+      content: head('Alertmanager routing of the SLO alerts for the Prometheus Operator (AlertmanagerConfig); each receiver reads the Secret named like it') + toYaml(plan.alertmanagerConfigResource({ name: 'slo-routing', labels: { ...MANAGED_BY } })),
+    },
+  ];
+}
+
 export function minutesOf(text: string | undefined): number | undefined | 'invalid' {
   if (text === undefined) return undefined;
   const m = /^(\d+)(m|h)$/.exec(text);
@@ -98,6 +115,8 @@ export interface CompilePlan {
   compiled: CompiledSlo[];
   /** `mixin.libsonnet`, relative to the mixin directory, when asked for. */
   mixin: OutputFile[];
+  /** alertmanager.yml and alertmanagerconfig.yaml, when asked for (`routing`). */
+  routing: OutputFile[];
 }
 
 export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'>, InputFilter {
@@ -108,6 +127,8 @@ export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disable
   scope?: Record<string, string>;
   /** Also render the Helm chart's copies (`OutputFile.chart`). */
   chart?: boolean;
+  /** Also render the Alertmanager routing of every SLO's notification targets. */
+  routing?: boolean;
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
   mixin?: boolean;
@@ -185,7 +206,7 @@ function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSl
   }
 }
 
-type OutputKind = 'rules' | 'dashboards' | 'mixin';
+type OutputKind = 'rules' | 'dashboards' | 'mixin' | 'routing';
 type Sink = (kind: OutputKind, file: OutputFile) => void;
 
 /**
@@ -217,6 +238,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   };
   const groups: RuleGroup[] = [];
   const shared = opts.layout === 'shared' ? new SharedLayout() : undefined;
+  const routing = opts.routing ? new RoutingPlan() : undefined;
   let broken = false;
   // compiled one at a time and dropped once rendered: memory stays flat however many SLOs there are
   for (const slo of prepared.slos) {
@@ -228,6 +250,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     // after an error nothing is written, so only the remaining SLOs' diagnostics are of interest
     if (!c || broken) continue;
     const own = shared ? shared.add(c) : c;
+    routing?.add(c);
     keep?.(own);
     if (opts.mixin) groups.push(...own.rules.groups);
     const out = sloFiles(own, slo.pos.file, shared !== undefined, opts.chart);
@@ -245,6 +268,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   }
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`, opts.scope), everyInput);
   if (failed) return failed;
+  if (routing) for (const f of routingFiles(routing, prepared)) sink('routing', { ...f, sources: everyInput });
   if (opts.mixin) {
     const hasAlerts = (g: RuleGroup) => g.rules.some(isAlert);
     mixinBoards.sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -267,11 +291,11 @@ const byPath = (a: OutputFile, b: OutputFile) => (a.path < b.path ? -1 : a.path 
 /** Reads, checks and compiles; returns every file it would write, without touching the disk. */
 export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
   const prepared = await prepare(paths, opts, io);
-  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [] });
+  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [], routing: [] });
   if (hasErrors(allDiagnostics(prepared))) return none();
   const unknownTier = unknownTierMessage(opts.disableTier, prepared.slos);
   if (unknownTier) return { ...none(), unknownTier };
-  const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [] };
+  const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [], routing: [] };
   const compiled: CompiledSlo[] = [];
   const failed = emit(prepared, opts, (kind, f) => out[kind].push(f), (c) => compiled.push(c));
   if (failed) prepared.diagnostics.push(failed);
@@ -283,6 +307,7 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
     dashboards: out.dashboards.sort(byPath),
     compiled,
     mixin: out.mixin,
+    routing: out.routing,
   };
 }
 
@@ -345,7 +370,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   }
   // an output that cannot be written fails now, not after compiling (nor, under /proc, never)
   if (!opts.check) {
-    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin]];
+    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin], ['--alertmanager-out', opts.alertmanagerOut]];
     for (const [flag, given] of outs) {
       const why = given === undefined ? undefined : unwritable(io.cwd, flag, given, 'dir');
       if (why) {
@@ -354,7 +379,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
@@ -380,13 +405,14 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   const rules = [dir(opts.rulesOut, opts.rulesOut)];
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
+  const routingDirs = opts.alertmanagerOut !== undefined ? [dir(opts.alertmanagerOut, opts.alertmanagerOut)] : [];
   // Helm only reads files inside a chart, so the SLO chart carries its own copies
   if (opts.chartFiles !== undefined) {
     rules.push(dir(`${opts.chartFiles}/rules`, path.join(opts.chartFiles, 'rules'), (f) => f.path.endsWith('.rules.yaml'), true));
     boards.push(dir(`${opts.chartFiles}/dashboards`, path.join(opts.chartFiles, 'dashboards'), () => true, true));
   }
-  const dirs = [...rules, ...boards, ...mixin];
-  const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin };
+  const dirs = [...rules, ...boards, ...mixin, ...routingDirs];
+  const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin, routing: routingDirs };
   let failed: Diagnostic | undefined;
   try {
     failed = emit(prepared, planOpts, (kind, f) => {
