@@ -16,8 +16,10 @@ import { freePort } from '../support/prometheus';
  * resolve after the fault stops; `slo report` must show the budget going down; every panel query of the
  * dashboards must return data. Then `stack backfill`: 30 days of history before the live data, after which
  * every SLO's period is fully covered, the recorded period ratios match the generator's exact ratio of sums,
- * and a second run adds nothing. It takes about 17 minutes: the alert windows are real (5m short window, 1m
- * evaluation, for: 2m).
+ * and a second run adds nothing. Alertmanager, with the routing slo compile --alertmanager-out generates,
+ * delivers the page to the stack's webhook receiver with the SLO's labels and annotations, and suppresses the
+ * ticket that fires while the page does. It takes up to about 35 minutes: the alert windows are real (5m short
+ * window, 1m evaluation, for: 2m; the ticket's 1d window reads 10-minute roll-ups, and its for: is 5m).
  */
 
 const SLO = 'day-api-availability';
@@ -99,6 +101,8 @@ it('page alert fires within its detection time and resolves; report and dashboar
     ['postgres', true],
     ['day', true],
     ['prometheus', true],
+    ['alertmanager', true],
+    ['receiver', true],
   ]);
 
   // the tier the test is about, as the compiler sees it
@@ -126,6 +130,31 @@ it('page alert fires within its detection time and resolves; report and dashboar
   const during = report().find((s) => s.slo === SLO)!;
   expect(during.firing).toContain(tier.id);
 
+  // Alertmanager routes the page with the generated routing to the receiver its notification target names
+  const paged = await within(3, 'page delivered to the webhook receiver', async () =>
+    stack.notifications().find((n) => n.receiver === 'slo-day-oncall' && n.notification.status === 'firing' && n.notification.alerts.some((a) => a.labels[LABEL.name] === SLO && a.labels[LABEL.severity] === 'page')),
+  );
+  note(`page delivered to ${paged.value.receiver} after ${paged.minutes.toFixed(2)} min more`);
+  const pageAlert = paged.value.notification.alerts.find((a) => a.labels[LABEL.name] === SLO)!;
+  expect(pageAlert.labels).toMatchObject({ [LABEL.service]: SERVICE, [LABEL.tier]: tier.id, severity: 'critical', [LABEL.targets]: 'day-oncall' });
+  expect(pageAlert.annotations.summary).toMatch(/error budget burning 14\.4x too fast \(page\)/);
+  expect(pageAlert.annotations.runbook_url).toBeDefined();
+
+  // the errors go on until the ticket tier (3x over 1d and 2h, for: 5m) fires too: its 1d window reads the
+  // 10-minute roll-ups, so up to 10 minutes pass before it sees them; while the page fires, it is inhibited
+  const ticketFiring = `ALERTS{${LABEL.name}="${SLO}",${LABEL.severity}="ticket",alertstate="firing"}`;
+  const ticket = await within(20, 'ticket alert firing', async () => ((await query(ticketFiring)).length ? true : undefined));
+  note(`ticket alert firing after ${ticket.minutes.toFixed(2)} min more`);
+  const suppressed = await within(2, 'ticket suppressed by the page in Alertmanager', async () => {
+    const alerts = (await (await fetch(`${state.alertmanager!.url}/api/v2/alerts?filter=${encodeURIComponent(`${LABEL.name}="${SLO}"`)}`)).json()) as { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
+    const t = alerts.find((a) => a.labels[LABEL.severity] === 'ticket');
+    const p = alerts.find((a) => a.labels[LABEL.severity] === 'page');
+    return t && p?.status.state === 'active' && t.status.state === 'suppressed' ? t : undefined;
+  });
+  expect(suppressed.value.status.inhibitedBy.length).toBe(1);
+  note('ticket suppressed in Alertmanager while the page fires');
+  expect(stack.notifications().filter((n) => n.receiver === 'slo-day-tickets' && n.notification.status === 'firing')).toEqual([]);
+
   await setFaults(state.app, { errorRate: 0 });
   note('errors stopped');
   // the short window empties after its length (plus the 5m rate of the building blocks), then one evaluation
@@ -133,6 +162,15 @@ it('page alert fires within its detection time and resolves; report and dashboar
   const resolved = await within(resolveBound + 2, 'page alert resolved', async () => ((await query(pageFiring)).length ? undefined : true));
   note(`page alert resolved after ${resolved.minutes.toFixed(2)} min`);
   expect(resolved.minutes).toBeLessThanOrEqual(resolveBound);
+  // once the page has resolved the ticket is no longer inhibited: it reaches the ticket queue's receiver, and
+  // the on-call receiver hears that the page resolved
+  // (a group's next notification waits for its group_interval, 5m by default)
+  const ticketed = await within(7, 'ticket delivered once the page resolved', async () =>
+    stack.notifications().find((n) => n.receiver === 'slo-day-tickets' && n.notification.status === 'firing' && n.notification.alerts.some((a) => a.labels[LABEL.severity] === 'ticket')),
+  );
+  note(`ticket delivered to ${ticketed.value.receiver} after ${ticketed.minutes.toFixed(2)} min more`);
+  await within(7, 'page resolved notified', async () => (stack.notifications().some((n) => n.receiver === 'slo-day-oncall' && n.notification.alerts.some((a) => a.labels[LABEL.name] === SLO && a.status === 'resolved')) ? true : undefined));
+  note('the on-call receiver heard the page resolve');
 
   // the period reads 10-minute roll-ups, so the budget moves once a roll-up covers the errors
   const after = await within(12, 'budget going down in slo report', async () => {
@@ -161,7 +199,7 @@ it('page alert fires within its detection time and resolves; report and dashboar
   note(`${queries} dashboard queries, ${empty.length} empty`);
   expect(empty).toEqual([]);
   expect(queries).toBeGreaterThan(40);
-}, 30 * 60_000);
+}, 50 * 60_000);
 
 /** Samples of an instant query, by SLO name. */
 async function bySlo(expr: string, time?: number): Promise<Map<string, number>> {

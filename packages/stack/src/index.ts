@@ -1,7 +1,8 @@
 export { PostgresCluster, postgresBin, POSTGRES_HINT, type PostgresOptions } from './postgres';
 export { backfillStack, type Part, type RawPart, type RulesPart, type SloState, type StackBackfillOptions, type StackBackfillResult } from './backfill';
 export { DAY_BUCKETS, DAY_LATENCY_LE, DAY_METRIC, dayHistoryOptions, writeDayHistory, type DayCounts, type DayHistory, type DayHistoryOptions, type DayIncident } from './day-history';
-export { Stack, RETENTION_DAYS, prometheusConfig, type StackOptions, type StackState, type ComponentStatus } from './stack';
+export { localRouting } from './alerting';
+export { Stack, NOTIFICATIONS, RETENTION_DAYS, prometheusConfig, type StackOptions, type StackState, type ComponentStatus } from './stack';
 export { runLoad, setFaults, type Faults, type LoadOptions, type LoadResult } from './load';
 export { alive, stopProcess, waitForHttp } from './processes';
 /** The private Prometheus and backfill tools now live in @slo-engine/history; re-exported for the stack's users. */

@@ -17,7 +17,7 @@ const port = num(1, 65535);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 const program = new Command('stack')
-  .description('a local stack on loopback: PostgreSQL, the demo app "day" and Prometheus with the compiled rules')
+  .description('a local stack on loopback: PostgreSQL, the demo app "day", Prometheus with the compiled rules, and Alertmanager with the generated routing delivering to a local webhook receiver')
   .option('--dir <dir>', 'state directory', path.join(root, '.stack'))
   .showHelpAfterError('(run with --help for usage)');
 
@@ -25,15 +25,31 @@ const stack = () => new Stack({ root, dir: program.opts<{ dir: string }>().dir }
 
 program
   .command('up')
-  .description('start PostgreSQL, the demo app and Prometheus (what is already running is kept)')
+  .description('start PostgreSQL, the demo app, the webhook receiver, Alertmanager and Prometheus (what is already running is kept)')
   .option('--pg-port <port>', 'PostgreSQL port', port, 15432)
   .option('--app-port <port>', 'demo app port', port, 8001)
   .option('--prometheus-port <port>', 'Prometheus port', port, 9090)
+  .option('--alertmanager-port <port>', 'Alertmanager port', port, 9093)
+  .option('--receiver-port <port>', 'webhook receiver port', port, 9097)
   .option('--scrape-interval <duration>', 'Prometheus scrape interval', '5s')
-  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; scrapeInterval: string }) => {
-    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, scrapeInterval: o.scrapeInterval });
+  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; alertmanagerPort: number; receiverPort: number; scrapeInterval: string }) => {
+    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, alertmanagerPort: o.alertmanagerPort, receiverPort: o.receiverPort, scrapeInterval: o.scrapeInterval });
     const state = await s.up(out);
-    out(`\nday:        ${state.app.url}/api/day\nprometheus: ${state.prometheus.url}/alerts\nnext:       pnpm stack load --error-rate 0.2   then   pnpm slo report --prometheus ${state.prometheus.url}`);
+    out(
+      `\nday:          ${state.app.url}/api/day\nprometheus:   ${state.prometheus.url}/alerts\nalertmanager: ${state.alertmanager?.url}\n` +
+        `next:         pnpm stack load --error-rate 0.5   then   pnpm stack notifications   and   pnpm slo report --prometheus ${state.prometheus.url}`,
+    );
+  });
+
+program
+  .command('notifications')
+  .description('what Alertmanager delivered to the stack\'s webhook receiver: one line per alert of each notification')
+  .action(() => {
+    const got = stack().notifications();
+    if (!got.length) out('no notifications yet (a page takes a few minutes of errors: pnpm stack load --error-rate 0.5)');
+    for (const n of got)
+      for (const a of n.notification.alerts)
+        out(`${n.receivedAt} ${n.receiver.padEnd(18)} ${a.status.padEnd(8)} ${a.labels.alertname ?? ''} ${a.labels.slo_name ?? ''} ${a.labels.slo_severity ?? ''} ${a.annotations.summary ?? ''}`);
   });
 
 program

@@ -1,15 +1,18 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listBlocks } from '@slo-engine/history';
+import { alertingConfig, localRouting } from './alerting';
 import { PostgresCluster } from './postgres';
 import { alive, startDetached, stopProcess, waitForHttp } from './processes';
 
 /**
  * The local stack: a private PostgreSQL, the demo app and a Prometheus (Debian package) on loopback,
- * scraping the app and evaluating the compiled rules. Everything lives in one directory (state.json
- * says what runs where), so `down` and `status` work from any later shell.
+ * scraping the app and evaluating the compiled rules, and an Alertmanager (Debian package) with the routing
+ * `slo compile --alertmanager-out` generates, delivering to a local webhook receiver that writes what it gets
+ * to notifications.jsonl. Everything lives in one directory (state.json says what runs where), so `down` and
+ * `status` work from any later shell.
  */
 
 export interface StackOptions {
@@ -26,6 +29,10 @@ export interface StackOptions {
   ruleFiles?: string[];
   /** Extra environment for the demo app (e.g. DRAIN_DELAY_MS). */
   appEnv?: Record<string, string>;
+  alertmanagerPort?: number;
+  receiverPort?: number;
+  /** The specs whose notification targets the routing is generated from, default slo-specs. */
+  specs?: string[];
 }
 
 export interface StackState {
@@ -33,6 +40,9 @@ export interface StackState {
   pg: { port: number; url: string };
   app: { pid: number; port: number; url: string; adminToken: string };
   prometheus: { pid: number; port: number; url: string; ruleFiles: string[] };
+  /** Absent in the state of a stack started before the stack had alerting. */
+  alertmanager?: { pid: number; port: number; url: string };
+  receiver?: { pid: number; port: number; url: string; file: string };
 }
 
 export interface ComponentStatus {
@@ -42,7 +52,9 @@ export interface ComponentStatus {
   detail: string;
 }
 
-const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, scrapeInterval: '5s' };
+const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, alertmanagerPort: 9093, receiverPort: 9097, scrapeInterval: '5s' };
+/** What the stack's webhook receiver got, one JSON line per notification. */
+export const NOTIFICATIONS = 'notifications.jsonl';
 const PROMETHEUS_DATA = 'prometheus-data';
 /** The stack's Prometheus keeps this many days of data. */
 export const RETENTION_DAYS = 31;
@@ -58,21 +70,22 @@ function findRuleFiles(dir: string): string[] {
   return out;
 }
 
-function which(name: string): string {
+function which(name: string, pkg = 'prometheus'): string {
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} not found on PATH: install it with \`bash scripts/setup-test-tools.sh\` (Debian package prometheus)`);
+    throw new Error(`${name} not found on PATH: install it with \`bash scripts/setup-test-tools.sh\` (Debian package ${pkg})`);
   }
 }
 
-/** prometheus.yml for the stack: the app as job "day", the compiled rules, and Prometheus itself. */
-export function prometheusConfig(o: { appPort: number; promPort: number; scrapeInterval: string; ruleFiles: string[] }): string {
+/** prometheus.yml for the stack: the app as job "day", the compiled rules, Prometheus itself, and the Alertmanager. */
+export function prometheusConfig(o: { appPort: number; promPort: number; scrapeInterval: string; ruleFiles: string[]; alertmanagerPort?: number }): string {
   return [
     '# Written by pnpm stack up.',
     'global:',
     `  scrape_interval: ${o.scrapeInterval}`,
     `  evaluation_interval: 1m`,
+    ...(o.alertmanagerPort === undefined ? [] : alertingConfig(o.alertmanagerPort)),
     'rule_files:',
     ...(o.ruleFiles.length ? o.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`) : ['  []']),
     'scrape_configs:',
@@ -135,16 +148,41 @@ export class Stack {
       await waitForHttp(`${app.url}/readyz`, 'the demo app', 60_000, () => alive(pid));
     } else log(`day: already running (pid ${app.pid})`);
 
+    let receiver = previous?.receiver;
+    if (!receiver || !alive(receiver.pid)) {
+      const port = receiver?.port ?? o.receiverPort;
+      const file = path.join(this.dir, NOTIFICATIONS);
+      log(`receiver: starting on 127.0.0.1:${port}, writing ${file}`);
+      const pid = startDetached(process.execPath, [path.join(__dirname, 'receiver.js'), String(port), file], { log: path.join(this.dir, 'receiver.log') });
+      receiver = { pid, port, url: `http://127.0.0.1:${port}`, file };
+      await waitForHttp(`${receiver.url}/-/ready`, 'the webhook receiver', 30_000, () => alive(pid));
+    } else log(`receiver: already running (pid ${receiver.pid})`);
+
+    let am = previous?.alertmanager;
+    if (!am || !alive(am.pid)) {
+      const port = am?.port ?? o.alertmanagerPort;
+      writeFileSync(this.alertmanagerConfigFile, localRouting(this.generatedRouting(o.specs ?? ['slo-specs']), receiver.url));
+      log(`alertmanager: starting on 127.0.0.1:${port} with the generated routing`);
+      const binary = which('prometheus-alertmanager', 'prometheus-alertmanager');
+      const pid = startDetached(
+        binary,
+        [`--config.file=${this.alertmanagerConfigFile}`, `--storage.path=${path.join(this.dir, 'alertmanager-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+        { log: path.join(this.dir, 'alertmanager.log') },
+      );
+      am = { pid, port, url: `http://127.0.0.1:${port}` };
+      await waitForHttp(`${am.url}/-/ready`, 'Alertmanager', 60_000, () => alive(pid));
+    } else log(`alertmanager: already running (pid ${am.pid})`);
+
     let prom = previous?.prometheus;
     if (!prom || !alive(prom.pid)) {
       const port = prom?.port ?? o.promPort;
       const ruleFiles = (o.ruleFiles ?? findRuleFiles(path.join(o.root, 'rules-out'))).map((f) => path.resolve(f));
-      writeFileSync(this.prometheusConfigFile, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles }));
+      writeFileSync(this.prometheusConfigFile, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles, alertmanagerPort: am.port }));
       log(`prometheus: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
       prom = await this.launchPrometheus(prometheus, port, ruleFiles);
     } else log(`prometheus: already running (pid ${prom.pid})`);
 
-    const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, prometheus: prom };
+    const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, prometheus: prom, alertmanager: am, receiver };
     this.writeState(state);
     return state;
   }
@@ -155,6 +193,30 @@ export class Stack {
 
   private get prometheusConfigFile(): string {
     return path.join(this.dir, 'prometheus.yml');
+  }
+
+  private get alertmanagerConfigFile(): string {
+    return path.join(this.dir, 'alertmanager.yml');
+  }
+
+  /** The routing slo compile --alertmanager-out generates for the specs (the built CLI, as `pnpm start` runs it). */
+  private generatedRouting(specs: string[]): string {
+    const cli = path.join(this.opts.root, 'packages/cli/dist/main.js');
+    if (!existsSync(cli)) throw new Error(`${path.relative(process.cwd(), cli)} is missing: run pnpm build first`);
+    const out = path.join(this.dir, 'routing');
+    const r = spawnSync(process.execPath, [cli, 'compile', ...specs, '--rules-out', path.join(out, 'rules'), '--dashboards-out', path.join(out, 'dashboards'), '--alertmanager-out', path.join(out, 'alertmanager')], { cwd: this.opts.root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`slo compile --alertmanager-out failed:\n${r.stderr}`);
+    return readFileSync(path.join(out, 'alertmanager/alertmanager.yml'), 'utf8');
+  }
+
+  /** What the stack's webhook receiver got so far, oldest first. */
+  notifications(): { receivedAt: string; receiver: string; notification: { status: string; alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] } }[] {
+    const file = this.state()?.receiver?.file;
+    if (!file || !existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 
   /** The stack's TSDB directory: blocks moved into it while Prometheus is stopped are loaded when it starts. */
@@ -208,6 +270,10 @@ export class Stack {
     if (s) {
       if (alive(s.prometheus.pid)) log('prometheus: stopping');
       await stopProcess(s.prometheus.pid);
+      if (alive(s.alertmanager?.pid)) log('alertmanager: stopping');
+      await stopProcess(s.alertmanager?.pid);
+      if (alive(s.receiver?.pid)) log('receiver: stopping');
+      await stopProcess(s.receiver?.pid);
       if (alive(s.app.pid)) log('day: stopping (graceful drain)');
       await stopProcess(s.app.pid, 60_000);
       const pg = this.pg(s.pg.port);
@@ -238,7 +304,7 @@ export class Stack {
 
   async status(): Promise<ComponentStatus[]> {
     const s = this.state();
-    if (!s) return ['postgres', 'day', 'prometheus'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
+    if (!s) return ['postgres', 'day', 'prometheus', 'alertmanager', 'receiver'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
     const probe = async (url: string): Promise<string> => {
       try {
         const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -264,10 +330,16 @@ export class Stack {
         promDetail = s.prometheus.url;
       }
     }
+    const amAlive = alive(s.alertmanager?.pid);
+    const amReady = amAlive ? await probe(`${s.alertmanager!.url}/-/ready`) : 'not running';
+    const rcAlive = alive(s.receiver?.pid);
+    const got = this.notifications();
     return [
       { name: 'postgres', running: pgUp, healthy: pgUp, detail: pgUp ? pgDetail : 'stopped' },
       { name: 'day', running: appAlive, healthy: ready === 'ok', detail: appAlive ? `${s.app.url} (pid ${s.app.pid}), ready: ${ready}` : 'stopped' },
       { name: 'prometheus', running: promAlive, healthy: promAlive && !promDetail.startsWith('HTTP'), detail: promAlive ? `${promDetail} (pid ${s.prometheus.pid})` : 'stopped' },
+      { name: 'alertmanager', running: amAlive, healthy: amReady === 'ok', detail: amAlive ? `${s.alertmanager!.url} (pid ${s.alertmanager!.pid}), ready: ${amReady}` : 'stopped' },
+      { name: 'receiver', running: rcAlive, healthy: rcAlive, detail: rcAlive ? `${s.receiver!.url} (pid ${s.receiver!.pid}), ${got.length} notification${got.length === 1 ? '' : 's'} in ${s.receiver!.file}` : 'stopped' },
     ];
   }
 }
