@@ -154,3 +154,21 @@ it('--alertmanager-out writes the routing of the notification targets, which amt
   expect(stale.code).toBe(1);
   expect(stale.stderr).toContain('changed  am/alertmanager.yml');
 });
+
+it.each(['per-slo', 'shared'])('--amp-namespaces (%s layout): one upload-ready namespace per rule file that promtool accepts, and upload.sh', (layout) => {
+  const r = compile('--amp-namespaces', 'amp', '--layout', layout);
+  expect(r.code).toBe(0);
+  const files = fs.readdirSync(path.join(tmp, 'amp')).filter((f) => !f.startsWith('.')).sort();
+  expect(files).toEqual(layout === 'shared' ? ['shared.yaml', 'shop-minutes.yaml', 'upload.sh'] : ['shop-minutes.yaml', 'upload.sh']);
+  const check = spawnSync('promtool', ['check', 'rules', ...files.filter((f) => f.endsWith('.yaml'))], { cwd: path.join(tmp, 'amp'), encoding: 'utf8' });
+  expect(check.status).toBe(0);
+  expect(fs.readFileSync(path.join(tmp, 'amp/upload.sh'), 'utf8')).toContain('upload shop-minutes shop-minutes.yaml');
+  expect(compile('--amp-namespaces', 'amp', '--layout', layout, '--check').code).toBe(0);
+});
+
+it('--amp-rules-quota below what the SLOs need: an error naming the quota, nothing written', () => {
+  const r = compile('--amp-namespaces', 'amp', '--amp-rules-quota', '5');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/over AMP's quota "Rules per workspace" \(5\)/);
+  expect(fs.existsSync(path.join(tmp, 'amp'))).toBe(false);
+});

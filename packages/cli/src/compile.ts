@@ -1,10 +1,11 @@
-import { buildModel, Diagnostic, type Slo } from '@slo-engine/openslo';
+import { buildModel, Diagnostic, type Slo, type SourcePos } from '@slo-engine/openslo';
 import { NO_DATA_TIER, parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, SCOPE_SLOT, scopeLabelProblem, toYaml, withScope, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, dashboardWithScope, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
 import { applyOverrides, JsonnetError, renderMixin } from '@slo-engine/jsonnet';
 import { RoutingPlan } from '@slo-engine/routing';
+import { AMP_QUOTAS, AmpQuotaError, ampNamespaces, namespaceName, uploadScript, type AmpNamespace } from './amp';
 import { readAndCheck, ownershipOf, type InputFilter } from './inputs';
 import { GENERATED_MARK, MANIFEST, OutputDir, stageFile, ThreadWriter, type OutputFile } from './outputs';
 import { formatDiagnostic, plural, unwritable, useColour } from './output';
@@ -33,6 +34,10 @@ export interface CompileCliOptions {
   chartFiles?: string;
   /** Where the Alertmanager routing goes (alertmanager.yml, alertmanagerconfig.yaml). */
   alertmanagerOut?: string;
+  /** Where the AMP rule groups namespaces go (one file per namespace, upload.sh). */
+  ampNamespaces?: string;
+  /** AMP's "Rules per workspace" quota, when raised. */
+  ampRulesQuota?: string;
   layout?: Layout;
   /** Glob patterns: only these files of the folders given are read. */
   include?: string[];
@@ -117,6 +122,8 @@ export interface CompilePlan {
   mixin: OutputFile[];
   /** alertmanager.yml and alertmanagerconfig.yaml, when asked for (`routing`). */
   routing: OutputFile[];
+  /** The AMP rule groups namespaces and upload.sh, when asked for (`amp`). */
+  amp: OutputFile[];
 }
 
 export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disableTier' | 'layout'>, InputFilter {
@@ -129,6 +136,8 @@ export interface PlanOptions extends Pick<CompileCliOptions, 'strict' | 'disable
   chart?: boolean;
   /** Also render the Alertmanager routing of every SLO's notification targets. */
   routing?: boolean;
+  /** Also render the rule files as AMP rule groups namespaces, with this rules-per-workspace quota. */
+  amp?: { rulesPerWorkspace: number };
   /** The user's jsonnet, applied to every dashboard. */
   overrides?: { file: string; text: string };
   mixin?: boolean;
@@ -206,7 +215,7 @@ function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSl
   }
 }
 
-type OutputKind = 'rules' | 'dashboards' | 'mixin' | 'routing';
+type OutputKind = 'rules' | 'dashboards' | 'mixin' | 'routing' | 'amp';
 type Sink = (kind: OutputKind, file: OutputFile) => void;
 
 /**
@@ -239,6 +248,21 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   const groups: RuleGroup[] = [];
   const shared = opts.layout === 'shared' ? new SharedLayout() : undefined;
   const routing = opts.routing ? new RoutingPlan() : undefined;
+  const amp: AmpNamespace[] = [];
+  /** The rule file as AMP namespaces, or the diagnostic of a quota it breaks (at `pos`). */
+  const ampFiles = (stem: string, file: RuleFile, source: string, pos: SourcePos): Diagnostic | undefined => {
+    if (!opts.amp) return undefined;
+    try {
+      for (const ns of ampNamespaces(stem, file, header(VERSION, source, `AMP rule groups namespace ${namespaceName(stem)} (upload with upload.sh)`))) {
+        amp.push(ns);
+        sink('amp', { ...ns.file, sources: [source] });
+      }
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof AmpQuotaError)) throw e;
+      return new Diagnostic('error', 'amp-quota', e.message, pos, '');
+    }
+  };
   let broken = false;
   // compiled one at a time and dropped once rendered: memory stays flat however many SLOs there are
   for (const slo of prepared.slos) {
@@ -257,6 +281,8 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     for (const x of out.untestable)
       mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
+    const quota = ampFiles(outputStem(c.slo.service, c.slo.name), own.rules, slo.pos.file, slo.pos);
+    if (quota) return quota;
     const failed = board(dashboardFor(c, generatedBy(slo.pos.file)), [slo.pos.file]);
     if (failed) return failed;
   }
@@ -264,11 +290,21 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   if (shared && shared.size > 0) {
     const file = shared.file();
     for (const f of sharedFiles(file, shared.size, opts.chart ?? false)) sink('rules', { ...f, sources: everyInput });
+    const quota = ampFiles(SHARED_STEM, file, plural(shared.size, 'SLO'), prepared.slos[0]!.pos);
+    if (quota) return quota;
     if (opts.mixin) groups.push(...file.groups);
   }
   const failed = board(overviewFile(`${GENERATED_MARK} ${VERSION}; do not edit: run slo compile.`, opts.scope), everyInput);
   if (failed) return failed;
   if (routing) for (const f of routingFiles(routing, prepared)) sink('routing', { ...f, sources: everyInput });
+  if (opts.amp) {
+    try {
+      sink('amp', { ...uploadScript(amp, { rulesPerWorkspace: opts.amp.rulesPerWorkspace, header: `# Upload of the AMP rule groups namespaces of ${plural(prepared.compiled, 'SLO')}, generated by slo-engine ${VERSION}.\n` }), sources: everyInput });
+    } catch (e) {
+      if (!(e instanceof AmpQuotaError)) throw e;
+      return new Diagnostic('error', 'amp-quota', e.message, prepared.slos[0]!.pos, '');
+    }
+  }
   if (opts.mixin) {
     const hasAlerts = (g: RuleGroup) => g.rules.some(isAlert);
     mixinBoards.sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -291,11 +327,11 @@ const byPath = (a: OutputFile, b: OutputFile) => (a.path < b.path ? -1 : a.path 
 /** Reads, checks and compiles; returns every file it would write, without touching the disk. */
 export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<Io, 'cwd' | 'stdin'>): Promise<CompilePlan> {
   const prepared = await prepare(paths, opts, io);
-  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [], routing: [] });
+  const none = (): CompilePlan => ({ diagnostics: allDiagnostics(prepared), slos: prepared.compiled, files: [], dashboards: [], compiled: [], mixin: [], routing: [], amp: [] });
   if (hasErrors(allDiagnostics(prepared))) return none();
   const unknownTier = unknownTierMessage(opts.disableTier, prepared.slos);
   if (unknownTier) return { ...none(), unknownTier };
-  const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [], routing: [] };
+  const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [], routing: [], amp: [] };
   const compiled: CompiledSlo[] = [];
   const failed = emit(prepared, opts, (kind, f) => out[kind].push(f), (c) => compiled.push(c));
   if (failed) prepared.diagnostics.push(failed);
@@ -308,6 +344,7 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
     compiled,
     mixin: out.mixin,
     routing: out.routing,
+    amp: out.amp,
   };
 }
 
@@ -358,6 +395,11 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     io.stderr.write(`error: ${scope}\n`);
     return 2;
   }
+  const ampQuota = opts.ampRulesQuota === undefined ? AMP_QUOTAS.rulesPerWorkspace : /^[1-9]\d{0,6}$/.test(opts.ampRulesQuota) ? Number(opts.ampRulesQuota) : undefined;
+  if (ampQuota === undefined) {
+    io.stderr.write(`error: --amp-rules-quota must be a whole number of rules, e.g. 5000 (got "${opts.ampRulesQuota}")\n`);
+    return 2;
+  }
   let overrides: { file: string; text: string } | undefined;
   if (opts.dashboardOverrides !== undefined) {
     const file = path.relative(io.cwd, path.resolve(io.cwd, opts.dashboardOverrides)) || opts.dashboardOverrides;
@@ -370,7 +412,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   }
   // an output that cannot be written fails now, not after compiling (nor, under /proc, never)
   if (!opts.check) {
-    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin], ['--alertmanager-out', opts.alertmanagerOut]];
+    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin], ['--alertmanager-out', opts.alertmanagerOut], ['--amp-namespaces', opts.ampNamespaces]];
     for (const [flag, given] of outs) {
       const why = given === undefined ? undefined : unwritable(io.cwd, flag, given, 'dir');
       if (why) {
@@ -379,7 +421,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined, ...(opts.ampNamespaces !== undefined ? { amp: { rulesPerWorkspace: ampQuota! } } : {}) };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
@@ -406,13 +448,14 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
   const routingDirs = opts.alertmanagerOut !== undefined ? [dir(opts.alertmanagerOut, opts.alertmanagerOut)] : [];
+  const ampDirs = opts.ampNamespaces !== undefined ? [dir(opts.ampNamespaces, opts.ampNamespaces)] : [];
   // Helm only reads files inside a chart, so the SLO chart carries its own copies
   if (opts.chartFiles !== undefined) {
     rules.push(dir(`${opts.chartFiles}/rules`, path.join(opts.chartFiles, 'rules'), (f) => f.path.endsWith('.rules.yaml'), true));
     boards.push(dir(`${opts.chartFiles}/dashboards`, path.join(opts.chartFiles, 'dashboards'), () => true, true));
   }
-  const dirs = [...rules, ...boards, ...mixin, ...routingDirs];
-  const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin, routing: routingDirs };
+  const dirs = [...rules, ...boards, ...mixin, ...routingDirs, ...ampDirs];
+  const targets: Record<OutputKind, typeof dirs> = { rules, dashboards: boards, mixin, routing: routingDirs, amp: ampDirs };
   let failed: Diagnostic | undefined;
   try {
     failed = emit(prepared, planOpts, (kind, f) => {

@@ -56,6 +56,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--dashboard-overrides <file>', 'jsonnet evaluated per dashboard: function(dashboard, slo) returning the dashboard to write')
     .option('--chart-files <dir>', "also copy the rule files and dashboards into a Helm chart's files folder (rules/, dashboards/), e.g. helm/slo-bundle/files")
     .option('--alertmanager-out <dir>', 'also write the Alertmanager routing of the SLOs\' notification targets: alertmanager.yml (a route subtree, receiver stubs with secrets read from files, inhibition of tickets by pages) and alertmanagerconfig.yaml (the same as a Prometheus Operator AlertmanagerConfig)')
+    .option('--amp-namespaces <dir>', 'also write the rule files as Amazon Managed Prometheus rule groups namespaces (one upload-ready file each, split by groups where a file is over AMP\'s size quota) and upload.sh with the aws amp commands')
+    .option('--amp-rules-quota <n>', 'AMP\'s "Rules per workspace" quota when raised (default 2000): --amp-namespaces refuses more rules')
     .option('--mixin <dir>', 'also write a monitoring mixin (mixin.libsonnet: prometheusRules, prometheusAlerts, grafanaDashboards) to this directory')
     .addOption(
       new Option('--layout <layout>', 'per-slo: every SLO\'s rule file stands alone; shared: window ratios, burn rates and budgets are one rule for all SLOs in <rules-out>/shared.rules.yaml (about half the evaluation cost; load that file wherever SLO rules are)')
@@ -80,7 +82,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         'Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error (also an unknown --disable-tier, or an\n' +
         'output folder that cannot be written).',
     )
-    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string; alertmanagerOut?: string; layout: Layout; include: string[]; exclude: string[] }) => {
+    .action(async (paths: string[], opts: { rulesOut: string; dashboardsOut: string; check: boolean; strict: boolean; disableTier: string[]; for?: string; dashboardOverrides?: string; mixin?: string; chartFiles?: string; alertmanagerOut?: string; ampNamespaces?: string; ampRulesQuota?: string; layout: Layout; include: string[]; exclude: string[] }) => {
       setExit(await runCompile(paths, { ...opts, format: 'text' }, io));
     });
 
