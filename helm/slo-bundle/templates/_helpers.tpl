@@ -175,3 +175,9 @@ Args: root, content, kind (rules or dashboards), path (for messages).
 {{- end }}
 {{- $c }}
 {{- end }}
+
+{{/* "true" when the AlertmanagerConfig renders: alertmanagerConfig.enabled true, or auto and the cluster serves monitoring.coreos.com/v1alpha1. */}}
+{{- define "slo-bundle.alertmanagerConfigEnabled" -}}
+{{- $e := .Values.alertmanagerConfig.enabled }}
+{{- if or (eq (toString $e) "true") (and (eq (toString $e) "auto") (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1alpha1")) }}true{{ end }}
+{{- end }}

@@ -421,7 +421,7 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined, ...(opts.ampNamespaces !== undefined ? { amp: { rulesPerWorkspace: ampQuota! } } : {}) };
+  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined || opts.chartFiles !== undefined, ...(opts.ampNamespaces !== undefined ? { amp: { rulesPerWorkspace: ampQuota! } } : {}) };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
@@ -448,6 +448,8 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
   const routingDirs = opts.alertmanagerOut !== undefined ? [dir(opts.alertmanagerOut, opts.alertmanagerOut)] : [];
+  // the chart renders the routing too (AlertmanagerConfig, AMP's alert manager definition)
+  if (opts.chartFiles !== undefined) routingDirs.push(dir(`${opts.chartFiles}/alertmanager`, path.join(opts.chartFiles, 'alertmanager')));
   const ampDirs = opts.ampNamespaces !== undefined ? [dir(opts.ampNamespaces, opts.ampNamespaces)] : [];
   // Helm only reads files inside a chart, so the SLO chart carries its own copies
   if (opts.chartFiles !== undefined) {
