@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { helm, K8sObject, MONITORING_API, Rendered, template, validateObjects } from '../support/helm';
+import { K8sObject, templateWith, MONITORING_API, Rendered, template, validateObjects } from '../support/helm';
 import { CHART } from './slo-bundle-support';
 
 /**
@@ -74,7 +74,7 @@ describe("AMP's alert manager definition", () => {
     [AMP.filter((s) => !s.includes('workspaceID')), /amp\.workspaceID \(ws-\.\.\.\) or amp\.workspaceRef/],
     [[...AMP, 'amp.alertManagerDefinition.defaultTopicArn=not-an-arn'], /defaultTopicArn/],
   ])('refused: %j', (set, message) => {
-    const r = helm(['template', 'demo', CHART, ...set.flatMap((s) => ['--set', s])]);
+    const r = templateWith(CHART, set);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });

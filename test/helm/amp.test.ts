@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { helm, K8sObject, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
+import { K8sObject, templateWith, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
 import { CHART, listFiles } from './slo-bundle-support';
 
 /**
@@ -79,7 +79,7 @@ test.each([
   [[...ENABLED, 'amp.quotas.namespaceBytes=1100'], /alone is over AMP's quota "Rule groups namespace definition file size" \(amp\.quotas\.namespaceBytes, 1100 bytes\)/],
   [[...ENABLED, 'amp.workspaceID=ws 1'], /workspaceID/],
 ])('refused: %j', (set, message) => {
-  const r = helm(['template', 'demo', CHART, ...set.flatMap((s) => ['--set', s])]);
+  const r = templateWith(CHART, set);
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(message);
 });

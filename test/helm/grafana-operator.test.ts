@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { helm, K8sObject, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
+import { helm, K8sObject, templateWith, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
 import { CHART, listFiles } from './slo-bundle-support';
 
 /**
@@ -85,7 +85,7 @@ describe('dashboards.delivery', () => {
     [['dashboards.delivery=sidecar'], /delivery/],
     [['dashboards.grafanaOperator.ampDatasource.authType=iam'], /authType/],
   ])('refused: %j', (override, message) => {
-    const r = helm(['template', 'demo', CHART, ...EXTERNAL.flatMap((s) => ['--set', s]), ...override.flatMap((s) => ['--set', s])]);
+    const r = templateWith(CHART, [...EXTERNAL, ...override]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });

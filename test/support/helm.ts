@@ -70,3 +70,8 @@ export function validateObjects(objects: K8sObject[]): { apiVersion: string; kin
   if (r.status !== 0) throw new Error(`validate-k8s.mjs failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { apiVersion: string; kind: string; name: string; errors: string[] }[];
 }
+
+/** `helm template` with --set flags a chart should refuse: its exit code and what it said. */
+export function templateWith(chart: string, set: string[]): { code: number | null; stderr: string } {
+  return helm(['template', 'demo', chart, ...set.flatMap((s) => ['--set', s])]);
+}
