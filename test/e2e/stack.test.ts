@@ -94,7 +94,7 @@ it('page alert fires within its detection time and resolves; report and dashboar
   const compiled = spawnSync(process.execPath, [MAIN, 'compile', 'slo-specs', '--rules-out', path.join(dir, 'compiled/rules'), '--dashboards-out', path.join(dir, 'compiled/dashboards')], { cwd: ROOT, encoding: 'utf8' });
   if (compiled.status !== 0) throw new Error(`slo compile failed: ${compiled.stderr}`);
   const ruleFiles = walk(path.join(dir, 'compiled/rules'), '.rules.yaml');
-  stack = new Stack({ root: ROOT, dir, pgPort: await freePort(), appPort: await freePort(), promPort: await freePort(), scrapeInterval: '2s', ruleFiles });
+  stack = new Stack({ root: ROOT, dir, pgPort: await freePort(), appPort: await freePort(), promPort: await freePort(), alertmanagerPort: await freePort(), receiverPort: await freePort(), scrapeInterval: '2s', ruleFiles });
   state = await stack.up(note);
   note('stack up');
   expect((await stack.status()).map((s) => [s.name, s.healthy])).toEqual([

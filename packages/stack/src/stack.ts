@@ -153,9 +153,12 @@ export class Stack {
       const port = receiver?.port ?? o.receiverPort;
       const file = path.join(this.dir, NOTIFICATIONS);
       log(`receiver: starting on 127.0.0.1:${port}, writing ${file}`);
-      const pid = startDetached(process.execPath, [path.join(__dirname, 'receiver.js'), String(port), file], { log: path.join(this.dir, 'receiver.log') });
+      // the built script (also when this module runs from its TypeScript source, as in tests)
+      const script = path.join(o.root, 'packages/stack/dist/receiver.js');
+      if (!existsSync(script)) throw new Error(`${path.relative(process.cwd(), script)} is missing: run pnpm build first`);
+      const pid = startDetached(process.execPath, [script, String(port), file], { log: path.join(this.dir, 'receiver.log') });
       receiver = { pid, port, url: `http://127.0.0.1:${port}`, file };
-      await waitForHttp(`${receiver.url}/-/ready`, 'the webhook receiver', 30_000, () => alive(pid));
+      await waitForHttp(`${receiver.url}/-/ready`, `the webhook receiver (see ${path.join(this.dir, 'receiver.log')})`, 30_000, () => alive(pid));
     } else log(`receiver: already running (pid ${receiver.pid})`);
 
     let am = previous?.alertmanager;
@@ -170,7 +173,7 @@ export class Stack {
         { log: path.join(this.dir, 'alertmanager.log') },
       );
       am = { pid, port, url: `http://127.0.0.1:${port}` };
-      await waitForHttp(`${am.url}/-/ready`, 'Alertmanager', 60_000, () => alive(pid));
+      await waitForHttp(`${am.url}/-/ready`, `Alertmanager (see ${path.join(this.dir, 'alertmanager.log')})`, 60_000, () => alive(pid));
     } else log(`alertmanager: already running (pid ${am.pid})`);
 
     let prom = previous?.prometheus;
