@@ -39,7 +39,8 @@ let validators: Map<string, ValidateFunction> | undefined;
 /** Every CRD under SCHEMAS, by `<group>/<version>/<kind>`, compiled once. */
 function load(): Map<string, ValidateFunction> {
   if (validators) return validators;
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // formats (date-time) are for status fields a chart never renders
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   validators = new Map();
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
   for (const file of walk(SCHEMAS)) {
