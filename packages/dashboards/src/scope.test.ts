@@ -1,6 +1,6 @@
 /** Dashboards of a scoped compile (`slo compile --scope namespace=day-prod`) read one environment and have uids of their own. */
 import { selectors } from '@slo-engine/promql';
-import { isAlert, RECORD } from '@slo-engine/rules';
+import { BLOCK, isAlert, LABEL, RECORD } from '@slo-engine/rules';
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
 import { dashboardFor, dashboardWithScope, overviewFile } from './index';
 
@@ -62,7 +62,7 @@ describe('the Helm chart slot on a grouped SLO', () => {
     const board = dashboardWithScope(dashboardFor(c, 'test').dashboard, { slo_scope: '' });
     const vars = (board.templating?.list ?? []).filter((v) => v.name === 'route');
     expect(vars).toHaveLength(1);
-    expect(vars[0]!.definition).toMatch(/^label_values\(slo:sli_total:rate5m\{slo_name="api",slo_service="day",slo_scope=""\}, route\)$/);
+    expect(vars[0]!.definition).toBe(`label_values(${BLOCK.total}{${LABEL.name}="api",${LABEL.service}="day",slo_scope=""}, route)`);
     expect(JSON.stringify(vars[0]!.query)).toContain('slo_scope=\\"\\"');
   });
 });
