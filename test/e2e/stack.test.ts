@@ -247,6 +247,8 @@ it('stack backfill: 30 days of history before the live data; full coverage right
     ['postgres', true],
     ['day', true],
     ['prometheus', true],
+    ['alertmanager', true],
+    ['receiver', true],
   ]);
   expect(status[2]!.detail).toContain(`history since ${new Date(r.raw.from * 1000).toISOString().slice(0, 10)}`);
 
