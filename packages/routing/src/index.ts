@@ -189,4 +189,3 @@ export class RoutingPlan {
 function webhookUrl(r: Receiver): string {
   return /^https?:\/\//i.test(r.written) ? r.written : `https://${r.name}.example.invalid/alerts`;
 }
-export { startAlertmanager, which, ALERTMANAGER_HINT, type RunningAlertmanager } from './alertmanager';

@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { isAlert, LABEL, toYaml, type CompiledSlo } from '@slo-engine/rules';
 import { validateObjects, type K8sObject } from '../../../test/support/helm';
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
-import { RoutingPlan, startAlertmanager, UNROUTED, which, type RunningAlertmanager } from './index';
+import { startAlertmanager, which, type RunningAlertmanager } from '../../../test/support/alertmanager';
+import { RoutingPlan, UNROUTED } from './index';
 
 const SLI = ratioSli({ bad: 'http_requests_total{job="shop",code=~"5.."}', total: 'http_requests_total{job="shop"}' });
 

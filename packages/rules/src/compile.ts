@@ -168,7 +168,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
     // also on the series, but static labels keep the alerts of several objectives apart for linting and routing
     [LABEL.name]: o.sloName,
     [LABEL.service]: slo.service,
-    ...scopeOf(o),
+    ...o.scope,
   };
   if (tier.targets.length) {
     labels[LABEL.targets] = tier.targets.map((x) => x.name ?? x.target).join(',');
@@ -211,7 +211,7 @@ function noDataRule(slo: Slo, o: CompiledObjective, policies: AlertPolicy[], for
     [LABEL.tier]: NO_DATA_TIER,
     [LABEL.name]: o.sloName,
     [LABEL.service]: slo.service,
-    ...scopeOf(o),
+    ...o.scope,
   };
   if (targets.length) {
     labels[LABEL.targets] = [...new Set(targets.map((x) => x.name ?? x.target))].join(',');
@@ -270,8 +270,6 @@ export function withScope(file: RuleFile, scope: Readonly<Record<string, string>
     })),
   };
 }
-
-const scopeOf = (o: CompiledObjective): Record<string, string> => o.scope;
 
 const rec = (record: string, expr: string, labels: Record<string, string>): RecordingRule => ({ record, expr, labels: sortKeys(labels) });
 

@@ -1,10 +1,10 @@
 /**
- * A private Alertmanager (Debian's prometheus-alertmanager) on 127.0.0.1 at a free port, for tests and the local
- * stack: its own storage directory, no cluster peers. stop() kills it; so does the process exiting.
+ * A private Alertmanager (Debian's prometheus-alertmanager) on 127.0.0.1 at a free port, for tests: its own
+ * storage directory, no cluster peers. stop() kills it; so does the process exiting.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from './prometheus';
 
 export const ALERTMANAGER_HINT = 'run `bash scripts/setup-test-tools.sh` (it installs the Debian package prometheus-alertmanager, which provides prometheus-alertmanager and amtool)';
 
@@ -13,17 +13,6 @@ export function which(name: 'prometheus-alertmanager' | 'amtool'): string {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${name} not found on PATH: ${ALERTMANAGER_HINT}`);
   return r.stdout.trim();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 export interface RunningAlertmanager {
