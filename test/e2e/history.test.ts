@@ -6,6 +6,7 @@ import { CHECK_FAILED, CHECK_OK } from '@slo-engine/html-report';
 import { chromium, CHROMIUM_SKIPPED, CONSOLE_ERROR, consoleMessages, findChromium, instrument } from '../../packages/html-report/src/testing/chromium';
 import { RECORD } from '@slo-engine/rules';
 import { parse } from 'yaml';
+import { CLI, cli, type Run } from '../support/cli';
 import { freePort, listBlocks, PromSandbox, type PrometheusServer } from '../support/prometheus';
 import { ratioSli, sloDoc } from '../support/slo-docs';
 import { defaultTrafficOptions, generateTraffic, writeOpenMetrics, type Traffic } from '../support/traffic';
@@ -22,8 +23,7 @@ import { defaultTrafficOptions, generateTraffic, writeOpenMetrics, type Traffic 
  * - bad input gets one line and exit 1, and --out is left untouched.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'packages/cli/dist/main.js');
+
 const DAY = 86_400;
 const ALIGN = 600;
 
@@ -34,22 +34,6 @@ const SPEC = [
   sloDoc({ name: 'hist-minutes', service: 'hist', sli: SLI, method: 'Timeslices', objectives: '    - target: 0.99\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n' }),
 ].join('---\n');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const relErr = (value: number, exact: number) => Math.abs(value - exact) / exact;
 const sel = (slo: string) => `{slo_name="${slo}",slo_service="hist"}`;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { alignDown, backfill, backtest, formatBacktest, HistoryError, human, type BacktestResult, type HistoryRange, type Progress } from '@slo-engine/history';
+import { alignDown, backfill, backtest, replay, formatBacktest, HistoryError, human, type BacktestResult, type HistoryRange, type Progress } from '@slo-engine/history';
 import { durationSeconds } from '@slo-engine/promql';
 import { parseScrapeInterval } from '@slo-engine/rules';
 import { minutesOf, parseScope, planCompile } from './compile';
@@ -25,6 +25,8 @@ export interface HistoryCliOptions extends InputFilter {
 
 export interface BackfillCliOptions extends HistoryCliOptions {
   out?: string;
+  /** --prometheus is a VictoriaMetrics: vmalert replays the rules into it instead of writing blocks. */
+  vmalert?: boolean;
 }
 
 export interface BacktestCliOptions extends HistoryCliOptions {
@@ -131,6 +133,7 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z'
 
 /** `slo backfill`: returns the exit code (0 blocks written, 1 failed, 2 usage error). */
 export async function runBackfill(paths: string[], opts: BackfillCliOptions, io: Io): Promise<number> {
+  if (opts.vmalert) return runReplay(paths, opts, io);
   if (!opts.out) {
     io.stderr.write('error: --out DIR is required: the directory the TSDB blocks are written to (new or empty)\n');
     return EXIT.usage;
@@ -158,10 +161,38 @@ export async function runBackfill(paths: string[], opts: BackfillCliOptions, io:
     );
     return EXIT.ok;
   } catch (e) {
+    return failed(e, progress, io);
+  }
+}
+
+/** A history run's failure: one line (a HistoryError's message) and exit 1; anything else is a defect and thrown. */
+function failed(e: unknown, progress: { end: () => void }, io: Io): number {
+  progress.end();
+  if (!(e instanceof HistoryError)) throw e;
+  io.stderr.write(`error: ${e.message}\n`);
+  return EXIT.failed;
+}
+
+/** `slo backfill --vmalert`: the same series, replayed by vmalert into the VictoriaMetrics at --prometheus. */
+async function runReplay(paths: string[], opts: BackfillCliOptions, io: Io): Promise<number> {
+  if (opts.out !== undefined) {
+    io.stderr.write('error: --out and --vmalert exclude each other: with --vmalert the series go straight into the VictoriaMetrics at --prometheus\n');
+    return EXIT.usage;
+  }
+  const p = await prepare(paths, opts, io);
+  if (typeof p === 'number') return p;
+  const progress = progressPrinter(io);
+  const began = Date.now();
+  try {
+    const r = await replay({ compiled: p.compiled, url: p.url, range: p.range, now: p.now, onProgress: progress.update, onNote: (n) => io.stderr.write(`note: ${n}\n`) });
     progress.end();
-    if (!(e instanceof HistoryError)) throw e;
-    io.stderr.write(`error: ${e.message}\n`);
-    return EXIT.failed;
+    io.stdout.write(
+      `${plural(p.compiled.length, 'SLO')} replayed by vmalert over ${iso(r.range.from)} .. ${iso(r.range.to)} (${human(r.range.to - r.range.from)}): ` +
+        `${plural(r.rules, 'rule')} in ${r.passes} pass${r.passes === 1 ? '' : 'es'}, written to ${p.url} (${clock(Date.now() - began)})\n`,
+    );
+    return EXIT.ok;
+  } catch (e) {
+    return failed(e, progress, io);
   }
 }
 

@@ -142,12 +142,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .description('write TSDB blocks holding every series the compiled rules record, computed from the raw history in Prometheus, so that period values are right the moment the rules start'),
   )
     .option('--out <dir>', 'directory for the blocks (new or empty; nothing is written to it unless every pass succeeds)')
+    .option('--vmalert', '--prometheus is a VictoriaMetrics: vmalert (on PATH) replays the rules into it, one rule group per run in dependency order; no blocks, no --out')
     .addHelpText(
       'after',
       '\nThe rules are evaluated by promtool (tsdb create-blocks-from rules) one dependency level per pass: building blocks from the\n' +
         'raw series, then roll-ups and windows from the blocks, then the period. Passes after the first run against a private\n' +
         'Prometheus, so promtool and prometheus must both be on PATH. If the rules already recorded part of the range, the\n' +
         'history ends where they began. Load the blocks: stop Prometheus, copy the folders into its --storage.tsdb.path, start it.\n' +
+        'With --vmalert nothing is written locally: the replayed series and alert states go into the VictoriaMetrics.\n' +
         'Exit codes: 0 blocks written, 1 failed (one line on standard error; --out untouched), 2 usage error.',
     )
     .action(async (paths: string[], opts: BackfillCliOptions) => {

@@ -1,6 +1,6 @@
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
 import { BLOCK, RECORD } from '@slo-engine/rules';
-import { alignDown, human, objectivesSelector, parts, planPasses, rawMetrics } from './passes';
+import { alignDown, human, objectivesSelector, parts, planPasses, rawMetrics, uniformLabels } from './passes';
 
 const compiled = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }));
 const recordsOf = (p: { groups: { rules: unknown[] }[] }) => p.groups.flatMap((g) => g.rules as { record: string }[]).map((r) => r.record);
@@ -60,3 +60,20 @@ it.each([
 ])('human(%d) = %s', (s, text) => expect(human(s)).toBe(text));
 
 it('aligns to the roll-up interval', () => expect(alignDown(1_700_000_123)).toBe(1_699_999_800));
+
+describe('uniformLabels (what promtool evaluates)', () => {
+  const rules = uniformLabels(compiled[0]!.rules).groups.flatMap((g) => g.rules);
+  const byName = (name: string) => rules.find((r) => 'record' in r && r.record === name) as { expr: string };
+  it.each([
+    // the ratio's `or on() vector(0)` and the ratio itself become one series: the labels the rule sets are dropped first
+    [RECORD.errorRatio('5m'), /^max without \(slo_name, slo_service, slo_window\) \(\(slo:sli_bad:rate5m\{.*\} \/ \(slo:sli_total:rate5m\{.*\} > 0\)\) or on\(\) vector\(0\)\)$/],
+    [BLOCK.total, /^max without \(slo_name, slo_service\) \(sum\(rate\(http_requests_total\[5m\]\)\) or vector\(0\)\)$/],
+  ])('%s', (name, expr) => {
+    expect(byName(name).expr).toMatch(expr);
+  });
+  it('leaves alerts as they are', () => {
+    const alerts = compiled[0]!.rules.groups.flatMap((g) => g.rules).filter((r) => 'alert' in r);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(rules.filter((r) => 'alert' in r)).toEqual(alerts);
+  });
+});

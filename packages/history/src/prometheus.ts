@@ -256,7 +256,8 @@ export interface RuleFileLike {
   groups: { name: string; interval?: string; rules: ({ record: string; expr: string } | { alert: string; expr: string })[] }[];
 }
 
-const referencePattern = (name: string) => new RegExp(`(?<![A-Za-z0-9_:])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_:])`);
+/** Matches a metric name in an expression, not as part of a longer name. */
+export const referencePattern = (name: string) => new RegExp(`(?<![A-Za-z0-9_:])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_:])`);
 
 /**
  * Splits the recording rules needed for `records` (and everything they read, transitively) into
