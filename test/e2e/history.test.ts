@@ -23,7 +23,6 @@ import { defaultTrafficOptions, generateTraffic, writeOpenMetrics, type Traffic 
  * - bad input gets one line and exit 1, and --out is left untouched.
  */
 
-
 const DAY = 86_400;
 const ALIGN = 600;
 
