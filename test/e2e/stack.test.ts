@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { BLOCK, detectionMinutes, LABEL, RECORD } from '@slo-engine/rules';
 import { alive, backfillStack, runLoad, setFaults, Stack, type StackBackfillResult, type StackState } from '@slo-engine/stack';
 import { planCompile } from '../../packages/cli/src/compile';
 import { ROOT } from '../golden/cases';
+import { sleep, timeline, walk, within } from '../support/polling';
 import { freePort } from '../support/prometheus';
 
 /**
@@ -33,9 +34,8 @@ let stack: Stack;
 let state: StackState;
 const loadStop = new AbortController();
 let load: Promise<unknown> | undefined;
-const log: string[] = [];
 const began = Date.now();
-const note = (s: string) => log.push(`${((Date.now() - began) / 1000).toFixed(0)}s ${s}`);
+const { note, lines: log } = timeline();
 
 afterAll(async () => {
   loadStop.abort();
@@ -43,16 +43,15 @@ afterAll(async () => {
   await stack?.down();
   if (state) {
     expect(alive(state.app.pid)).toBe(false);
-    expect(alive(state.prometheus.pid)).toBe(false);
+    expect(alive(state.prometheus!.pid)).toBe(false);
   }
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`stack e2e timeline:\n  ${log.join('\n  ')}\n`);
 }, 120_000);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function query(expr: string, time?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const r = await fetch(`${state.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}${time === undefined ? '' : `&time=${time}`}`);
+  const r = await fetch(`${state.prometheus!.url}/api/v1/query?query=${encodeURIComponent(expr)}${time === undefined ? '' : `&time=${time}`}`);
   const body = (await r.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   if (body.status !== 'success') throw new Error(`query failed: ${expr}: ${body.error}`);
   return body.data.result;
@@ -68,25 +67,12 @@ interface ReportSlo {
   coverage?: number | null;
 }
 function report(): ReportSlo[] {
-  const r = spawnSync(process.execPath, [MAIN, 'report', '--prometheus', state.prometheus.url, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [MAIN, 'report', '--prometheus', state.prometheus!.url, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`slo report failed (${r.status}): ${r.stderr}`);
   return (JSON.parse(r.stdout) as { slos: ReportSlo[] }).slos;
 }
 
-/** Polls until `check` returns a value, or fails after `minutes`. */
-async function within<T>(minutes: number, what: string, check: () => Promise<T | undefined>): Promise<{ value: T; minutes: number }> {
-  const start = Date.now();
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return { value: v, minutes: (Date.now() - start) / 60_000 };
-    if (Date.now() - start > minutes * 60_000) throw new Error(`${what}: not within ${minutes} minutes`);
-    await sleep(5000);
-  }
-}
 
-/** Files under a directory whose names end with `suffix`. */
-const walk = (d: string, suffix: string): string[] =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name), suffix) : e.name.endsWith(suffix) ? [path.join(d, e.name)] : []));
 
 it('page alert fires within its detection time and resolves; report and dashboards follow', async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'slo-stack-'));
@@ -208,7 +194,7 @@ async function bySlo(expr: string, time?: number): Promise<Map<string, number>> 
 
 /** Pairs of samples of one series less than a minute apart over the last 2 hours, as ISO times. */
 async function closeSamples(selector: string): Promise<string[]> {
-  const r = await fetch(`${state.prometheus.url}/api/v1/query?query=${encodeURIComponent(`${selector}[2h]`)}`);
+  const r = await fetch(`${state.prometheus!.url}/api/v1/query?query=${encodeURIComponent(`${selector}[2h]`)}`);
   const body = (await r.json()) as { data: { result: { values: [number, string][] }[] } };
   const out: string[] = [];
   for (const s of body.data.result)
@@ -222,7 +208,7 @@ const relErr = (value: number, exact: number) => Math.abs(value - exact) / exact
 it('stack backfill: 30 days of history before the live data; full coverage right after; exact period ratios; a second run adds nothing', async () => {
   if (!state) throw new Error('the stack did not start');
   const started = Math.floor(began / 1000);
-  const pidBefore = state.prometheus.pid;
+  const pidBefore = state.prometheus!.pid;
   const r: StackBackfillResult = await backfillStack(stack, { root: ROOT, log: note });
   state = stack.state()!;
   if (!r.raw.done || !r.rules.done) throw new Error(`nothing backfilled: ${JSON.stringify({ raw: r.raw, rules: r.rules })}`);
@@ -240,7 +226,7 @@ it('stack backfill: 30 days of history before the live data; full coverage right
   expect(await raw('3m', r.raw.to + 180)).toBeGreaterThan(0);
 
   // Prometheus was restarted twice on the same port; status follows the new process
-  expect(state.prometheus.pid).not.toBe(pidBefore);
+  expect(state.prometheus!.pid).not.toBe(pidBefore);
   expect(alive(pidBefore)).toBe(false);
   const status = await stack.status();
   expect(status.map((s) => [s.name, s.healthy])).toEqual([

@@ -24,12 +24,6 @@ export interface VictoriaMetricsFlags {
   retention: string;
   /** A Prometheus-style scrape configuration file (VictoriaMetrics scrapes itself, without vmagent). */
   scrapeConfig?: string;
-  /**
-   * -search.latencyOffset: how long a new sample stays hidden from queries (default 30s). Live, a chained rule
-   * reads what the rule before it wrote one evaluation earlier whatever this is (remote write batches the
-   * results); a smaller offset only makes the raw scrapes visible sooner.
-   */
-  latencyOffset?: string;
 }
 
 /** victoria-metrics single-node arguments: loopback only, and no response cache (history is imported after queries ran). */
@@ -40,7 +34,6 @@ export function victoriaMetricsArgs(o: VictoriaMetricsFlags): string[] {
     `-retentionPeriod=${o.retention}`,
     // imported or replayed history lands behind results already cached; a cached range would hide it
     '-search.disableCache',
-    ...(o.latencyOffset ? [`-search.latencyOffset=${o.latencyOffset}`] : []),
     ...(o.scrapeConfig ? [`-promscrape.config=${o.scrapeConfig}`] : []),
     '-loggerLevel=WARN',
   ];
@@ -90,9 +83,8 @@ export const rfc3339 = (unixSeconds: number) => new Date(unixSeconds * 1000).toI
 
 /**
  * vmalert in replay mode: evaluates the rules over the past and writes every result back through remote write.
- * Groups run one after another, rules one by one; a rule that reads another rule's series (the windows read the
- * building blocks, the period reads the roll-ups) finds it only once remote write has flushed it, so the delay
- * between rules must be longer than the flush interval, or the chained ratios record their `or vector(0)` 0.
+ * For rule files where no rule reads another's series (a pass of replayPasses): a rule reading a series written
+ * in the same run may find nothing and record its `or vector(0)` 0.
  */
 export function vmalertReplayArgs(o: ReplayFlags): string[] {
   return [
@@ -105,7 +97,7 @@ export function vmalertReplayArgs(o: ReplayFlags): string[] {
     '-remoteWrite.flushInterval=500ms',
     // replayPasses: no rule of a pass reads another's series
     '-replay.rulesDelay=0s',
-    // one query per rule for up to a month of 1m steps (VictoriaMetrics allows 30,000 points per series)
+    // a query per rule and 20 days of 1m steps (VictoriaMetrics' default limit is 30,000 points per series)
     '-replay.maxDatapointsPerQuery=30000',
     '-replay.disableProgressBar',
     `-httpListenAddr=127.0.0.1:${o.port}`,

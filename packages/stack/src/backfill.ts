@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ALIGN_SECONDS, firstSample, listBlocks, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
 import { DAY_METRIC, dayHistoryOptions, writeDayHistory, type DayCounts, type DayIncident } from './day-history';
 import { alive } from './processes';
-import type { Stack } from './stack';
+import { queryUrl, type Stack } from './stack';
 
 /**
  * `pnpm stack backfill`: the stack's Prometheus gets the history a real deployment would have, then the rules'
@@ -167,8 +167,11 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 export async function backfillStack(stack: Stack, o: StackBackfillOptions): Promise<StackBackfillResult> {
   const log = o.log ?? (() => {});
-  const state = stack.state();
-  if (!state || !alive(state.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
+  const running = stack.state();
+  if (running?.engine === 'victoriametrics')
+    throw new Error(`stack backfill loads TSDB blocks into the stack's Prometheus; with VictoriaMetrics, import raw history and run slo backfill --vmalert --prometheus ${queryUrl(running)}`);
+  if (!running?.prometheus || !alive(running.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
+  const state = { ...running, prometheus: running.prometheus };
   const cli = path.join(o.root, 'packages/cli/dist/main.js');
   if (!existsSync(cli)) throw new Error('packages/cli/dist/main.js is missing: run pnpm build first');
   const specs = o.specs?.length ? o.specs : ['slo-specs'];

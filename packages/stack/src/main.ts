@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
 import { backfillStack } from './backfill';
 import { runLoad } from './load';
-import { Stack } from './stack';
+import { ENGINES, queryUrl, Stack, type Engine } from './stack';
 
 /** `pnpm stack up|down|status|load|backfill`: the local stack, from the repository root. */
 
@@ -17,7 +17,7 @@ const port = num(1, 65535);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 const program = new Command('stack')
-  .description('a local stack on loopback: PostgreSQL, the demo app "day", Prometheus with the compiled rules, and Alertmanager with the generated routing delivering to a local webhook receiver')
+  .description('a local stack on loopback: PostgreSQL, the demo app "day", Prometheus (or VictoriaMetrics with vmalert) with the compiled rules, and Alertmanager with the generated routing delivering to a local webhook receiver')
   .option('--dir <dir>', 'state directory', path.join(root, '.stack'))
   .showHelpAfterError('(run with --help for usage)');
 
@@ -25,19 +25,23 @@ const stack = () => new Stack({ root, dir: program.opts<{ dir: string }>().dir }
 
 program
   .command('up')
-  .description('start PostgreSQL, the demo app, the webhook receiver, Alertmanager and Prometheus (what is already running is kept)')
+  .description('start PostgreSQL, the demo app, the webhook receiver, Alertmanager and Prometheus or VictoriaMetrics (what is already running is kept)')
+  .addOption(new Option('--engine <engine>', 'what scrapes the app and evaluates the rules: prometheus, or victoriametrics (VictoriaMetrics scraping, vmalert evaluating the same rule files)').choices(ENGINES).default('prometheus'))
+  .option('--vm-port <port>', 'VictoriaMetrics port (--engine victoriametrics)', port, 8428)
+  .option('--vmalert-port <port>', 'vmalert port (--engine victoriametrics)', port, 8880)
   .option('--pg-port <port>', 'PostgreSQL port', port, 15432)
   .option('--app-port <port>', 'demo app port', port, 8001)
   .option('--prometheus-port <port>', 'Prometheus port', port, 9090)
   .option('--alertmanager-port <port>', 'Alertmanager port', port, 9093)
   .option('--receiver-port <port>', 'webhook receiver port', port, 9097)
-  .option('--scrape-interval <duration>', 'Prometheus scrape interval', '5s')
-  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; alertmanagerPort: number; receiverPort: number; scrapeInterval: string }) => {
-    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, alertmanagerPort: o.alertmanagerPort, receiverPort: o.receiverPort, scrapeInterval: o.scrapeInterval });
+  .option('--scrape-interval <duration>', 'scrape interval', '5s')
+  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; alertmanagerPort: number; receiverPort: number; scrapeInterval: string; engine: Engine; vmPort: number; vmalertPort: number }) => {
+    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, alertmanagerPort: o.alertmanagerPort, receiverPort: o.receiverPort, scrapeInterval: o.scrapeInterval, engine: o.engine, vmPort: o.vmPort, vmalertPort: o.vmalertPort });
     const state = await s.up(out);
+    const engine = state.prometheus ? `prometheus:   ${state.prometheus.url}/alerts` : `vmalert:      ${state.vmalert?.url}/vmalert/groups\nvictoria:     ${state.victoriametrics?.url}/vmui`;
     out(
-      `\nday:          ${state.app.url}/api/day\nprometheus:   ${state.prometheus.url}/alerts\nalertmanager: ${state.alertmanager?.url}\n` +
-        `next:         pnpm stack load --error-rate 0.5   then   pnpm stack notifications   and   pnpm slo report --prometheus ${state.prometheus.url}`,
+      `\nday:          ${state.app.url}/api/day\n${engine}\nalertmanager: ${state.alertmanager?.url}\n` +
+        `next:         pnpm stack load --error-rate 0.5   then   pnpm stack notifications   and   pnpm slo report --prometheus ${queryUrl(state)}`,
     );
   });
 

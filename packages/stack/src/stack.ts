@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { listBlocks } from '@slo-engine/history';
+import { listBlocks, victoriaMetricsArgs, vmalertArgs } from '@slo-engine/history';
 import { alertingConfig, localRouting } from './alerting';
 import { PostgresCluster } from './postgres';
 import { alive, startDetached, stopProcess, waitForHttp } from './processes';
@@ -11,9 +11,13 @@ import { alive, startDetached, stopProcess, waitForHttp } from './processes';
  * The local stack: a private PostgreSQL, the demo app and a Prometheus (Debian package) on loopback,
  * scraping the app and evaluating the compiled rules, and an Alertmanager (Debian package) with the routing
  * `slo compile --alertmanager-out` generates, delivering to a local webhook receiver that writes what it gets
- * to notifications.jsonl. Everything lives in one directory (state.json says what runs where), so `down` and
- * `status` work from any later shell.
+ * to notifications.jsonl. With the engine `victoriametrics`, VictoriaMetrics scrapes the app and vmalert
+ * evaluates the same rule files instead of Prometheus (Debian package victoria-metrics). Everything lives in
+ * one directory (state.json says what runs where), so `down` and `status` work from any later shell.
  */
+
+export type Engine = 'prometheus' | 'victoriametrics';
+export const ENGINES: readonly Engine[] = ['prometheus', 'victoriametrics'];
 
 export interface StackOptions {
   /** Repository root: where packages/demo-app/dist and rules-out are. */
@@ -33,13 +37,22 @@ export interface StackOptions {
   receiverPort?: number;
   /** The specs whose notification targets the routing is generated from, default slo-specs. */
   specs?: string[];
+  /** What scrapes the app and evaluates the rules, default prometheus. */
+  engine?: Engine;
+  vmPort?: number;
+  vmalertPort?: number;
 }
 
 export interface StackState {
   dir: string;
   pg: { port: number; url: string };
   app: { pid: number; port: number; url: string; adminToken: string };
-  prometheus: { pid: number; port: number; url: string; ruleFiles: string[] };
+  /** Absent when the engine is VictoriaMetrics. */
+  prometheus?: { pid: number; port: number; url: string; ruleFiles: string[] };
+  /** With the engine victoriametrics (absent before the stack had it: Prometheus). */
+  engine?: Engine;
+  victoriametrics?: { pid: number; port: number; url: string };
+  vmalert?: { pid: number; port: number; url: string; ruleFiles: string[] };
   /** Absent in the state of a stack started before the stack had alerting. */
   alertmanager?: { pid: number; port: number; url: string };
   receiver?: { pid: number; port: number; url: string; file: string };
@@ -52,10 +65,11 @@ export interface ComponentStatus {
   detail: string;
 }
 
-const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, alertmanagerPort: 9093, receiverPort: 9097, scrapeInterval: '5s' };
+const DEFAULTS = { pgPort: 15432, appPort: 8001, promPort: 9090, alertmanagerPort: 9093, receiverPort: 9097, vmPort: 8428, vmalertPort: 8880, scrapeInterval: '5s' };
 /** What the stack's webhook receiver got, one JSON line per notification. */
 export const NOTIFICATIONS = 'notifications.jsonl';
 const PROMETHEUS_DATA = 'prometheus-data';
+const VICTORIA_METRICS_DATA = 'victoriametrics-data';
 /** The stack's Prometheus keeps this many days of data. */
 export const RETENTION_DAYS = 31;
 
@@ -88,15 +102,26 @@ export function prometheusConfig(o: { appPort: number; promPort: number; scrapeI
     ...(o.alertmanagerPort === undefined ? [] : alertingConfig(o.alertmanagerPort)),
     'rule_files:',
     ...(o.ruleFiles.length ? o.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`) : ['  []']),
-    'scrape_configs:',
-    '  - job_name: day',
-    '    static_configs:',
-    `      - targets: ["127.0.0.1:${o.appPort}"]`,
-    '  - job_name: prometheus',
-    '    static_configs:',
-    `      - targets: ["127.0.0.1:${o.promPort}"]`,
+    ...scrapeConfigs({ day: o.appPort, prometheus: o.promPort }),
     '',
   ].join('\n');
+}
+
+/** The scrape jobs: the app as job "day", and the engine itself. */
+function scrapeConfigs(jobs: Record<string, number>): string[] {
+  return ['scrape_configs:', ...Object.entries(jobs).flatMap(([job, port]) => [`  - job_name: ${job}`, '    static_configs:', `      - targets: ["127.0.0.1:${port}"]`])];
+}
+
+/** VictoriaMetrics' -promscrape.config for the stack: the same jobs as Prometheus's. */
+export function victoriaMetricsScrapeConfig(o: { appPort: number; vmPort: number; scrapeInterval: string }): string {
+  return ['# Written by pnpm stack up --engine victoriametrics.', 'global:', `  scrape_interval: ${o.scrapeInterval}`, ...scrapeConfigs({ day: o.appPort, victoriametrics: o.vmPort }), ''].join('\n');
+}
+
+/** The URL of the stack's Prometheus query API: Prometheus, or VictoriaMetrics (which serves the same API). */
+export function queryUrl(state: StackState): string {
+  const url = state.prometheus?.url ?? state.victoriametrics?.url;
+  if (!url) throw new Error('the stack state names no Prometheus or VictoriaMetrics: pnpm stack down, then up');
+  return url;
 }
 
 export class Stack {
@@ -123,11 +148,14 @@ export class Stack {
     const o = { ...DEFAULTS, ...this.opts };
     const appMain = path.join(o.root, 'packages/demo-app/dist/main.js');
     if (!existsSync(appMain)) throw new Error(`${path.relative(process.cwd(), appMain)} is missing: run pnpm build first`);
-    const prometheus = which('prometheus');
+    const engine = o.engine ?? 'prometheus';
+    const binaries = engine === 'prometheus' ? { prometheus: which('prometheus') } : { vm: which('victoria-metrics', 'victoria-metrics'), vmalert: which('vmalert', 'victoria-metrics') };
     mkdirSync(this.dir, { recursive: true });
     // PostgreSQL runs as the postgres user when we are root: it must be able to pass through this directory
     if (process.getuid?.() === 0) chmodSync(this.dir, 0o711);
     const previous = this.state();
+    const running = previous && (alive(previous.prometheus?.pid) ? 'prometheus' : alive(previous.victoriametrics?.pid) || alive(previous.vmalert?.pid) ? 'victoriametrics' : undefined);
+    if (running && running !== engine) throw new Error(`the stack runs with ${running}: pnpm stack down first, then pnpm stack up --engine ${engine}`);
 
     const pg = this.pg(previous?.pg.port ?? o.pgPort);
     if (!pg.running()) {
@@ -176,16 +204,40 @@ export class Stack {
       await waitForHttp(`${am.url}/-/ready`, `Alertmanager (see ${path.join(this.dir, 'alertmanager.log')})`, 60_000, () => alive(pid));
     } else log(`alertmanager: already running (pid ${am.pid})`);
 
-    let prom = previous?.prometheus;
-    if (!prom || !alive(prom.pid)) {
-      const port = prom?.port ?? o.promPort;
-      const ruleFiles = (o.ruleFiles ?? findRuleFiles(path.join(o.root, 'rules-out'))).map((f) => path.resolve(f));
-      writeFileSync(this.prometheusConfigFile, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles, alertmanagerPort: am.port }));
-      log(`prometheus: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
-      prom = await this.launchPrometheus(prometheus, port, ruleFiles);
-    } else log(`prometheus: already running (pid ${prom.pid})`);
+    const ruleFiles = (o.ruleFiles ?? findRuleFiles(path.join(o.root, 'rules-out'))).map((f) => path.resolve(f));
+    let engineState: Pick<StackState, 'prometheus' | 'engine' | 'victoriametrics' | 'vmalert'>;
+    if (engine === 'prometheus') {
+      let prom = previous?.prometheus;
+      if (!prom || !alive(prom.pid)) {
+        const port = prom?.port ?? o.promPort;
+        writeFileSync(this.prometheusConfigFile, prometheusConfig({ appPort: app.port, promPort: port, scrapeInterval: o.scrapeInterval, ruleFiles, alertmanagerPort: am.port }));
+        log(`prometheus: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
+        prom = await this.launchPrometheus(binaries.prometheus!, port, ruleFiles);
+      } else log(`prometheus: already running (pid ${prom.pid})`);
+      engineState = { prometheus: prom };
+    } else {
+      let vm = previous?.victoriametrics;
+      if (!vm || !alive(vm.pid)) {
+        const port = vm?.port ?? o.vmPort;
+        const scrapeConfig = path.join(this.dir, 'victoriametrics-scrape.yml');
+        writeFileSync(scrapeConfig, victoriaMetricsScrapeConfig({ appPort: app.port, vmPort: port, scrapeInterval: o.scrapeInterval }));
+        log(`victoriametrics: starting on 127.0.0.1:${port}, scraping the app`);
+        const pid = startDetached(binaries.vm!, victoriaMetricsArgs({ port, dataDir: path.join(this.dir, VICTORIA_METRICS_DATA), retention: `${RETENTION_DAYS}d`, scrapeConfig }), { log: path.join(this.dir, 'victoriametrics.log') });
+        vm = { pid, port, url: `http://127.0.0.1:${port}` };
+        await waitForHttp(`${vm.url}/health`, `VictoriaMetrics (see ${path.join(this.dir, 'victoriametrics.log')})`, 60_000, () => alive(pid));
+      } else log(`victoriametrics: already running (pid ${vm.pid})`);
+      let vmalert = previous?.vmalert;
+      if (!vmalert || !alive(vmalert.pid)) {
+        const port = vmalert?.port ?? o.vmalertPort;
+        log(`vmalert: starting on 127.0.0.1:${port} with ${ruleFiles.length} rule files`);
+        const pid = startDetached(binaries.vmalert!, vmalertArgs({ ruleFiles, url: vm.url, port, alertmanagerUrl: am.url }), { log: path.join(this.dir, 'vmalert.log') });
+        vmalert = { pid, port, url: `http://127.0.0.1:${port}`, ruleFiles };
+        await waitForHttp(`${vmalert.url}/health`, `vmalert (see ${path.join(this.dir, 'vmalert.log')})`, 60_000, () => alive(pid));
+      } else log(`vmalert: already running (pid ${vmalert.pid})`);
+      engineState = { engine, victoriametrics: vm, vmalert };
+    }
 
-    const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, prometheus: prom, alertmanager: am, receiver };
+    const state: StackState = { dir: this.dir, pg: { port: pg.opts.port, url: pg.url }, app, ...engineState, alertmanager: am, receiver };
     this.writeState(state);
     return state;
   }
@@ -252,16 +304,18 @@ export class Stack {
    */
   async restartPrometheus<T>(whileStopped: (dataDir: string) => T | Promise<T>, log: (line: string) => void = () => {}): Promise<T> {
     const s = this.state();
-    if (!s || !alive(s.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
+    if (s?.engine === 'victoriametrics') throw new Error('the stack runs VictoriaMetrics, which loads no TSDB blocks: replay history with slo backfill --vmalert --prometheus ' + queryUrl(s));
+    if (!s?.prometheus || !alive(s.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
+    const prometheus = s.prometheus;
     const binary = which('prometheus');
-    log(`prometheus: stopping (pid ${s.prometheus.pid})`);
-    await stopProcess(s.prometheus.pid, 60_000);
+    log(`prometheus: stopping (pid ${prometheus.pid})`);
+    await stopProcess(prometheus.pid, 60_000);
     let result: T;
     try {
       result = await whileStopped(this.prometheusDataDir);
     } finally {
-      log(`prometheus: starting on 127.0.0.1:${s.prometheus.port}`);
-      const prom = await this.launchPrometheus(binary, s.prometheus.port, s.prometheus.ruleFiles);
+      log(`prometheus: starting on 127.0.0.1:${prometheus.port}`);
+      const prom = await this.launchPrometheus(binary, prometheus.port, prometheus.ruleFiles);
       this.writeState({ ...s, prometheus: prom });
     }
     return result;
@@ -271,8 +325,10 @@ export class Stack {
   async down(opts: { purge?: boolean } = {}, log: (line: string) => void = () => {}): Promise<void> {
     const s = this.state();
     if (s) {
-      if (alive(s.prometheus.pid)) log('prometheus: stopping');
-      await stopProcess(s.prometheus.pid);
+      for (const [name, pid] of [['prometheus', s.prometheus?.pid], ['vmalert', s.vmalert?.pid], ['victoriametrics', s.victoriametrics?.pid]] as const) {
+        if (alive(pid)) log(`${name}: stopping`);
+        await stopProcess(pid);
+      }
       if (alive(s.alertmanager?.pid)) log('alertmanager: stopping');
       await stopProcess(s.alertmanager?.pid);
       if (alive(s.receiver?.pid)) log('receiver: stopping');
@@ -305,9 +361,49 @@ export class Stack {
     return times.length ? Math.min(...times) : undefined;
   }
 
+  private async prometheusStatus(s: StackState, probe: (url: string) => Promise<string>): Promise<ComponentStatus[]> {
+    const prom = s.prometheus;
+    const promAlive = alive(prom?.pid);
+    let promDetail = promAlive ? await probe(`${prom!.url}/-/ready`) : 'not running';
+    if (promDetail === 'ok') {
+      try {
+        const r = (await (await fetch(`${prom!.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
+        const since = this.oldestBlock();
+        promDetail = `${prom!.url}, ${r.data.groups.length} rule groups loaded${since === undefined ? '' : `, history since ${new Date(since).toISOString().slice(0, 16)}Z`}`;
+      } catch {
+        promDetail = prom!.url;
+      }
+    }
+    return [{ name: 'prometheus', running: promAlive, healthy: promAlive && !promDetail.startsWith('HTTP'), detail: promAlive ? `${promDetail} (pid ${prom!.pid})` : 'stopped' }];
+  }
+
+  /** VictoriaMetrics and vmalert: vmalert is healthy when every rule of every group evaluates without an error. */
+  private async victoriaMetricsStatus(s: StackState, probe: (url: string) => Promise<string>): Promise<ComponentStatus[]> {
+    const vm = s.victoriametrics;
+    const vmAlive = alive(vm?.pid);
+    const vmReady = vmAlive ? await probe(`${vm!.url}/health`) : 'not running';
+    const va = s.vmalert;
+    const vaAlive = alive(va?.pid);
+    let vaDetail = vaAlive ? await probe(`${va!.url}/health`) : 'not running';
+    let failing = 0;
+    if (vaDetail === 'ok') {
+      try {
+        const r = (await (await fetch(`${va!.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { lastError?: string }[] }[] } };
+        failing = r.data.groups.flatMap((g) => g.rules).filter((x) => x.lastError).length;
+        vaDetail = `${va!.url}, ${r.data.groups.length} rule groups loaded${failing ? `, ${failing} rules failing (see ${va!.url}/vmalert/groups)` : ''}`;
+      } catch {
+        vaDetail = va!.url;
+      }
+    }
+    return [
+      { name: 'victoriametrics', running: vmAlive, healthy: vmReady === 'ok', detail: vmAlive ? `${vm!.url} (pid ${vm!.pid}), ready: ${vmReady}` : 'stopped' },
+      { name: 'vmalert', running: vaAlive, healthy: vaAlive && !vaDetail.startsWith('HTTP') && failing === 0, detail: vaAlive ? `${vaDetail} (pid ${va!.pid})` : 'stopped' },
+    ];
+  }
+
   async status(): Promise<ComponentStatus[]> {
     const s = this.state();
-    if (!s) return ['postgres', 'day', 'prometheus', 'alertmanager', 'receiver'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
+    if (!s) return ['postgres', 'day', ...(this.opts.engine === 'victoriametrics' ? ['victoriametrics', 'vmalert'] : ['prometheus']), 'alertmanager', 'receiver'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
     const probe = async (url: string): Promise<string> => {
       try {
         const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -322,17 +418,7 @@ export class Stack {
     if (pgUp) pgDetail += await pg.psql('SELECT count(*) FROM lookups').then((n) => `, ${n} lookups recorded`, () => '');
     const appAlive = alive(s.app.pid);
     const ready = appAlive ? await probe(`${s.app.url}/readyz`) : 'not running';
-    const promAlive = alive(s.prometheus.pid);
-    let promDetail = promAlive ? await probe(`${s.prometheus.url}/-/ready`) : 'not running';
-    if (promDetail === 'ok') {
-      try {
-        const r = (await (await fetch(`${s.prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
-        const since = this.oldestBlock();
-        promDetail = `${s.prometheus.url}, ${r.data.groups.length} rule groups loaded${since === undefined ? '' : `, history since ${new Date(since).toISOString().slice(0, 16)}Z`}`;
-      } catch {
-        promDetail = s.prometheus.url;
-      }
-    }
+    const engineRows = s.engine === 'victoriametrics' ? await this.victoriaMetricsStatus(s, probe) : await this.prometheusStatus(s, probe);
     const amAlive = alive(s.alertmanager?.pid);
     const amReady = amAlive ? await probe(`${s.alertmanager!.url}/-/ready`) : 'not running';
     const rcAlive = alive(s.receiver?.pid);
@@ -340,7 +426,7 @@ export class Stack {
     return [
       { name: 'postgres', running: pgUp, healthy: pgUp, detail: pgUp ? pgDetail : 'stopped' },
       { name: 'day', running: appAlive, healthy: ready === 'ok', detail: appAlive ? `${s.app.url} (pid ${s.app.pid}), ready: ${ready}` : 'stopped' },
-      { name: 'prometheus', running: promAlive, healthy: promAlive && !promDetail.startsWith('HTTP'), detail: promAlive ? `${promDetail} (pid ${s.prometheus.pid})` : 'stopped' },
+      ...engineRows,
       { name: 'alertmanager', running: amAlive, healthy: amReady === 'ok', detail: amAlive ? `${s.alertmanager!.url} (pid ${s.alertmanager!.pid}), ready: ${amReady}` : 'stopped' },
       { name: 'receiver', running: rcAlive, healthy: rcAlive, detail: rcAlive ? `${s.receiver!.url} (pid ${s.receiver!.pid}), ${got.length} notification${got.length === 1 ? '' : 's'} in ${s.receiver!.file}` : 'stopped' },
     ];
