@@ -83,7 +83,8 @@ describe("AMP's alert manager definition", () => {
     test('the AlertManagerDefinition is valid, and a broken one is not', () => {
       const { object } = definition(render(AMP));
       expect(crdErrors(object)).toEqual([]);
-      expect(crdErrors({ ...object, spec: { workspaceID: 'ws-1' } }).length).toBeGreaterThan(0);
+      const broken: K8sObject = { ...object, spec: { workspaceID: 'ws-1' } };
+      expect(crdErrors(broken).length).toBeGreaterThan(0);
     });
   });
 });

@@ -96,6 +96,7 @@ describeWithSchemas("the ACK prometheusservice controller's published CRD schema
 
   test('a broken object is refused (the check can fail)', () => {
     const [o] = namespaces(render(ENABLED));
-    expect(crdErrors({ ...o!, spec: { workspaceID: 'ws-1' } }).join('\n')).toMatch(/configuration|name/);
+    const broken: K8sObject = { ...o!, spec: { workspaceID: 'ws-1' } };
+    expect(crdErrors(broken).join('\n')).toMatch(/configuration|name/);
   });
 });

@@ -515,7 +515,7 @@ describe('the database: storage, probes, network isolation', () => {
       { ports: [{ port: 'http', protocol: 'TCP' }], from: api },
       { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
     ]);
-    expect(selects(api[0].podSelector, testPod.metadata.labels)).toBe(true);
+    expect(selects(api[0]!.podSelector, testPod.metadata.labels)).toBe(true);
     for (const rule of policy.spec.ingress) expect(rule.from.length).toBeGreaterThan(0);
     expect(portNumber('http', deployment.spec.template.spec)).toBe(8001);
     expect(portNumber('metrics', deployment.spec.template.spec)).toBe(9464);

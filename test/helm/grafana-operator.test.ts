@@ -111,7 +111,8 @@ describeWithSchemas("grafana-operator's published CRD schemas", () => {
 
   test('a broken object is refused (the check can fail)', () => {
     const [b] = ofKind(render(['dashboards.delivery=grafana-operator']), 'GrafanaDashboard');
-    expect(crdErrors({ ...b!, spec: { json: '{}' } }).join('\n')).toMatch(/instanceSelector/);
+    const broken: K8sObject = { ...b!, spec: { json: '{}' } };
+    expect(crdErrors(broken).join('\n')).toMatch(/instanceSelector/);
   });
 });
 

@@ -444,7 +444,7 @@ describe('fixtures in a copy of the chart', () => {
     try {
       const out = template(empty.dir);
       expect(out.objects.map((o) => o.metadata.name)).toEqual(['notes-probe']);
-      const notes = (out.objects[0].data as { notes: string }).notes;
+      const notes = (out.objects[0]!.data as { notes: string }).notes;
       expect(notes).toContain('slo compile --chart-files helm/slo-bundle/files');
       expect(notes).toContain('nothing was installed');
       expect(helm(['lint', '--strict', empty.dir]).code).toBe(0);
@@ -491,7 +491,7 @@ describe('the chart files are in sync with the specs', () => {
     }
   });
 
-  const [aRule] = ruleFiles;
+  const aRule = ruleFiles[0]!;
   const drifts: { name: string; make: (files: string) => void; expected: RegExp }[] = [
     { name: 'an edited rule file', make: (files) => appendFileSync(path.join(files, 'rules', aRule), '# hand edit\n'), expected: new RegExp(`changed +files/rules/${aRule.replace(/\./g, '\\.')}`) },
     { name: 'a deleted dashboard', make: (files) => unlinkSync(path.join(files, 'dashboards/overview.json')), expected: /missing +files\/dashboards\/overview\.json/ },
@@ -523,7 +523,7 @@ describe('the chart files are in sync with the specs', () => {
 
 describe('services: which SLOs the chart renders', () => {
   const ofService = (objects: K8sObject[], service: string) => objects.filter((o) => o.metadata.labels?.['slo-engine/service'] === service);
-  const services = [...new Set(ruleFiles.filter((f) => f.includes('/')).map((f) => f.split('/')[0]))];
+  const services = [...new Set(ruleFiles.filter((f) => f.includes('/')).map((f) => f.split('/')[0]!))];
 
   test('the repository compiles more than one service (else the selection shows nothing)', () => {
     expect(services.length).toBeGreaterThan(1);

@@ -47,13 +47,13 @@ describe('slo compile --mixin', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1 file in mixin');
     const dir = path.join(tmp, 'mixin');
-    const groups = walk(path.join(tmp, 'rules-out'), '.rules.yaml').flatMap((f) => (parse(fs.readFileSync(f, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups);
+    const groups = walk(path.join(tmp, 'rules-out'), '.rules.yaml').flatMap((f) => (parse(fs.readFileSync(f, 'utf8')) as { groups: { name: string; rules: { alert?: string }[] }[] }).groups);
     const alerting = (g: { rules: { alert?: string }[] }) => g.rules.some((x) => x.alert !== undefined);
     const sortByName = <T extends { name?: string }>(xs: T[]) => [...xs].sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
     const rules = jsonnet("(import 'mixin.libsonnet').prometheusRules", dir) as { groups: { name: string }[] };
     const alerts = jsonnet("(import 'mixin.libsonnet').prometheusAlerts", dir) as { groups: { name: string }[] };
-    expect(sortByName(rules.groups)).toEqual(sortByName(groups.filter((g) => !alerting(g)) as { name: string }[]));
-    expect(sortByName(alerts.groups)).toEqual(sortByName(groups.filter(alerting) as { name: string }[]));
+    expect(sortByName(rules.groups)).toEqual(sortByName(groups.filter((g) => !alerting(g))));
+    expect(sortByName(alerts.groups)).toEqual(sortByName(groups.filter(alerting)));
     expect(alerts.groups.length).toBeGreaterThan(0);
 
     const boards = jsonnet("(import 'mixin.libsonnet').grafanaDashboards", dir) as Record<string, { uid: string }>;

@@ -76,11 +76,11 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
   expect(floor.files).toBe(runs[1]!.files.rules + runs[1]!.files.dashboards);
   expect(floor.bytes).toBeGreaterThan(100 * 1000);
   expect(floor.ms).toBeGreaterThan(0);
-  expect(r.notes.join('\n')).toMatch(/the 100-SLO compile used \d+\.\d+ s of CPU \(user \d+\.\d+ s, system \d+\.\d+ s, every thread\) in \d+\.\d+ s; spread perfectly over this machine's \d+ cores/);
+  expect(r.notes!.join('\n')).toMatch(/the 100-SLO compile used \d+\.\d+ s of CPU \(user \d+\.\d+ s, system \d+\.\d+ s, every thread\) in \d+\.\d+ s; spread perfectly over this machine's \d+ cores/);
   expect(r.tables[0]!.rows[1]![3]).toBe(((runs[1]!.cpu.userMs + runs[1]!.cpu.systemMs) / 1000).toFixed(2));
-  expect(r.notes.join('\n')).toMatch(/the 403 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
+  expect(r.notes!.join('\n')).toMatch(/the 403 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
   const capped = (r.data as { capped: { n: number; totalMs: number; maxRssKiB: number } }).capped;
   expect(capped.n).toBe(100);
   expect(capped.totalMs).toBeGreaterThan(0);
-  expect(r.notes.join('\n')).toMatch(/compiled with the V8 heap capped at 400 MiB .* peak at \d+ MiB resident/);
+  expect(r.notes!.join('\n')).toMatch(/compiled with the V8 heap capped at 400 MiB .* peak at \d+ MiB resident/);
 }, 120_000);

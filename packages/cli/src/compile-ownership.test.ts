@@ -246,7 +246,7 @@ describe('what a compile leaves alone', () => {
   it('only --rules-out given: the default dashboards-out of another set keeps every file', () => {
     write({ 'slo-specs/one.yaml': spec('shop', 'cart'), 'slo-specs/two.yaml': spec('shop', 'pay'), 'my.yaml': spec('books', 'search') });
     expect(slo(['compile']).code).toBe(0);
-    const before = tree('dashboards-out').map((f) => [f, read(f)]);
+    const before = tree('dashboards-out').map((f): [string, string] => [f, read(f)]);
     expect(slo(['compile', 'my.yaml', '--rules-out', 'x'])).toEqual({ code: 0, stdout: '1 SLO compiled: 3 files in x (3 updated), 2 files in dashboards-out (1 updated)\n', stderr: '' });
     const after = new Map(tree('dashboards-out').map((f) => [f, read(f)]));
     for (const [f, text] of before) if (f !== `dashboards-out/${MANIFEST}`) expect([f, after.get(f)]).toEqual([f, text]);

@@ -253,6 +253,7 @@ const objective = (sloName: string, tiers: Partial<Tier>[], target = '0.999', pe
   windows: [],
   tiers: tiers.map((t) => ({ id: 'page-fast', severity: 'page', longMinutes: 60, shortMinutes: 5, factor: '14.4', op: 'gte', forMinutes: 0, targets: [], ...t })),
   groupBy: [],
+  scope: {},
 });
 
 const sample = (name: string, service: string, slo: string, value: number, extra: Record<string, string> = {}): Sample => ({

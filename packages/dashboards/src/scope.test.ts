@@ -1,4 +1,5 @@
 /** Dashboards of a scoped compile (`slo compile --scope namespace=day-prod`) read one environment and have uids of their own. */
+import type { VariableModel } from '@grafana/schema';
 import { selectors } from '@slo-engine/promql';
 import { BLOCK, isAlert, LABEL, RECORD } from '@slo-engine/rules';
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
@@ -60,7 +61,7 @@ describe('the Helm chart slot on a grouped SLO', () => {
     const grouped = sloDoc({ sli: ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="day",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="day"}[5m]))' }, false), objectives: '    - target: 0.999\n', name: 'api', service: 'day' });
     const c = compileText(grouped.replace('metadata:\n  name: api', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route'))[0]!;
     const board = dashboardWithScope(dashboardFor(c, 'test').dashboard, { slo_scope: '' });
-    const vars = (board.templating?.list ?? []).filter((v) => v.name === 'route');
+    const vars = (board.templating?.list ?? []).filter((v) => v.name === 'route') as (VariableModel & { definition?: string })[];
     expect(vars).toHaveLength(1);
     expect(vars[0]!.definition).toBe(`label_values(${BLOCK.total}{${LABEL.name}="api",${LABEL.service}="day",slo_scope=""}, route)`);
     expect(JSON.stringify(vars[0]!.query)).toContain('slo_scope=\\"\\"');
