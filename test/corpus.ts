@@ -54,7 +54,9 @@ export const itWithCorpus: jest.It = corpusAvailable() ? it : (skipped as unknow
 export function corpusFiles(dir: string): string[] {
   const abs = path.join(CORPUS, dir);
   if (!existsSync(abs)) throw new Error(`conformance corpus not found at ${abs}; it must sit beside the checkout as shared/conformance (tests that need it run inside withCorpus)`);
-  return readdirSync(abs).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  return readdirSync(abs)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort();
 }
 
 export function corpusText(dir: string, file: string): string {

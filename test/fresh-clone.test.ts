@@ -1,3 +1,4 @@
+// @integration: clones the repository and runs suites in it
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -163,7 +163,11 @@ describeWithCorpus('openslo/invalid', () => {
   it.each(disputed)('$file (disputed) is rejected with --strict for its reason', ({ file, reason }) => {
     const { errors, result } = check('openslo/invalid', file, { strict: true, missingReferences: 'error' });
     expect(errors.length).toBeGreaterThan(0);
-    expectReasons(file, reason, result.diagnostics.filter((d) => d.severity === 'error'));
+    expectReasons(
+      file,
+      reason,
+      result.diagnostics.filter((d) => d.severity === 'error'),
+    );
   });
 
   it.each(Object.entries(SAME_SHAPE_AS_DISPUTED))('%s has the shape of disputed %s: warned by default, rejected with --strict', (file, twin) => {

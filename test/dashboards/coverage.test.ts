@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse, stringify } from 'yaml';
@@ -100,7 +101,10 @@ function rollupTimes(since: number): number[] {
 }
 
 function openMetrics(series: FixtureSeries[]): string {
-  const labelText = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  const labelText = (l: Record<string, string>) =>
+    `{${Object.entries(l)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`;
   const families: [string, (s: FixtureSeries) => number, (since: number) => number[]][] = [
     [BLOCK.total, () => TOTAL, blockTimes],
     [BLOCK.bad, (s) => TOTAL * s.errorRatio, blockTimes],
@@ -215,7 +219,11 @@ describe.each(LAYOUTS)('dashboards on a short history, %s layout', (layout) => {
   };
 
   it('the fixture holds every compiled SLO, with the periods the table expects', () => {
-    expect(plan.compiled.map((c) => [c.slo.name, c.objectives[0]!.periodMinutes / 1440]).sort()).toEqual(Object.entries(MEASURED_DAYS).map(([name, x]) => [name, x.period]).sort());
+    expect(plan.compiled.map((c) => [c.slo.name, c.objectives[0]!.periodMinutes / 1440]).sort()).toEqual(
+      Object.entries(MEASURED_DAYS)
+        .map(([name, x]) => [name, x.period])
+        .sort(),
+    );
   });
 
   describe.each(MOMENTS)('$name', (m) => {
@@ -277,7 +285,7 @@ describe.each(LAYOUTS)('dashboards on a short history, %s layout', (layout) => {
       const c = sloOf('day-api-availability');
       const tier = c.objectives[0]!.tiers.find((t) => t.longMinutes >= 1440)!;
       const long = query(c, `Burn rate, ${tier.id} (${promDuration(tier.longMinutes)} / ${promDuration(tier.shortMinutes)}, ${tier.factor}x)`, 'A');
-      expect(await values(server, long, m.at)).toEqual(m === NONE ? nothing : close([(1 - BUDGET_REMAINING)]));
+      expect(await values(server, long, m.at)).toEqual(m === NONE ? nothing : close([1 - BUDGET_REMAINING]));
     });
   });
 

@@ -217,18 +217,33 @@ describe('missing history reads as missing, not as perfect', () => {
         });
         for (const title of [`SLI, last ${period}`, 'Error budget remaining', 'Period measured']) {
           const p = panel(title);
-          expect({ name, slo: c.slo.name, title, noValue: p.fieldConfig!.defaults.noValue, textMode: p.options!.textMode }).toEqual({ name, slo: c.slo.name, title, noValue: 'not measured', textMode: 'value_and_name' });
+          expect({ name, slo: c.slo.name, title, noValue: p.fieldConfig!.defaults.noValue, textMode: p.options!.textMode }).toEqual({
+            name,
+            slo: c.slo.name,
+            title,
+            noValue: 'not measured',
+            textMode: 'value_and_name',
+          });
           // the "measured over" line: coverage in period units, named "all <period>" when whole
           const line = p.fieldConfig!.overrides.find((o) => o.matcher.options === 'B')!;
           const prop = (id: string) => line.properties.find((x) => x.id === id)?.value;
-          expect({ title, unit: prop('unit'), full: JSON.stringify(prop('mappings')) }).toEqual({ title, unit: expect.stringMatching(new RegExp(`^suffix:(d|h|min) of ${period}$`)), full: expect.stringContaining(`"text":"all ${period}"`) });
+          expect({ title, unit: prop('unit'), full: JSON.stringify(prop('mappings')) }).toEqual({
+            title,
+            unit: expect.stringMatching(new RegExp(`^suffix:(d|h|min) of ${period}$`)),
+            full: expect.stringContaining(`"text":"all ${period}"`),
+          });
         }
       }
   });
 
   it('the dashboards package spells no series or label name: they come from @slo-engine/rules', () => {
     const src = path.join(ROOT, 'packages/dashboards/src');
-    const names: string[] = [...Object.values(BLOCK), ...Object.values(RECORD).flatMap((x) => (typeof x === 'string' ? [x] : [])), RECORD.errorRatio(''), ...Object.values(LABEL).filter((l) => l.includes('_'))]; // `objective` and `period` are words too
+    const names: string[] = [
+      ...Object.values(BLOCK),
+      ...Object.values(RECORD).flatMap((x) => (typeof x === 'string' ? [x] : [])),
+      RECORD.errorRatio(''),
+      ...Object.values(LABEL).filter((l) => l.includes('_')),
+    ]; // `objective` and `period` are words too
     for (const f of readdirSync(src).filter((x) => x.endsWith('.ts'))) {
       // comments may name them; code may not
       const code = readFileSync(path.join(src, f), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');

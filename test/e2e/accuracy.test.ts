@@ -1,3 +1,4 @@
+// @integration: runs Prometheus and the other real components it names
 import { writeFileSync } from 'node:fs';
 import { buildModel, checkSources } from '@slo-engine/openslo';
 import { BLOCK, RECORD, compileSlo, header, isAlert, renderRuleFile, type RecordingRule, type RuleFile } from '@slo-engine/rules';

@@ -1,3 +1,4 @@
+// @integration: runs Prometheus and the other real components it names
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -28,11 +29,10 @@ const ALIGN = 600;
 
 const SLI = ratioSli({ bad: 'http_requests_total{job="acc",code=~"5.."}', total: 'http_requests_total{job="acc"}' });
 const SPEC = [
-  'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: hist\nspec:\n  description: The history test\'s service\n',
+  "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: hist\nspec:\n  description: The history test's service\n",
   sloDoc({ name: 'hist-requests', service: 'hist', sli: SLI, objectives: '    - target: 0.99\n' }),
   sloDoc({ name: 'hist-minutes', service: 'hist', sli: SLI, method: 'Timeslices', objectives: '    - target: 0.99\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n' }),
 ].join('---\n');
-
 
 const relErr = (value: number, exact: number) => Math.abs(value - exact) / exact;
 const sel = (slo: string) => `{slo_name="${slo}",slo_service="hist"}`;
@@ -96,7 +96,7 @@ describe('slo backfill', () => {
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
-  it('a range longer than a week: promtool splits its queries under Prometheus\'s 11,000 points per series', async () => {
+  it("a range longer than a week: promtool splits its queries under Prometheus's 11,000 points per series", async () => {
     // (blocks of up to 30 days made promtool ask for 43,200 one-minute points, which Prometheus refuses)
     const r = await cli(['backfill', 'slos.yaml', '--prometheus', raw.url, '--from', String(START - 3 * DAY), '--to', String(END), '--out', 'ten-days'], work);
     expect(r.stderr).not.toMatch(/^error:/m);
@@ -136,7 +136,9 @@ describe('slo backfill', () => {
 
     it('a second backfill of the same range against the server holding the first finds nothing to do, and says why', async () => {
       const r = await cli(['backfill', 'slos.yaml', '--prometheus', servers['per-slo']!.url, '--from', String(START), '--to', String(END), '--out', 'again'], work);
-      expect(r.stderr.trim()).toMatch(/^error: Prometheus at .* already holds these SLOs' building blocks from \S+, before --from: the rules ran \(or a backfill was loaded\) over the whole range; nothing to backfill$/);
+      expect(r.stderr.trim()).toMatch(
+        /^error: Prometheus at .* already holds these SLOs' building blocks from \S+, before --from: the rules ran \(or a backfill was loaded\) over the whole range; nothing to backfill$/,
+      );
       expect(r.code).toBe(1);
       expect(existsSync(path.join(work, 'again'))).toBe(false);
       // a range that starts two days earlier is cut where the loaded blocks begin
@@ -157,26 +159,33 @@ describe('slo backfill', () => {
       }
     });
 
-    it.each(['per-slo', 'shared'])('the %s rules, running live over the loaded blocks, record the same period value', async (layout) => {
-      const s = servers[layout]!;
-      const expr = `${RECORD.errorRatio('30d')}${sel('hist-requests')}`;
-      // the period group runs every 2 minutes: wait for its first live evaluation
-      const deadline = Date.now() + 200_000;
-      let live: { time: number; value: number } | undefined;
-      while (Date.now() < deadline) {
-        const r = await s.query(expr);
-        if (r.length === 1 && r[0]!.time >= began && (await s.query(`timestamp(${expr})`))[0]?.value! >= began) {
-          live = r[0]!;
-          break;
+    it.each(['per-slo', 'shared'])(
+      'the %s rules, running live over the loaded blocks, record the same period value',
+      async (layout) => {
+        const s = servers[layout]!;
+        const expr = `${RECORD.errorRatio('30d')}${sel('hist-requests')}`;
+        // the period group runs every 2 minutes: wait for its first live evaluation
+        const deadline = Date.now() + 200_000;
+        let live: { time: number; value: number } | undefined;
+        while (Date.now() < deadline) {
+          const r = await s.query(expr);
+          if (r.length === 1 && r[0]!.time >= began) {
+            const stamp = (await s.query(`timestamp(${expr})`))[0]?.value;
+            if (stamp !== undefined && stamp >= began) {
+              live = r[0]!;
+              break;
+            }
+          }
+          await new Promise((res) => setTimeout(res, 5000));
         }
-        await new Promise((res) => setTimeout(res, 5000));
-      }
-      expect(live).toBeDefined();
-      expect(relErr(live!.value, traffic.exactErrorRatio)).toBeLessThan(0.001);
-      const coverage = await s.queryValue(`${RECORD.periodCoverage}${sel('hist-requests')}`);
-      expect(coverage).toBeGreaterThan(0.23);
-      expect(coverage).toBeLessThan(0.24);
-    }, 240_000);
+        expect(live).toBeDefined();
+        expect(relErr(live!.value, traffic.exactErrorRatio)).toBeLessThan(0.001);
+        const coverage = await s.queryValue(`${RECORD.periodCoverage}${sel('hist-requests')}`);
+        expect(coverage).toBeGreaterThan(0.23);
+        expect(coverage).toBeLessThan(0.24);
+      },
+      240_000,
+    );
   });
 });
 
@@ -220,11 +229,13 @@ describe('slo backtest', () => {
     }
   });
 
-  it('lists exactly the alerts the rules fire over that history: each alert expression evaluated every minute on the server with the backfilled blocks loaded (the alert-timing bench\'s query_range method), for: applied', async () => {
+  it("lists exactly the alerts the rules fire over that history: each alert expression evaluated every minute on the server with the backfilled blocks loaded (the alert-timing bench's query_range method), for: applied", async () => {
     const prod = servers['per-slo']!;
     const rulesOut = path.join(work, 'rules-per-slo');
     type Rule = { alert?: string; expr: string; for?: string; labels?: Record<string, string> };
-    const rules = listRuleFiles(rulesOut).flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules)).filter((r) => r.alert);
+    const rules = listRuleFiles(rulesOut)
+      .flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules))
+      .filter((r) => r.alert);
     expect(rules.length).toBeGreaterThan(0);
     const expected: string[] = [];
     for (const rule of rules) {
@@ -286,19 +297,33 @@ describe('bad input: one line, exit 1 (2 for usage), nothing written', () => {
     closedPort = await freePort();
   });
   const cases: [string, (url: string) => string[], RegExp, number][] = [
-    ['an unreachable URL', () => ['--prometheus', `http://127.0.0.1:${closedPort}`, '--from', '2d'], /^error: cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+ \(connection refused\); start it or pass --prometheus URL$/, 1],
-    ['a range without raw data', (u) => ['--prometheus', u, '--from', String(Date.UTC(2020, 0, 1) / 1000), '--to', String(Date.UTC(2020, 0, 2) / 1000)], /^error: Prometheus at .* has no samples of http_requests_total between/, 1],
+    [
+      'an unreachable URL',
+      () => ['--prometheus', `http://127.0.0.1:${closedPort}`, '--from', '2d'],
+      /^error: cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+ \(connection refused\); start it or pass --prometheus URL$/,
+      1,
+    ],
+    [
+      'a range without raw data',
+      (u) => ['--prometheus', u, '--from', String(Date.UTC(2020, 0, 1) / 1000), '--to', String(Date.UTC(2020, 0, 2) / 1000)],
+      /^error: Prometheus at .* has no samples of http_requests_total between/,
+      1,
+    ],
     ['--from after --to', (u) => ['--prometheus', u, '--from', '1d', '--to', '2d'], /^error: --from .* must be at least 10 minutes before --to/, 2],
     ['a malformed --from', (u) => ['--prometheus', u, '--from', 'yesterday'], /^error: --from must be a duration ago/, 2],
   ];
 
-  it.each(cases)('%s', async (_, args, message, code) => {
-    const out = path.join(work, `bad-${code}-${args(raw.url).join('').length}`);
-    const r = await cli(['backfill', 'slos.yaml', ...args(raw.url), '--out', out], work);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
-    expect(r.code).toBe(code);
-    expect(existsSync(out)).toBe(false);
-  }, 120_000);
+  it.each(cases)(
+    '%s',
+    async (_, args, message, code) => {
+      const out = path.join(work, `bad-${code}-${args(raw.url).join('').length}`);
+      const r = await cli(['backfill', 'slos.yaml', ...args(raw.url), '--out', out], work);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+      expect(r.code).toBe(code);
+      expect(existsSync(out)).toBe(false);
+    },
+    120_000,
+  );
 
   it('a range longer than the server keeps', async () => {
     const short = await box.start({ dataDir: box.path('short'), retention: '2d' });

@@ -1,3 +1,4 @@
+// @integration: runs Prometheus and the other real components it names
 import { writeFileSync } from 'node:fs';
 import { buildModel, checkSources } from '@slo-engine/openslo';
 import { BLOCK, compileSlo, header, isAlert, RECORD, renderRuleFile, type AlertingRule, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';

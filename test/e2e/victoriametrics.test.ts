@@ -1,3 +1,4 @@
+// @integration: runs Prometheus and the other real components it names
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -29,11 +30,10 @@ const SETUP = 'run `bash scripts/setup-test-tools.sh` (Debian package victoria-m
 
 const SLI = ratioSli({ bad: 'http_requests_total{job="acc",code=~"5.."}', total: 'http_requests_total{job="acc"}' });
 const SPEC = [
-  'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: vmx\nspec:\n  description: The VictoriaMetrics test\'s service\n',
+  "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: vmx\nspec:\n  description: The VictoriaMetrics test's service\n",
   sloDoc({ name: 'vmx-requests', service: 'vmx', sli: SLI, objectives: '    - target: 0.99\n' }),
 ].join('---\n');
 const SEL = '{slo_name="vmx-requests",slo_service="vmx"}';
-
 
 function which(name: string): string {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -56,7 +56,13 @@ async function ready(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url} exited: ${(child as ChildProcess & { log: () => string }).log()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} not ready after 60s`);
@@ -78,8 +84,10 @@ async function startVm(dir: string): Promise<Vm> {
 async function importTraffic(vm: Vm, t: Traffic): Promise<void> {
   const lines: string[] = [];
   for (const s of t.series) {
-    const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',');
-    s.values.forEach((v, i) => lines.push(`http_requests_total{${labels}} ${v} ${(t.start + i * t.options.stepSeconds) * 1000}`));
+    const labels = Object.entries(s.labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
+    for (const [i, v] of s.values.entries()) lines.push(`http_requests_total{${labels}} ${v} ${(t.start + i * t.options.stepSeconds) * 1000}`);
   }
   const r = await fetch(`${vm.url}/api/v1/import/prometheus`, { method: 'POST', body: `${lines.join('\n')}\n` });
   expect(r.status).toBe(204);
@@ -103,7 +111,10 @@ async function alertEpisodes(url: string, at: number): Promise<{ tier: string; s
     let cur: { tier: string; start: number; end: number } | undefined;
     for (const [t] of s.values) {
       if (cur && t - cur.end <= 120) cur.end = t;
-      else out.push((cur = { tier: s.metric.slo_tier!, start: t, end: t }));
+      else {
+        cur = { tier: s.metric.slo_tier!, start: t, end: t };
+        out.push(cur);
+      }
     }
   }
   return out.sort((a, b) => a.start - b.start || (a.tier < b.tier ? -1 : 1));
@@ -202,7 +213,9 @@ it.each(['per-slo', 'shared'])('vmalert loads the %s layout: the dry run passes 
   const port = await freePort();
   const child = start(which('vmalert'), vmalertArgs({ ruleFiles: files, url: vms[layout]!.url, port, alertmanagerUrl: 'http://127.0.0.1:9' }));
   await ready(`http://127.0.0.1:${port}/health`, child);
-  const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as { data: { groups: { name: string; interval: number; rules: { name: string; health: string; lastError: string }[] }[] } };
+  const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as {
+    data: { groups: { name: string; interval: number; rules: { name: string; health: string; lastError: string }[] }[] };
+  };
   const expected = files.flatMap((f) => (parse(readFileSync(f, 'utf8')) as RuleFileLike).groups.map((g) => [g.name, g.rules.length]));
   expect(r.data.groups.map((g) => [g.name, g.rules.length]).sort()).toEqual(expected.sort());
   const unhealthy = r.data.groups.flatMap((g) => g.rules.filter((x) => x.health !== 'ok' || x.lastError).map((x) => `${g.name}/${x.name}: ${x.lastError}`));
@@ -260,7 +273,9 @@ describe('replayed over the same history as Prometheus', () => {
     const diffs = pairs(vm, p, START + 6 * 3600).map(([, a, b]) => relErr(a, b));
     expect(diffs.length).toBeGreaterThan(2000);
     const within = diffs.filter((d) => d < 0.01).length / diffs.length;
-    report.push(`${m}: ${diffs.length} minutes, median ${(quantile(diffs, 0.5) * 100).toFixed(3)}% apart, 90th percentile ${(quantile(diffs, 0.9) * 100).toFixed(3)}%, ${(within * 100).toFixed(1)}% within 1%`);
+    report.push(
+      `${m}: ${diffs.length} minutes, median ${(quantile(diffs, 0.5) * 100).toFixed(3)}% apart, 90th percentile ${(quantile(diffs, 0.9) * 100).toFixed(3)}%, ${(within * 100).toFixed(1)}% within 1%`,
+    );
     expect(within).toBeGreaterThanOrEqual(0.95);
     expect(quantile(diffs, 0.5)).toBeLessThan(0.002);
   });
@@ -273,8 +288,12 @@ describe('replayed over the same history as Prometheus', () => {
     };
     const vm = await sums(vms['per-slo']!.url);
     const p = await sums(prom.url);
-    const perMinute = pairs(await rawSamples(vms['per-slo']!.url, 'slo:sli_error:ratio_rate5m', TO), await rawSamples(prom.url, 'slo:sli_error:ratio_rate5m', TO), START + 600).map(([, a, b]) => relErr(a, b));
-    report.push(`5m ratio: event-weighted ${vm.toFixed(6)} vs ${p.toFixed(6)} (${(relErr(vm, p) * 100).toFixed(3)}% apart); minute by minute median ${(quantile(perMinute, 0.5) * 100).toFixed(1)}%, 90th percentile ${(quantile(perMinute, 0.9) * 100).toFixed(1)}% apart`);
+    const perMinute = pairs(await rawSamples(vms['per-slo']!.url, 'slo:sli_error:ratio_rate5m', TO), await rawSamples(prom.url, 'slo:sli_error:ratio_rate5m', TO), START + 600).map(([, a, b]) =>
+      relErr(a, b),
+    );
+    report.push(
+      `5m ratio: event-weighted ${vm.toFixed(6)} vs ${p.toFixed(6)} (${(relErr(vm, p) * 100).toFixed(3)}% apart); minute by minute median ${(quantile(perMinute, 0.5) * 100).toFixed(1)}%, 90th percentile ${(quantile(perMinute, 0.9) * 100).toFixed(1)}% apart`,
+    );
     expect(relErr(vm, p)).toBeLessThan(0.01);
     expect(relErr(vm, traffic.exactErrorRatio)).toBeLessThan(0.01);
   });
@@ -283,11 +302,17 @@ describe('replayed over the same history as Prometheus', () => {
     const vm = await alertEpisodes(vms[layout]!.url, TO);
     const pages = (xs: { tier: string; start: number }[]) => xs.filter((x) => x.tier.startsWith('page'));
     const promPages = pages(promAlerts);
-    report.push(`${layout} alerts: ${vm.map((a) => `${a.tier} ${new Date(a.start * 1000).toISOString().slice(11, 16)}`).join(', ')}; Prometheus ${promAlerts.map((a) => `${a.tier} ${new Date(a.start * 1000).toISOString().slice(11, 16)}`).join(', ')}`);
+    report.push(
+      `${layout} alerts: ${vm.map((a) => `${a.tier} ${new Date(a.start * 1000).toISOString().slice(11, 16)}`).join(', ')}; Prometheus ${promAlerts.map((a) => `${a.tier} ${new Date(a.start * 1000).toISOString().slice(11, 16)}`).join(', ')}`,
+    );
     // the night outage pages: 30% errors for 150 minutes from 02:30 on the first day
     const outage = traffic.start + traffic.options.incidents[0]!.startMinute * 60;
     expect(promPages.length).toBeGreaterThan(0);
-    expect(pages(vm).map((a) => a.tier).sort()).toEqual(promPages.map((a) => a.tier).sort());
+    expect(
+      pages(vm)
+        .map((a) => a.tier)
+        .sort(),
+    ).toEqual(promPages.map((a) => a.tier).sort());
     for (const p of promPages) {
       const v = pages(vm).find((a) => a.tier === p.tier)!;
       expect(Math.abs(v.start - p.start)).toBeLessThanOrEqual(600);

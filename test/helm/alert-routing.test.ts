@@ -1,10 +1,11 @@
+// @integration: runs helm
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { K8sObject, templateWith, MONITORING_API, Rendered, template, validateObjects } from '../support/helm';
+import { type K8sObject, templateWith, MONITORING_API, type Rendered, template, validateObjects } from '../support/helm';
 import { CHART } from './slo-bundle-support';
 
 /**
@@ -17,7 +18,13 @@ const V1ALPHA1 = [...MONITORING_API, '--api-versions', 'monitoring.coreos.com/v1
 const render = (set: string[], apiVersions = MONITORING_API): Rendered => template(CHART, { set, apiVersions });
 const ofKind = (r: Rendered, kind: string): K8sObject[] => r.objects.filter((o) => o.kind === kind);
 const generated = parse(readFileSync(path.join(CHART, 'files/alertmanager/alertmanagerconfig.yaml'), 'utf8')) as { spec: Record<string, unknown> };
-const AMP = ['amp.alertManagerDefinition.enabled=true', 'amp.workspaceID=ws-0a1b2c3d', 'amp.alertManagerDefinition.region=us-east-1', 'amp.alertManagerDefinition.defaultTopicArn=arn:aws:sns:us-east-1:123456789012:slo-alerts', 'amp.alertManagerDefinition.topicArns.slo-day-oncall=arn:aws:sns:us-east-1:123456789012:day-oncall'];
+const AMP = [
+  'amp.alertManagerDefinition.enabled=true',
+  'amp.workspaceID=ws-0a1b2c3d',
+  'amp.alertManagerDefinition.region=us-east-1',
+  'amp.alertManagerDefinition.defaultTopicArn=arn:aws:sns:us-east-1:123456789012:slo-alerts',
+  'amp.alertManagerDefinition.topicArns.slo-day-oncall=arn:aws:sns:us-east-1:123456789012:day-oncall',
+];
 
 describe('AlertmanagerConfig', () => {
   test('off by default; on with enabled=true, or auto where the cluster serves monitoring.coreos.com/v1alpha1', () => {
@@ -45,7 +52,12 @@ describe('AlertmanagerConfig', () => {
 describe("AMP's alert manager definition", () => {
   const definition = (r: Rendered) => {
     const [d] = ofKind(r, 'AlertManagerDefinition');
-    return { object: d!, config: (parse((parse((d!.spec as { configuration: string }).configuration) as { alertmanager_config: string }).alertmanager_config)) as { receivers: { name: string; sns_configs: { topic_arn: string }[] }[] } };
+    return {
+      object: d!,
+      config: parse((parse((d!.spec as { configuration: string }).configuration) as { alertmanager_config: string }).alertmanager_config) as {
+        receivers: { name: string; sns_configs: { topic_arn: string }[] }[];
+      },
+    };
   };
 
   test('every receiver delivers to its SNS topic (or the default one); amtool accepts it and routes a page to the on-call receiver', () => {
@@ -61,7 +73,9 @@ describe("AMP's alert manager definition", () => {
       writeFileSync(file, JSON.stringify(config));
       const check = spawnSync('amtool', ['check-config', file], { encoding: 'utf8' });
       expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
-      const routes = spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${file}`, 'slo_name=day-api-availability', 'slo_severity=page', 'slo_notification_targets=day-oncall'], { encoding: 'utf8' });
+      const routes = spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${file}`, 'slo_name=day-api-availability', 'slo_severity=page', 'slo_notification_targets=day-oncall'], {
+        encoding: 'utf8',
+      });
       expect(routes.stdout.trim()).toBe('slo-day-oncall');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
+// @integration: runs helm
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { K8sObject, templateWith, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
+import { type K8sObject, templateWith, MONITORING_API, type Rendered, ROOT, template } from '../support/helm';
 import { CHART, listFiles } from './slo-bundle-support';
 
 /**

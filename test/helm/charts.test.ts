@@ -1,3 +1,4 @@
+// @integration: runs helm
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,6 +85,7 @@ function renderFailure(chart: string, args: string[]): { code: number | null; st
 // ---------------------------------------------------------------------------------------------------
 // object helpers
 
+// biome-ignore lint/suspicious/noExplicitAny: any rendered Kubernetes object, read deep by path; a wrong path fails the assertion that reads it
 type Obj = any;
 type Labels = Record<string, string>;
 
@@ -93,7 +95,7 @@ function one(objects: K8sObject[], kind: string, pred: (o: Obj) => boolean = () 
   if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
   return found[0];
 }
-const isHelmTest = (o: Obj) => o.metadata?.annotations?.['helm.sh/hook'] === 'test';
+const _isHelmTest = (o: Obj) => o.metadata?.annotations?.['helm.sh/hook'] === 'test';
 const appDeployment = (objects: K8sObject[]): Obj => one(objects, 'Deployment');
 const database = (objects: K8sObject[]): Obj => one(objects, 'StatefulSet');
 const container = (podSpec: Obj, name: string): Obj => podSpec.containers.find((c: Obj) => c.name === name);
@@ -140,8 +142,7 @@ function hasDnsEgress(policy: Obj): boolean {
 }
 
 /** The generated database Secret (the chart's own, kept on uninstall), if rendered. */
-const generatedSecret = (objects: K8sObject[]): Obj | undefined =>
-  (objects as Obj[]).find((o) => o.kind === 'Secret' && o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep');
+const generatedSecret = (objects: K8sObject[]): Obj | undefined => (objects as Obj[]).find((o) => o.kind === 'Secret' && o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep');
 
 /** The text with the generated password (base64, as rendered) replaced by MASK. */
 function maskPassword(r: Rendered): string {
@@ -275,7 +276,10 @@ describe('restricted pod security, on every pod template and test pod', () => {
   it('the read-only root filesystems get writable emptyDirs where the programs write', () => {
     const objects = render('day-stack').objects;
     const mountsFromEmptyDir = (spec: Obj, ctr: Obj) =>
-      (ctr.volumeMounts ?? []).filter((m: Obj) => spec.volumes.find((v: Obj) => v.name === m.name)?.emptyDir).map((m: Obj) => m.mountPath).sort();
+      (ctr.volumeMounts ?? [])
+        .filter((m: Obj) => spec.volumes.find((v: Obj) => v.name === m.name)?.emptyDir)
+        .map((m: Obj) => m.mountPath)
+        .sort();
     const app = appDeployment(objects).spec.template.spec;
     expect(mountsFromEmptyDir(app, container(app, 'day'))).toEqual(['/tmp']);
     const db = database(objects).spec.template.spec;
@@ -502,29 +506,32 @@ describe('the database: storage, probes, network isolation', () => {
     expect(policy.spec.egress).toHaveLength(1); // DNS only
   });
 
-  it.each(['day', ...UMBRELLA_CASES] as Case[])('%s: the app’s NetworkPolicy lets in port 8001 (test pod, load balancer), 9464 (monitoring namespace) and out only to the database (5432) and DNS', (c) => {
-    const { objects } = render(c);
-    const deployment = appDeployment(objects);
-    const policy = one(objects, 'NetworkPolicy', (p) => selects(p.spec.podSelector, deployment.spec.template.metadata.labels));
-    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    // changed on purpose: no rule without `from` (which admitted any pod) any more
-    const testPod = one(objects, 'Pod', (p) => p.metadata.name === `${deployment.metadata.name}-test`);
-    const api = [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'day', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'test' } } }];
-    if (c === 'day-stack (EKS)') api.push({ ipBlock: { cidr: '10.0.0.0/16' } } as Obj);
-    expect(policy.spec.ingress).toEqual([
-      { ports: [{ port: 'http', protocol: 'TCP' }], from: api },
-      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
-    ]);
-    expect(selects(api[0]!.podSelector, testPod.metadata.labels)).toBe(true);
-    for (const rule of policy.spec.ingress) expect(rule.from.length).toBeGreaterThan(0);
-    expect(portNumber('http', deployment.spec.template.spec)).toBe(8001);
-    expect(portNumber('metrics', deployment.spec.template.spec)).toBe(9464);
-    expect(hasDnsEgress(policy)).toBe(true);
-    const toDb = policy.spec.egress.filter((r: Obj) => !hasDnsEgress({ spec: { egress: [r] } }));
-    expect(toDb).toHaveLength(1);
-    expect(toDb[0].ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
-    if (c !== 'day') expect(selects(toDb[0].to[0].podSelector, database(objects).spec.template.metadata.labels)).toBe(true);
-  });
+  it.each(['day', ...UMBRELLA_CASES] as Case[])(
+    '%s: the app’s NetworkPolicy lets in port 8001 (test pod, load balancer), 9464 (monitoring namespace) and out only to the database (5432) and DNS',
+    (c) => {
+      const { objects } = render(c);
+      const deployment = appDeployment(objects);
+      const policy = one(objects, 'NetworkPolicy', (p) => selects(p.spec.podSelector, deployment.spec.template.metadata.labels));
+      expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      // changed on purpose: no rule without `from` (which admitted any pod) any more
+      const testPod = one(objects, 'Pod', (p) => p.metadata.name === `${deployment.metadata.name}-test`);
+      const api = [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'day', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'test' } } }];
+      if (c === 'day-stack (EKS)') api.push({ ipBlock: { cidr: '10.0.0.0/16' } } as Obj);
+      expect(policy.spec.ingress).toEqual([
+        { ports: [{ port: 'http', protocol: 'TCP' }], from: api },
+        { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      ]);
+      expect(selects(api[0]!.podSelector, testPod.metadata.labels)).toBe(true);
+      for (const rule of policy.spec.ingress) expect(rule.from.length).toBeGreaterThan(0);
+      expect(portNumber('http', deployment.spec.template.spec)).toBe(8001);
+      expect(portNumber('metrics', deployment.spec.template.spec)).toBe(9464);
+      expect(hasDnsEgress(policy)).toBe(true);
+      const toDb = policy.spec.egress.filter((r: Obj) => !hasDnsEgress({ spec: { egress: [r] } }));
+      expect(toDb).toHaveLength(1);
+      expect(toDb[0].ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+      if (c !== 'day') expect(selects(toDb[0].to[0].podSelector, database(objects).spec.template.metadata.labels)).toBe(true);
+    },
+  );
 });
 
 describe('secrets', () => {
@@ -642,15 +649,30 @@ describe('values that break the schema or the charts’ rules are refused, namin
     ['a numeric ServiceMonitor label', day, ['--set', 'serviceMonitor.labels.release=1'], /serviceMonitor\.labels\.release: Invalid type\. Expected: string, given: integer/],
     ['no database Secret', day, ['--set', 'database.existingSecret='], /database\.existingSecret: String length must be greater than or equal to 1/],
     ['a wrong ALB scheme', day, ['--set', 'ingress.scheme=public'], /ingress\.scheme must be one of the following: "internet-facing", "internal"/],
-    ['a chart-managed ALB annotation', day, ['--set', 'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/target-type=instance'], /ingress\.annotations: Property name of "alb\.ingress\.kubernetes\.io\/target-type" does not match/],
+    [
+      'a chart-managed ALB annotation',
+      day,
+      ['--set', 'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/target-type=instance'],
+      /ingress\.annotations: Property name of "alb\.ingress\.kubernetes\.io\/target-type" does not match/,
+    ],
     [
       'a wrong whenUnsatisfiable',
       day,
       ['--set-json', 'topologySpreadConstraints=[{"topologyKey":"topology.kubernetes.io/zone","maxSkew":1,"whenUnsatisfiable":"Sometimes"}]'],
       /topologySpreadConstraints\.0\.whenUnsatisfiable must be one of the following: "DoNotSchedule", "ScheduleAnyway"/,
     ],
-    ['a preStop sleep shorter than the deregistration delay', day, ['--set', 'shutdown.preStopSleepSeconds=5'], /shutdown\.preStopSleepSeconds \(5\) must be longer than ingress\.deregistrationDelaySeconds \(10\)/],
-    ['minReplicas above maxReplicas', day, ['--set', 'autoscaling.enabled=true,autoscaling.minReplicas=5,autoscaling.maxReplicas=2'], /autoscaling\.minReplicas \(5\) must not exceed autoscaling\.maxReplicas \(2\)/],
+    [
+      'a preStop sleep shorter than the deregistration delay',
+      day,
+      ['--set', 'shutdown.preStopSleepSeconds=5'],
+      /shutdown\.preStopSleepSeconds \(5\) must be longer than ingress\.deregistrationDelaySeconds \(10\)/,
+    ],
+    [
+      'minReplicas above maxReplicas',
+      day,
+      ['--set', 'autoscaling.enabled=true,autoscaling.minReplicas=5,autoscaling.maxReplicas=2'],
+      /autoscaling\.minReplicas \(5\) must not exceed autoscaling\.maxReplicas \(2\)/,
+    ],
     ['both minAvailable and maxUnavailable', day, ['--set', 'podDisruptionBudget.minAvailable=1'], /podDisruptionBudget: set exactly one of minAvailable and maxUnavailable/],
     ['a password in values', pg, ['--set', 'auth.password=hunter2'], /auth: Additional property password is not allowed/],
     ['a negative storage size', pg, ['--set', 'persistence.size=-1Gi'], /persistence\.size: Does not match pattern/],
@@ -676,11 +698,21 @@ describe('values that break the schema or the charts’ rules are refused, namin
       /ingress\.certificateArn must be set for an internet-facing ALB \(ingress\.scheme internet-facing\)/,
     ],
     ['the EKS values without their certificate', umbrella, ['--values', EKS_VALUES, '--set', 'day.ingress.certificateArn='], /ingress\.certificateArn must be set for an internet-facing ALB/],
-    ['an Ingress the NetworkPolicy would not let in', day, ['--set', 'ingress.enabled=true,ingress.scheme=internal'], /networkPolicy\.ingressFrom must name the load balancer when ingress\.enabled is true/],
+    [
+      'an Ingress the NetworkPolicy would not let in',
+      day,
+      ['--set', 'ingress.enabled=true,ingress.scheme=internal'],
+      /networkPolicy\.ingressFrom must name the load balancer when ingress\.enabled is true/,
+    ],
     ['routing / (metrics and admin) through the Ingress', day, ['--set', 'ingress.paths={/}'], /ingress\.paths\.0: Does not match pattern/],
     ['routing /metrics through the Ingress', day, ['--set', 'ingress.paths={/metrics}'], /ingress\.paths\.0: Does not match pattern/],
     ['a TLS policy allowing TLS 1.0', day, ['--set', 'ingress.sslPolicy=ELBSecurityPolicy-2016-08'], /ingress\.sslPolicy: Does not match pattern/],
-    ['listen-ports as a free annotation', day, ['--set', 'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/listen-ports=x'], /ingress\.annotations: Property name of "alb\.ingress\.kubernetes\.io\/listen-ports" does not match/],
+    [
+      'listen-ports as a free annotation',
+      day,
+      ['--set', 'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/listen-ports=x'],
+      /ingress\.annotations: Property name of "alb\.ingress\.kubernetes\.io\/listen-ports" does not match/,
+    ],
     ['the metrics port on the API port', day, ['--set', 'service.metricsPort=80'], /service\.metricsPort \(80\) must differ from service\.port \(80\)/],
     // blocker 3: the connection budget
     [
@@ -689,7 +721,12 @@ describe('values that break the schema or the charts’ rules are refused, namin
       ['--set', 'autoscaling.enabled=true,autoscaling.maxReplicas=20'],
       /database connections: \(20 pods \(autoscaling\.maxReplicas\) \+ 5 surge \(rollout\.maxSurge 25%\)\) x \(5 pool \(config\.dbPoolMax\) \+ 1 readiness ping\) \+ 5 migration Job = 155, more than database\.maxConnections \(100\) - database\.reservedConnections \(3\) = 97\. Lower autoscaling\.maxReplicas, rollout\.maxSurge or config\.dbPoolMax/,
     ],
-    ['the old pool of 10 with the EKS values', umbrella, ['--values', EKS_VALUES, '--set', 'day.config.dbPoolMax=10'], /\(10 pods \(autoscaling\.maxReplicas\) \+ 3 surge .* x \(10 pool \(config\.dbPoolMax\) \+ 1 readiness ping\) \+ 10 migration Job = 153, more than database\.maxConnections \(100\)/],
+    [
+      'the old pool of 10 with the EKS values',
+      umbrella,
+      ['--values', EKS_VALUES, '--set', 'day.config.dbPoolMax=10'],
+      /\(10 pods \(autoscaling\.maxReplicas\) \+ 3 surge .* x \(10 pool \(config\.dbPoolMax\) \+ 1 readiness ping\) \+ 10 migration Job = 153, more than database\.maxConnections \(100\)/,
+    ],
     ['a fixed replica count over the budget', day, ['--set', 'replicaCount=16'], /\(16 pods \(replicaCount\) \+ 4 surge .* = 125, more than/],
     ['reservedConnections not below maxConnections', day, ['--set', 'database.maxConnections=3'], /database\.reservedConnections \(3\) must be less than database\.maxConnections \(3\)/],
     [
@@ -701,12 +738,22 @@ describe('values that break the schema or the charts’ rules are refused, namin
     // blocker 4: TLS to the database
     ['an unknown sslMode', day, ['--set', 'database.sslMode=prefer'], /database\.sslMode must be one of the following: "disable", "require", "verify-ca", "verify-full"/],
     ['a CA bundle with TLS off', day, ['--set', 'database.caBundle.existingConfigMap=rds-ca'], /database\.caBundle is set but database\.sslMode is disable/],
-    ['a CA bundle from two sources', day, ['--set', 'database.sslMode=verify-full,database.caBundle.existingConfigMap=a,database.caBundle.existingSecret=b'], /database\.caBundle: set existingConfigMap or existingSecret, not both/],
+    [
+      'a CA bundle from two sources',
+      day,
+      ['--set', 'database.sslMode=verify-full,database.caBundle.existingConfigMap=a,database.caBundle.existingSecret=b'],
+      /database\.caBundle: set existingConfigMap or existingSecret, not both/,
+    ],
     // blocker 5: extraEnv, extraVolumes, extraVolumeMounts
     ['an extraEnv entry without a name', day, ['--set-json', 'extraEnv=[{"value":"x"}]'], /extraEnv\.0: name is required/],
     ['an extraEnv entry with an unknown key', day, ['--set-json', 'extraEnv=[{"name":"A","valu":"x"}]'], /extraEnv\.0: Additional property valu is not allowed/],
     ['an extraEnv value that is a number', day, ['--set-json', 'extraEnv=[{"name":"A","value":1}]'], /extraEnv\.0\.value: Invalid type\. Expected: string, given: integer/],
-    ['an extraEnv entry with value and valueFrom', day, ['--set-json', 'extraEnv=[{"name":"A","value":"x","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}]'], /extraEnv\.0: Must not validate the schema \(not\)/],
+    [
+      'an extraEnv entry with value and valueFrom',
+      day,
+      ['--set-json', 'extraEnv=[{"name":"A","value":"x","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}]'],
+      /extraEnv\.0: Must not validate the schema \(not\)/,
+    ],
     ['an extraEnv variable the chart sets', day, ['--set-json', 'extraEnv=[{"name":"MIGRATE_ON_START","value":"true"}]'], /extraEnv\[0\]\.name MIGRATE_ON_START is managed by the chart/],
     ['a hostPath extraVolume', day, ['--set-json', 'extraVolumes=[{"name":"host","hostPath":{"path":"/"}}]'], /extraVolumes\.0\.hostPath: False always fails validation/],
     ['an extraVolumeMount without mountPath', day, ['--set-json', 'extraVolumeMounts=[{"name":"x"}]'], /extraVolumeMounts\.0: mountPath is required/],
@@ -716,7 +763,12 @@ describe('values that break the schema or the charts’ rules are refused, namin
     // blocker 8
     ['serviceMonitor.enabled=maybe', day, ['--set', 'serviceMonitor.enabled=maybe'], /serviceMonitor\.enabled/],
     ['a metrics peer that admits every namespace', day, ['--set', 'networkPolicy.metricsFrom.namespaceLabels=null'], /networkPolicy\.metricsFrom: namespaceLabels is required/],
-    ['an unknown key in a NetworkPolicy peer', day, ['--set-json', 'networkPolicy.ingressFrom=[{"ipBlok":{"cidr":"10.0.0.0/16"}}]'], /networkPolicy\.ingressFrom\.0: Additional property ipBlok is not allowed/],
+    [
+      'an unknown key in a NetworkPolicy peer',
+      day,
+      ['--set-json', 'networkPolicy.ingressFrom=[{"ipBlok":{"cidr":"10.0.0.0/16"}}]'],
+      /networkPolicy\.ingressFrom\.0: Additional property ipBlok is not allowed/,
+    ],
     ['a slo-bundle service name with a slash', umbrella, ['--set', 'slo-bundle.services={a/b}'], /slo-bundle:\n- services\.0: Does not match pattern/],
   ];
 
@@ -817,7 +869,7 @@ describe('migrations: a hook Job, not every pod at start', () => {
     expect(spec.restartPolicy).toBe('Never');
     // a database that starts within minutes: retries, each waiting DB_START_TIMEOUT_MS, within a deadline
     expect(j.spec.backoffLimit).toBeGreaterThanOrEqual(3);
-    expect(j.spec.activeDeadlineSeconds).toBeGreaterThan(Number(env(migrate, 'DB_START_TIMEOUT_MS').value) / 1000 * 3);
+    expect(j.spec.activeDeadlineSeconds).toBeGreaterThan((Number(env(migrate, 'DB_START_TIMEOUT_MS').value) / 1000) * 3);
     expect(j.spec.activeDeadlineSeconds).toBeLessThan(600); // the guide's helm --timeout 10m
     // the same connection as the app: host, role, Secret, TLS, pool
     const app = container(appDeployment(objects).spec.template.spec, 'day');
@@ -938,7 +990,11 @@ describe('slo-bundle in day-stack: the day service’s SLOs only', () => {
     const bundle = render(c).objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'slo-bundle');
     const services = new Set(bundle.map((o) => o.metadata.labels?.['slo-engine/service'] ?? '(overview)'));
     expect([...services].sort()).toEqual(['(overview)', 'day']);
-    expect(ofKind(bundle, 'PrometheusRule').map((o) => o.metadata.name).sort()).toEqual(['day-day-api-availability', 'day-day-lookup-latency']);
+    expect(
+      ofKind(bundle, 'PrometheusRule')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['day-day-api-availability', 'day-day-lookup-latency']);
   });
 });
 

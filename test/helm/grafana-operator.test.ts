@@ -1,9 +1,10 @@
+// @integration: runs helm
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { crdErrors, describeWithSchemas } from '../support/crd-schemas';
-import { helm, K8sObject, templateWith, MONITORING_API, Rendered, ROOT, template } from '../support/helm';
+import { helm, type K8sObject, templateWith, MONITORING_API, type Rendered, ROOT, template } from '../support/helm';
 import { CHART, listFiles } from './slo-bundle-support';
 
 /**
@@ -44,7 +45,14 @@ describe('dashboards.delivery', () => {
   test('each GrafanaDashboard holds the dashboards-out file byte for byte, in a folder per service, for the instances labelled', () => {
     const boards = ofKind(render(['dashboards.delivery=grafana-operator']), 'GrafanaDashboard') as Board[];
     for (const rel of dashboardFiles) {
-      const b = boards.find((x) => x.metadata.name === `${rel.replace(/\.json$/, '').replace(/\//g, '-').replace(/^overview$/, 'slo-overview')}-dashboard`)!;
+      const b = boards.find(
+        (x) =>
+          x.metadata.name ===
+          `${rel
+            .replace(/\.json$/, '')
+            .replace(/\//g, '-')
+            .replace(/^overview$/, 'slo-overview')}-dashboard`,
+      )!;
       expect(b.spec.json).toBe(readFileSync(path.join(DASHBOARDS_OUT, rel), 'utf8'));
       expect(b.spec.folder).toBe(rel.includes('/') ? `SLOs: ${rel.split('/')[0]}` : 'SLOs');
       expect(b.spec.instanceSelector).toEqual({ matchLabels: { dashboards: 'slo-engine' } });
@@ -73,7 +81,14 @@ describe('dashboards.delivery', () => {
     const [ds] = ofKind(r, 'GrafanaDatasource');
     expect(ds!.spec).toEqual({
       instanceSelector: { matchLabels: { dashboards: 'slo-engine' } },
-      datasource: { name: 'Amazon Managed Prometheus', type: 'prometheus', access: 'proxy', url: AMP, isDefault: true, jsonData: { httpMethod: 'POST', sigV4Auth: true, sigV4AuthType: 'ec2', sigV4Region: 'us-east-1' } },
+      datasource: {
+        name: 'Amazon Managed Prometheus',
+        type: 'prometheus',
+        access: 'proxy',
+        url: AMP,
+        isDefault: true,
+        jsonData: { httpMethod: 'POST', sigV4Auth: true, sigV4AuthType: 'ec2', sigV4Region: 'us-east-1' },
+      },
     });
   });
 

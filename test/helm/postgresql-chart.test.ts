@@ -1,3 +1,4 @@
+// @integration: runs helm
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -21,6 +22,7 @@ const CHART = path.join(ROOT, 'helm/postgresql');
 const EKS_VALUES = path.join(ROOT, 'helm/values-eks.yaml');
 const NAMESPACE = 'slo-demo';
 
+// biome-ignore lint/suspicious/noExplicitAny: any rendered Kubernetes object, read deep by path; a wrong path fails the assertion that reads it
 type Obj = any;
 let work = '';
 
@@ -205,23 +207,36 @@ describe('settings and /dev/shm', () => {
   });
 
   it('settings.maxConnections, settings.extra (strings, integers, decimals) and shmSize', () => {
-    const { objects } = render(['settings.maxConnections=400', 'shmSize=1Gi'], [
-      (() => {
-        const f = path.join(work, 'settings.yaml');
-        writeFileSync(f, 'settings:\n  extra:\n    shared_buffers: 512MB\n    work_mem: "8MB"\n    effective_io_concurrency: 200\n    random_page_cost: 1.1\n    log_min_duration_statement: 1000000\n    pg_stat_statements.track: all\n');
-        return f;
-      })(),
-    ]);
+    const { objects } = render(
+      ['settings.maxConnections=400', 'shmSize=1Gi'],
+      [
+        (() => {
+          const f = path.join(work, 'settings.yaml');
+          writeFileSync(
+            f,
+            'settings:\n  extra:\n    shared_buffers: 512MB\n    work_mem: "8MB"\n    effective_io_concurrency: 200\n    random_page_cost: 1.1\n    log_min_duration_statement: 1000000\n    pg_stat_statements.track: all\n',
+          );
+          return f;
+        })(),
+      ],
+    );
     const c = dbContainer(objects);
     expect(c.args).toEqual([
       'postgres',
-      '-c', 'max_connections=400',
-      '-c', 'effective_io_concurrency=200',
-      '-c', 'log_min_duration_statement=1000000',
-      '-c', 'pg_stat_statements.track=all',
-      '-c', 'random_page_cost=1.1',
-      '-c', 'shared_buffers=512MB',
-      '-c', 'work_mem=8MB',
+      '-c',
+      'max_connections=400',
+      '-c',
+      'effective_io_concurrency=200',
+      '-c',
+      'log_min_duration_statement=1000000',
+      '-c',
+      'pg_stat_statements.track=all',
+      '-c',
+      'random_page_cost=1.1',
+      '-c',
+      'shared_buffers=512MB',
+      '-c',
+      'work_mem=8MB',
     ]);
     const volume = sts(objects).spec.template.spec.volumes.find((v: Obj) => v.emptyDir?.medium === 'Memory');
     expect(volume.emptyDir.sizeLimit).toBe('1Gi');
@@ -425,7 +440,11 @@ async function fakeApiServer(objects: Record<string, unknown>): Promise<Fake> {
   const routes: Record<string, unknown> = {
     '/version': { major: '1', minor: '31', gitVersion: 'v1.31.0' },
     '/api': { kind: 'APIVersions', versions: ['v1'] },
-    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }] },
+    '/apis': {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
+    },
     '/api/v1': resources('v1', [['secrets', 'Secret']]),
     '/apis/apps/v1': resources('apps/v1', [['statefulsets', 'StatefulSet']]),
     ...objects,
@@ -464,7 +483,13 @@ function helmAgainst(fake: Fake, set: string[]): Promise<{ code: number | null; 
     const args = ['template', 'demo', CHART, '--namespace', NAMESPACE, '--kubeconfig', fake.kubeconfig, '--dry-run=server', ...set.flatMap((s) => ['--set', s])];
     const p = spawn(HELM, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HELM_CACHE_HOME: path.join(ROOT, '.tools/helm-home/cache'), HELM_CONFIG_HOME: path.join(ROOT, '.tools/helm-home/config'), HELM_DATA_HOME: path.join(ROOT, '.tools/helm-home/data') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        HELM_CACHE_HOME: path.join(ROOT, '.tools/helm-home/cache'),
+        HELM_CONFIG_HOME: path.join(ROOT, '.tools/helm-home/config'),
+        HELM_DATA_HOME: path.join(ROOT, '.tools/helm-home/data'),
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -484,7 +509,10 @@ const liveSts = (storage: string) => ({
   spec: { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } }] },
 });
 const liveSecret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-postgresql', namespace: NAMESPACE }, data });
-const secretOf = (stdout: string): Obj => parseAllDocuments(stdout).map((d) => d.toJS()).find((o: Obj) => o?.kind === 'Secret');
+const secretOf = (stdout: string): Obj =>
+  parseAllDocuments(stdout)
+    .map((d) => d.toJS())
+    .find((o: Obj) => o?.kind === 'Secret');
 
 describe('upgrades (lookup, against a fake API server)', () => {
   it('a persistence.size change is refused, naming the value and the resize procedure; the same size (in any unit) passes', async () => {

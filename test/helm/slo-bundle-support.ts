@@ -31,13 +31,19 @@ export function listFiles(dir: string, ext: string): string[] {
  */
 export function expectedNames(rels: string[], suffix: string): Map<string, string> {
   const base = (rel: string): string => {
-    let b = rel.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'slo';
+    let b =
+      rel
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'slo';
     if (!rel.includes('/')) b = `slo-${b}`;
     return b;
   };
   const hashed = (rel: string): string => {
     const keep = 63 - suffix.length - 9;
-    const cut = base(rel).slice(0, keep).replace(/^-+|-+$/g, '');
+    const cut = base(rel)
+      .slice(0, keep)
+      .replace(/^-+|-+$/g, '');
     return `${cut}-${createHash('sha256').update(rel).digest('hex').slice(0, 8)}${suffix}`;
   };
   const plain = new Map(rels.map((r) => [r, `${base(r)}${suffix}`.length > 63 ? hashed(r) : `${base(r)}${suffix}`]));

@@ -1,9 +1,10 @@
+// @integration: runs helm
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
-import { helm, K8sObject, MONITORING_API, Rendered, ROOT, template as renderChart, validateObjects } from '../support/helm';
+import { parse } from 'yaml';
+import { helm, type K8sObject, MONITORING_API, type Rendered, ROOT, template as renderChart, validateObjects } from '../support/helm';
 import { CHART, chartCopy, documents, expectedNames, head, listFiles, ruleFile, specBlock } from './slo-bundle-support';
 import { selectors } from '../../packages/promql/src';
 
@@ -20,11 +21,23 @@ const dashboardFiles = listFiles(DASHBOARDS_OUT, '.json');
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const ofKind = (objects: K8sObject[], kind: string): K8sObject[] => objects.filter((o) => o.kind === kind);
-const ruleName = (rel: string): string => expectedNames(ruleFiles.map((f) => f.replace(/\.rules\.yaml$/, '')), '').get(rel.replace(/\.rules\.yaml$/, ''))!;
-const dashboardName = (rel: string): string => expectedNames(dashboardFiles.map((f) => f.replace(/\.json$/, '')), '-dashboard').get(rel.replace(/\.json$/, ''))!;
+const ruleName = (rel: string): string =>
+  expectedNames(
+    ruleFiles.map((f) => f.replace(/\.rules\.yaml$/, '')),
+    '',
+  ).get(rel.replace(/\.rules\.yaml$/, ''))!;
+const dashboardName = (rel: string): string =>
+  expectedNames(
+    dashboardFiles.map((f) => f.replace(/\.json$/, '')),
+    '-dashboard',
+  ).get(rel.replace(/\.json$/, ''))!;
 /** The rendered PrometheusRule documents' text by object name. */
 const ruleDocs = (r: Rendered): Map<string, string> =>
-  new Map(documents(r.text).filter((d) => head(d).kind === 'PrometheusRule').map((d) => [head(d).name, d]));
+  new Map(
+    documents(r.text)
+      .filter((d) => head(d).kind === 'PrometheusRule')
+      .map((d) => [head(d).name, d]),
+  );
 const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
 
 /** The Prometheus Operator's API, as a cluster with kube-prometheus-stack serves it: prometheusRule.enabled auto renders the rules. */
@@ -223,7 +236,7 @@ describe('values', () => {
       },
     },
     {
-      name: 'a parent chart\'s globals and `enabled` (dependency condition) are accepted',
+      name: "a parent chart's globals and `enabled` (dependency condition) are accepted",
       set: ['global.foo=bar', 'enabled=true'],
       check: (objects) => expect(objects).toHaveLength(defaults.objects.length),
     },
@@ -392,8 +405,14 @@ describe('fixtures in a copy of the chart', () => {
   test('all objects are valid, names fit in 63 characters and stay distinct', () => {
     for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
     // in path order, as the chart renders them
-    const rules = Object.keys(fixtures).filter((f) => f.startsWith('rules/')).sort().map((f) => f.slice('rules/'.length).replace(/\.rules\.yaml$/, ''));
-    const dashboards = Object.keys(fixtures).filter((f) => f.startsWith('dashboards/')).sort().map((f) => f.slice('dashboards/'.length).replace(/\.json$/, ''));
+    const rules = Object.keys(fixtures)
+      .filter((f) => f.startsWith('rules/'))
+      .sort()
+      .map((f) => f.slice('rules/'.length).replace(/\.rules\.yaml$/, ''));
+    const dashboards = Object.keys(fixtures)
+      .filter((f) => f.startsWith('dashboards/'))
+      .sort()
+      .map((f) => f.slice('dashboards/'.length).replace(/\.json$/, ''));
     const ruleNames = [...expectedNames(rules, '').values()];
     const dashboardNames = [...expectedNames(dashboards, '-dashboard').values()];
     expect(ofKind(r.objects, 'PrometheusRule').map((o) => o.metadata.name)).toEqual(ruleNames);
@@ -419,7 +438,9 @@ describe('fixtures in a copy of the chart', () => {
 
   const fixtureName = (rel: string): string => {
     const [kind, ext, suffix] = rel.startsWith('rules/') ? ['rules/', '.rules.yaml', ''] : ['dashboards/', '.json', '-dashboard'];
-    const all = Object.keys(fixtures).filter((f) => f.startsWith(kind)).map((f) => f.slice(kind.length, -ext.length));
+    const all = Object.keys(fixtures)
+      .filter((f) => f.startsWith(kind))
+      .map((f) => f.slice(kind.length, -ext.length));
     return expectedNames(all, suffix).get(rel.slice(kind.length, -ext.length))!;
   };
 
@@ -454,7 +475,18 @@ describe('fixtures in a copy of the chart', () => {
   });
 
   test.each([
-    { set: [], expect: [`${ruleFiles.length} PrometheusRules`, 'labelled release=kube-prometheus-stack', `${dashboardFiles.length} Grafana dashboard ConfigMaps`, 'grafana_dashboard=1', 'ruleSelectorNilUsesHelmValues=false', 'searchNamespace', 'folderAnnotation=grafana_folder'] },
+    {
+      set: [],
+      expect: [
+        `${ruleFiles.length} PrometheusRules`,
+        'labelled release=kube-prometheus-stack',
+        `${dashboardFiles.length} Grafana dashboard ConfigMaps`,
+        'grafana_dashboard=1',
+        'ruleSelectorNilUsesHelmValues=false',
+        'searchNamespace',
+        'folderAnnotation=grafana_folder',
+      ],
+    },
     { set: ['prometheusRule.labels.release=monitoring', 'prometheusRule.enabled=false'], expect: ['no PrometheusRules (prometheusRule.enabled=false'], absent: ['ruleSelector'] },
     { set: ['services={day}'], expect: ['(services: day)', `${ruleFiles.filter((f) => f.startsWith('day/')).length} PrometheusRules`] },
     { set: ['prometheusRule.labels.release=monitoring', 'dashboards.enabled=false'], expect: ['release=monitoring', '(now "monitoring")', 'no dashboards'], absent: ['sidecar'] },
@@ -481,8 +513,15 @@ describe('the chart files are in sync with the specs', () => {
   test("the chart's copies are rules-out and dashboards-out byte for byte, plus the empty scope slot on every selector and rule", () => {
     expect(listFiles(path.join(CHART, 'files/rules'), '.yaml')).toEqual(ruleFiles);
     expect(listFiles(path.join(CHART, 'files/dashboards'), '.json')).toEqual(dashboardFiles);
-    const unslotted = (text: string) => text.replace(/,slo_scope=\\?"\\?"/g, '').replace(/\{slo_scope=\\?"\\?"\}/g, '').replace(/^ *slo_scope: ""\n/gm, '');
-    for (const [dir, out, files] of [['rules', RULES_OUT, ruleFiles], ['dashboards', DASHBOARDS_OUT, dashboardFiles]] as const) {
+    const unslotted = (text: string) =>
+      text
+        .replace(/,slo_scope=\\?"\\?"/g, '')
+        .replace(/\{slo_scope=\\?"\\?"\}/g, '')
+        .replace(/^ *slo_scope: ""\n/gm, '');
+    for (const [dir, out, files] of [
+      ['rules', RULES_OUT, ruleFiles],
+      ['dashboards', DASHBOARDS_OUT, dashboardFiles],
+    ] as const) {
       for (const f of files) {
         const copy = readFileSync(path.join(CHART, 'files', dir, f), 'utf8');
         expect(copy).toContain('slo_scope=');
@@ -590,8 +629,10 @@ describe('scope: one environment of a Prometheus that several share', () => {
   });
   type Rule = { record?: string; alert?: string; expr: string; labels?: Record<string, string> };
   const rulesOf = (r: Rendered) => ofKind(r.objects, 'PrometheusRule').flatMap((o) => (o.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
-  const boardsOf = (r: Rendered) => ofKind(r.objects, 'ConfigMap').map((o) => JSON.parse(Object.values(o.data as Record<string, string>)[0]!) as { uid: string; title: string; links: { url: string }[]; panels: unknown[] });
-  const exprsOf = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(exprsOf) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'expr' && typeof x === 'string' ? [x] : exprsOf(x))) : []);
+  const boardsOf = (r: Rendered) =>
+    ofKind(r.objects, 'ConfigMap').map((o) => JSON.parse(Object.values(o.data as Record<string, string>)[0]!) as { uid: string; title: string; links: { url: string }[]; panels: unknown[] });
+  const exprsOf = (v: unknown): string[] =>
+    Array.isArray(v) ? v.flatMap(exprsOf) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'expr' && typeof x === 'string' ? [x] : exprsOf(x))) : [];
   const inScope = (expr: string) => selectors(expr).every((sel) => ['namespace=day-prod', 'cluster=eks-1'].every((m) => sel.matchers.some((x) => `${x.label}${x.op}${x.value}` === m)));
 
   test('without it nothing of the slot is left in what the chart renders', () => {
@@ -636,7 +677,9 @@ describe('scope: one environment of a Prometheus that several share', () => {
     const overview = boards.find((b) => b.title.startsWith('SLO / Overview'))!;
     for (const b of boards.filter((x) => x !== overview)) expect(b.links.map((l) => l.url)).toContain(`/d/${overview.uid}`);
     // the overview links each SLO to the uid its info series carries: that of its dashboard
-    const infoUids = rulesOf(scoped).filter((r) => r.record === 'slo_info').map((r) => r.labels!.dashboard_uid);
+    const infoUids = rulesOf(scoped)
+      .filter((r) => r.record === 'slo_info')
+      .map((r) => r.labels!.dashboard_uid);
     expect(infoUids.sort()).toEqual(uids.filter((u) => u !== overview.uid).sort());
   });
 
@@ -647,22 +690,35 @@ describe('scope: one environment of a Prometheus that several share', () => {
       writeFileSync(path.join(dir, 'prod.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-prod'] }))));
       writeFileSync(path.join(dir, 'staging.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-staging'] }))));
       const counter = (per: number) => Array.from({ length: 121 }, (_, i) => String(i * per)).join(' ');
-      const series = (ns: string, code: string, per: number) => ({ series: `http_request_duration_seconds_count{job="day",route="/api/day",status_code="${code}",namespace="${ns}"}`, values: counter(per) });
+      const series = (ns: string, code: string, per: number) => ({
+        series: `http_request_duration_seconds_count{job="day",route="/api/day",status_code="${code}",namespace="${ns}"}`,
+        values: counter(per),
+      });
       const firing = (ns: string) => `count(ALERTS{alertstate="firing",slo_severity="page",namespace="${ns}"}) or vector(0)`;
       const test = {
         rule_files: ['prod.yaml', 'staging.yaml'],
         evaluation_interval: '1m',
-        tests: [{
-          interval: '1m',
-          input_series: [series('day-prod', '200', 600), series('day-staging', '500', 600)],
-          promql_expr_test: [
-            { expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 0 }] },
-            { expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 1 }] },
-            // the day availability SLO has one page tier (burn-14x-1h); its no-data page stays quiet with traffic
-            { expr: firing('day-staging'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 1 }] },
-            { expr: firing('day-prod'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
-          ],
-        }],
+        tests: [
+          {
+            interval: '1m',
+            input_series: [series('day-prod', '200', 600), series('day-staging', '500', 600)],
+            promql_expr_test: [
+              {
+                expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}',
+                eval_time: '100m',
+                exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 0 }],
+              },
+              {
+                expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}',
+                eval_time: '100m',
+                exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 1 }],
+              },
+              // the day availability SLO has one page tier (burn-14x-1h); its no-data page stays quiet with traffic
+              { expr: firing('day-staging'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 1 }] },
+              { expr: firing('day-prod'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
+            ],
+          },
+        ],
       };
       writeFileSync(path.join(dir, 'test.yaml'), JSON.stringify(test));
       const r = spawnSync('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8' });

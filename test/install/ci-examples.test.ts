@@ -1,3 +1,4 @@
+// @integration: runs the CI examples with the built CLI
 /**
  * ci-examples/: the GitHub Actions workflow and the GitLab CI file are well-formed for their CI system,
  * and their validate / compile --check / promtool steps, run as written, pass on a copy of this

@@ -200,7 +200,9 @@ describe('the repository Dockerfile', () => {
   });
 
   test('.dockerignore keeps node_modules, build output, .tools and generated output out', () => {
-    const ignore = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const line of ['**/node_modules', '**/dist', '.tools', 'rules-out', 'dashboards-out']) expect(ignore).toContain(line);
   });
 });

@@ -1,3 +1,4 @@
+// @integration: packs and installs the CLI with npm
 /**
  * The published package as a team gets it: `pnpm pack` of packages/cli (its prepack bundles the CLI),
  * `npm install -g` of the tarball into a private prefix (third-party dependencies come from the npm
@@ -186,11 +187,7 @@ describe('slo installed globally from the tarball', () => {
     const r = sloRun('compile', 'specs/');
     expect({ status: r.status, out: output(r) }).toMatchObject({ status: 0 });
     const rules = path.join(team, 'rules-out', 'shop');
-    expect(readdirSync(rules).sort()).toEqual([
-      'checkout-availability.prometheusrule.yaml',
-      'checkout-availability.rules.yaml',
-      'checkout-availability.test.yaml',
-    ]);
+    expect(readdirSync(rules).sort()).toEqual(['checkout-availability.prometheusrule.yaml', 'checkout-availability.rules.yaml', 'checkout-availability.test.yaml']);
     const ruleFile = parse(readFileSync(path.join(rules, 'checkout-availability.rules.yaml'), 'utf8')) as { groups: { rules: { alert?: string; record?: string }[] }[] };
     expect(ruleFile.groups.length).toBeGreaterThan(0);
     expect(ruleFile.groups.flatMap((g) => g.rules).some((x) => x.alert)).toBe(true);

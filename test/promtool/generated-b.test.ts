@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { promtoolSuite } from './shared';
 
 promtoolSuite(1);

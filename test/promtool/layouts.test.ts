@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -65,11 +66,11 @@ it('records every series of the per-SLO layout with the same value (promtool)', 
       const plan = planSeries(c.slo.objectives[o.index]!, { groupBy: o.groupBy });
       const records = [
         ...o.windows.map((m) => `${RECORD.errorRatio(promDuration(m))}{${LABEL.window}="${promDuration(m)}",`),
-        RECORD.currentBurnRate + '{',
-        RECORD.noTraffic + '{',
-        RECORD.budgetRemaining + '{',
-        BLOCK.badRollup + '{',
-        BLOCK.totalRollup + '{',
+        `${RECORD.currentBurnRate}{`,
+        `${RECORD.noTraffic}{`,
+        `${RECORD.budgetRemaining}{`,
+        `${BLOCK.badRollup}{`,
+        `${BLOCK.totalRollup}{`,
       ].map((r) => r + o.selector.slice(1));
       return {
         name: o.sloName,

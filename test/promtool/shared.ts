@@ -47,10 +47,14 @@ export function promtoolSuite(shard: number): void {
   });
 
   describe('promtool test rules', () => {
-    it.each(mine(dirs.flatMap((d) => files(d, '.test.yaml')).map(rel)))('%s', async (file) => {
-      const r = await promtool(['test', 'rules', path.basename(file)], path.join(ROOT, path.dirname(file)));
-      expect({ file, code: r.code, output: r.output }).toMatchObject({ file, code: 0 });
-      expect(r.output).toContain('SUCCESS');
-    }, 600_000);
+    it.each(mine(dirs.flatMap((d) => files(d, '.test.yaml')).map(rel)))(
+      '%s',
+      async (file) => {
+        const r = await promtool(['test', 'rules', path.basename(file)], path.join(ROOT, path.dirname(file)));
+        expect({ file, code: r.code, output: r.output }).toMatchObject({ file, code: 0 });
+        expect(r.output).toContain('SUCCESS');
+      },
+      600_000,
+    );
   });
 }

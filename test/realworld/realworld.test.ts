@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,15 @@ const ZERO_TRAFFIC_ONLY: Record<string, RegExp> = {
 const PENDING_COMPILER_FIXES: Record<string, string> = {};
 
 /** Specs also compiled together in the shared layout, where every test loads the shared groups beside the SLO's own. */
-const SHARED_LAYOUT = ['04-http-latency-bucket.yaml', '09-probe-threshold-timeslices.yaml', '13-quantile-threshold-5m.yaml', '17-two-services-errors.yaml', '21-sloth-raw-probe.yaml', '35-grouped-by-route.yaml', '43-probe-raw-timeslices.yaml'];
+const SHARED_LAYOUT = [
+  '04-http-latency-bucket.yaml',
+  '09-probe-threshold-timeslices.yaml',
+  '13-quantile-threshold-5m.yaml',
+  '17-two-services-errors.yaml',
+  '21-sloth-raw-probe.yaml',
+  '35-grouped-by-route.yaml',
+  '43-probe-raw-timeslices.yaml',
+];
 
 const specs = readdirSync(SPECS)
   .filter((f) => /\.ya?ml$/.test(f))
@@ -124,13 +133,17 @@ describe('in the shared layout', () => {
     files = plan.files;
   });
 
-  it.each(SHARED_LAYOUT)('%s passes promtool with the shared groups', async (spec) => {
-    // the SLOs of this spec: their service/name stems, read from the per-SLO layout's files
-    const stems = (await compile(spec)).files.filter((f) => f.path.endsWith('.test.yaml')).map((f) => f.path.replace(/\.test\.yaml$/, ''));
-    expect(stems.length).toBeGreaterThan(0);
-    const mine = (p: string) => stems.some((s) => p.startsWith(`${s}.`)) || p === 'shared.rules.yaml';
-    expect(await promtoolAll(path.join(dir, 'shared-layout'), files, mine)).toEqual([]);
-  }, 900_000);
+  it.each(SHARED_LAYOUT)(
+    '%s passes promtool with the shared groups',
+    async (spec) => {
+      // the SLOs of this spec: their service/name stems, read from the per-SLO layout's files
+      const stems = (await compile(spec)).files.filter((f) => f.path.endsWith('.test.yaml')).map((f) => f.path.replace(/\.test\.yaml$/, ''));
+      expect(stems.length).toBeGreaterThan(0);
+      const mine = (p: string) => stems.some((s) => p.startsWith(`${s}.`)) || p === 'shared.rules.yaml';
+      expect(await promtoolAll(path.join(dir, 'shared-layout'), files, mine)).toEqual([]);
+    },
+    900_000,
+  );
 });
 
 it('compiles every spec byte-identically twice', async () => {

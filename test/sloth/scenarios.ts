@@ -43,10 +43,22 @@ const slothAlerts = (p: Pair, s: Severity) => p.sloth.alerts[s] !== undefined;
 
 /** Table: one row per scenario; each applies to every pair its predicate accepts. */
 export const SCENARIOS: Scenario[] = [
-  { name: 'page, clearly above: 2x the fast page factor after a clean warm-up fires both page alerts', spec: { kind: 'above', severity: 'page', reference: 'fastest', step: 1 }, applies: (p) => slothAlerts(p, 'page') },
+  {
+    name: 'page, clearly above: 2x the fast page factor after a clean warm-up fires both page alerts',
+    spec: { kind: 'above', severity: 'page', reference: 'fastest', step: 1 },
+    applies: (p) => slothAlerts(p, 'page'),
+  },
   { name: 'page, clearly below: half the slow page factor for its whole long window fires neither', spec: { kind: 'below', severity: 'page', step: 1 }, applies: (p) => slothAlerts(p, 'page') },
-  { name: 'ticket, clearly above: 2x the slow ticket factor after a clean warm-up fires both ticket alerts', spec: { kind: 'above', severity: 'ticket', reference: 'slowest', step: 5 }, applies: (p) => slothAlerts(p, 'ticket') },
-  { name: 'ticket, clearly below: half the slow ticket factor for its whole long window fires neither', spec: { kind: 'below', severity: 'ticket', step: 5 }, applies: (p) => slothAlerts(p, 'ticket') },
+  {
+    name: 'ticket, clearly above: 2x the slow ticket factor after a clean warm-up fires both ticket alerts',
+    spec: { kind: 'above', severity: 'ticket', reference: 'slowest', step: 5 },
+    applies: (p) => slothAlerts(p, 'ticket'),
+  },
+  {
+    name: 'ticket, clearly below: half the slow ticket factor for its whole long window fires neither',
+    spec: { kind: 'below', severity: 'ticket', step: 5 },
+    applies: (p) => slothAlerts(p, 'ticket'),
+  },
   { name: 'alerts disabled: a heavy burn fires nothing in either', spec: { kind: 'no-alerts' }, applies: (p) => p.category !== 'openslo' && !slothAlerts(p, 'page') && !slothAlerts(p, 'ticket') },
   { name: 'steady 25% errors: the error ratio of every shared window agrees', spec: { kind: 'sli', errorRatio: 0.25 }, applies: () => true },
 ];
@@ -156,10 +168,7 @@ function above(p: Pair, severity: Severity, reference: 'fastest' | 'slowest', st
       `${p.sloth.id}: ${severity} above: ${+burn.toPrecision(4)}x burn (${+(ratio * 100).toPrecision(4)}% errors) after a clean ${at(warmup, step)}: quiet until ${at(earlyAt, step)}, both firing at ${fireTimes.map((m) => at(m, step)).join(' and ')}`,
       step,
       inputs(p, [phase(warmup, 0), phase(minutes - warmup, ratio)], step),
-      [
-        ...[warmup, earlyAt].flatMap((m) => tools.map((t) => silent(t.selector, at(m, step)))),
-        ...fireTimes.flatMap((m) => tools.map((t) => firing(t.selector, at(m, step)))),
-      ],
+      [...[warmup, earlyAt].flatMap((m) => tools.map((t) => silent(t.selector, at(m, step)))), ...fireTimes.flatMap((m) => tools.map((t) => firing(t.selector, at(m, step))))],
     ),
   };
 }

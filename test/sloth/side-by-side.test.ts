@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,7 +124,7 @@ describeWithCorpus('the Sloth examples', () => {
     expect(ex.pairs.length).toBeGreaterThan(0);
   });
 
-  it.each(SOURCE_EXAMPLES.map((e) => e.file))('%s: Sloth\'s rule groups and ours can be loaded side by side (no group name clashes)', (file) => {
+  it.each(SOURCE_EXAMPLES.map((e) => e.file))("%s: Sloth's rule groups and ours can be loaded side by side (no group name clashes)", (file) => {
     const ex = loaded.find((e) => e.file === file)!;
     const names = [...ex.sloth.groups, ...ex.ours.groups].map((g) => g.name);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
@@ -134,14 +135,14 @@ describeWithCorpus('alert design, statically', () => {
   const alerting = pairs.filter((p) => p.category !== 'openslo');
   const label = (p: Pair) => `${p.example}: ${p.sloth.id}`;
 
-  it.each(alerting.map((p) => [label(p), p] as const))('%s: our page and ticket tiers use Sloth\'s windows and factors, lowered where Sloth\'s need over half the requests failing', (_, p) => {
+  it.each(alerting.map((p) => [label(p), p] as const))("%s: our page and ticket tiers use Sloth's windows and factors, lowered where Sloth's need over half the requests failing", (_, p) => {
     // a low objective: Sloth's 14.4 × 5% needs 72% errors; ours pages at half the requests failing (1 / (2 × budget))
     const cap = +(0.5 / Number(p.objective.budget)).toFixed(6);
     const expected = (ts: WindowPair[]) => ts.map((t) => ({ ...t, factor: Math.min(t.factor, cap) }));
     for (const sev of SEVERITIES) expect(`${sev}: ${tiersText(ourTiers(p.objective, sev))}`).toBe(`${sev}: ${tiersText(expected(p.sloth.alerts[sev]?.tiers ?? []))}`);
   });
 
-  it.each(alerting.map((p) => [label(p), p] as const))('%s: our alerts keep Sloth\'s alert name and routing labels', (_, p) => {
+  it.each(alerting.map((p) => [label(p), p] as const))("%s: our alerts keep Sloth's alert name and routing labels", (_, p) => {
     for (const sev of SEVERITIES) {
       const theirs = p.sloth.alerts[sev];
       expect(p.ourAlerts[sev]).toBe(theirs?.name);
@@ -160,7 +161,7 @@ describeWithCorpus('alert design, statically', () => {
   });
 });
 
-describeWithCorpus('promtool: Sloth\'s rules and ours under the same synthetic incidents', () => {
+describeWithCorpus("promtool: Sloth's rules and ours under the same synthetic incidents", () => {
   it.each(cases.map((c) => [c.name, c] as const))(
     '%s',
     async (_, c) => {

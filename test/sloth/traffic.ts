@@ -101,4 +101,3 @@ export function clientTraffic(bad = 0.3, good = 0.9): Traffic {
     granularitySamples: (r) => (r <= 0 || exactClients([r]) ? 0 : 2 / (MAX_CLIENTS * r)),
   };
 }
-

@@ -26,7 +26,11 @@ export interface RunningAlertmanager {
 export async function startAlertmanager(opts: { configFile: string; storageDir: string; timeoutMs?: number }): Promise<RunningAlertmanager> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(which('prometheus-alertmanager'), [`--config.file=${opts.configFile}`, `--storage.path=${opts.storageDir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    which('prometheus-alertmanager'),
+    [`--config.file=${opts.configFile}`, `--storage.path=${opts.storageDir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (log += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));

@@ -31,7 +31,11 @@ export function describeWithSchemas(name: string, fn: () => void): void {
 function plain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plain);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-kubernetes-')).map(([k, x]) => [k, plain(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !k.startsWith('x-kubernetes-'))
+      .map(([k, x]) => [k, plain(x)]),
+  );
 }
 
 let validators: Map<string, ValidateFunction> | undefined;
@@ -42,7 +46,8 @@ function load(): Map<string, ValidateFunction> {
   // formats (date-time) are for status fields a chart never renders
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   validators = new Map();
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
   for (const file of walk(SCHEMAS)) {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: unknown } }[] } } | null;

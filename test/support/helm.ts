@@ -19,7 +19,13 @@ export function helm(args: string[], opts: { cwd?: string } = {}): { code: numbe
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     // keep helm away from any user config, cache or repositories
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HELM_CACHE_HOME: path.join(ROOT, '.tools/helm-home/cache'), HELM_CONFIG_HOME: path.join(ROOT, '.tools/helm-home/config'), HELM_DATA_HOME: path.join(ROOT, '.tools/helm-home/data') },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HELM_CACHE_HOME: path.join(ROOT, '.tools/helm-home/cache'),
+      HELM_CONFIG_HOME: path.join(ROOT, '.tools/helm-home/config'),
+      HELM_DATA_HOME: path.join(ROOT, '.tools/helm-home/data'),
+    },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

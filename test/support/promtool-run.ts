@@ -18,7 +18,7 @@ export class PromtoolCases {
     // several rule files (e.g. two environments' rules in one Prometheus): evaluated in the order given
     const files = Array.isArray(c) ? c : [c.rules];
     const names = files.map((_, i) => `${name}${files.length > 1 ? `-${i}` : ''}.rules.yaml`);
-    files.forEach((f, i) => writeFileSync(path.join(this.dir, names[i]!), renderRuleFile(f, header('test', 'in.yaml', name))));
+    for (const [i, f] of files.entries()) writeFileSync(path.join(this.dir, names[i]!), renderRuleFile(f, header('test', 'in.yaml', name)));
     const order = files.length > 1 ? {} : { group_eval_order: files[0]!.groups.map((g) => g.name) };
     const test = { rule_files: names, evaluation_interval: '1m', ...order, tests: [{ interval: '1m', input_series: inputs, promql_expr_test: checks }] };
     writeFileSync(path.join(this.dir, `${name}.test.yaml`), toYaml(test));

@@ -4,10 +4,16 @@ import { compileSlo, type CompiledSlo, type CompileOptions } from '@slo-engine/r
 
 /** A Prometheus metric source for one query, at the left margin. */
 export const promSource = (query: string) => `metricSource:\n  type: Prometheus\n  spec:\n    query: '${query}'`;
-export const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+export const indent = (s: string, n: number) =>
+  s
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 /** A ratioMetric indicator spec (`good`/`bad`/`total` → query), indented for `sloDoc`. */
 export const ratioSli = (parts: Record<string, string>, counter = true) =>
-  `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts).map(([k, v]) => `        ${k}:\n${indent(promSource(v), 10)}`).join('\n')}`;
+  `      ratioMetric:\n        counter: ${counter}\n${Object.entries(parts)
+    .map(([k, v]) => `        ${k}:\n${indent(promSource(v), 10)}`)
+    .join('\n')}`;
 export const rolling = (period: string) => `    - duration: ${period}\n      isRolling: true`;
 
 export interface SloDoc {

@@ -1,3 +1,4 @@
+// @integration: runs the built demo app under load
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

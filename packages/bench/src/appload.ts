@@ -484,7 +484,8 @@ export const appLoad: Section = async (ctx: Context): Promise<SectionResult> => 
   const notes: string[] = [];
   if (busyBefore > 0.1) notes.push(`The machine was not idle: ${pct(busyBefore)} of its CPU was busy with other work just before the first run, which skews both variants.`);
   const disturbed = runs.filter((r) => (r.otherCpuShare ?? 0) > 0.1);
-  if (disturbed.length) notes.push(`Other work took more than 10% of the machine's CPU during run${disturbed.length > 1 ? 's' : ''} ${disturbed.map((r) => r.index).join(', ')}: those numbers are skewed.`);
+  if (disturbed.length)
+    notes.push(`Other work took more than 10% of the machine's CPU during run${disturbed.length > 1 ? 's' : ''} ${disturbed.map((r) => r.index).join(', ')}: those numbers are skewed.`);
   if (on.rps.max >= off.rps.min && off.rps.max >= on.rps.min && runs.length > 2) {
     notes.push('The two variants’ requests/s ranges overlap: the difference is within the run-to-run spread of this machine.');
   }

@@ -1,3 +1,4 @@
+// @integration: runs promtool and Prometheus
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

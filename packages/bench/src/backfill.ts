@@ -248,7 +248,7 @@ async function runWorker(root: string, input: WorkerInput, scratch: string, limi
   // per pass: from its first report to the next pass's first, or to the last part of the last pass
   const passes: PassTiming[] = [];
   const total = progress[0]?.p.passes ?? 0;
-  const chunks = total ? (progress[0]!.p.total / total) : 0;
+  const chunks = total ? progress[0]!.p.total / total : 0;
   for (let i = 1; i <= total; i++) {
     const mine = progress.filter((x) => x.p.pass === i);
     const next = progress.find((x) => x.p.pass === i + 1);
@@ -360,7 +360,10 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
       2,
       raw.segments.map((s) => () => backfillOpenMetrics(s.file, dir('raw-blocks', String(s.days)))),
     );
-    linkBlocks(raw.segments.map((s) => dir('raw-blocks', String(s.days))), dataDir);
+    linkBlocks(
+      raw.segments.map((s) => dir('raw-blocks', String(s.days))),
+      dataDir,
+    );
   });
 
   const servers = new Servers(ctx.scratch);
@@ -403,7 +406,16 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
         return { slo: s.name, exact: e.bad / e.total, recorded: ratio.get(s.name) ?? NaN };
       });
       const worst = Math.max(...accuracy.map((a) => (Number.isFinite(a.recorded) ? Math.abs(a.recorded - a.exact) / a.exact : Infinity)));
-      load = { slos: n, blocksLoaded, readySeconds, compactionSeconds, blocksAfter: settled?.blocks, accuracy, worstRelativeError: worst, minCoverage: coverage.length === n ? Math.min(...coverage) : 0 };
+      load = {
+        slos: n,
+        blocksLoaded,
+        readySeconds,
+        compactionSeconds,
+        blocksAfter: settled?.blocks,
+        accuracy,
+        worstRelativeError: worst,
+        minCoverage: coverage.length === n ? Math.min(...coverage) : 0,
+      };
     }
   } finally {
     await servers.stopAll();
@@ -423,7 +435,16 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
   const tables: Table[] = [
     {
       title: `backfill() of the first N of ${size.slos} SLOs (× ${size.seriesPerSlo} raw series each) over ${days(size.days)}`,
-      columns: ['SLOs', 'recording rules', ...Array.from({ length: passCount }, (_, i) => `pass ${i + 1}`), 'in all', 'blocks written', 'CPU (cores on average)', 'peak memory, all processes at once', 'outcome'],
+      columns: [
+        'SLOs',
+        'recording rules',
+        ...Array.from({ length: passCount }, (_, i) => `pass ${i + 1}`),
+        'in all',
+        'blocks written',
+        'CPU (cores on average)',
+        'peak memory, all processes at once',
+        'outcome',
+      ],
       rows: runs.map(({ slos: n, recordingRules, run }) => [
         String(n),
         count(recordingRules),
@@ -450,7 +471,10 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
   tables.push({
     title: 'Peak memory (resident set; VmHWM per process from /proc, sampled every 250 ms)',
     columns: ['process', 'peak', 'processes seen'],
-    rows: [...memoryRows(`${full.slos} SLOs${full.run.finished ? '' : ' (until it ended)'}`, full), ...(biggestDone && biggestDone !== full ? memoryRows(`${biggestDone.slos} SLOs`, biggestDone) : [])],
+    rows: [
+      ...memoryRows(`${full.slos} SLOs${full.run.finished ? '' : ' (until it ended)'}`, full),
+      ...(biggestDone && biggestDone !== full ? memoryRows(`${biggestDone.slos} SLOs`, biggestDone) : []),
+    ],
   });
   if (load)
     tables.push({
@@ -460,7 +484,10 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
         ['blocks copied in', count(load.blocksLoaded)],
         ['start until ready', minutes(load.readySeconds)],
         ['until compaction merged them', load.compactionSeconds === undefined ? 'not waited for' : `${minutes(load.compactionSeconds)} (${load.blocksAfter} blocks after)`],
-        [`period error ratio (${RECORD.errorRatio('30d')}) at the end, worst SLO against the exact ratio of sums up to its newest roll-up`, `${(load.worstRelativeError * 100).toFixed(3)}% relative error`],
+        [
+          `period error ratio (${RECORD.errorRatio('30d')}) at the end, worst SLO against the exact ratio of sums up to its newest roll-up`,
+          `${(load.worstRelativeError * 100).toFixed(3)}% relative error`,
+        ],
         [`period coverage (${RECORD.periodCoverage}) at the end, lowest SLO (${size.days} of 30 days: ${(size.days / 30).toFixed(4)})`, load.minCoverage.toFixed(4)],
       ],
     });
@@ -504,10 +531,17 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
       `Extrapolated to ${size.slos} SLOs from the runs of ${model.from[0]} and ${model.from[1]} SLOs, each pass's time growing as it did between them (at least linearly; exponents ${model.exponents.map((e) => e.toFixed(2)).join(', ')}): ` +
         `${model.seconds.map((t, i) => `pass ${i + 1} ${minutes(t)}`).join(', ')}, about ${minutes(modelTotal)} in all, had the private Prometheus been able to open the blocks. ` +
         (full.run.passes.some((p) => p.seconds !== null && p.chunksDone === p.chunks)
-          ? `Measured at ${size.slos} SLOs before it ended: ${full.run.passes.filter((p) => p.seconds !== null && p.chunksDone === p.chunks).map((p) => `pass ${p.pass} ${minutes(p.seconds!)} (extrapolated ${minutes(model.seconds[p.pass - 1]!)})`).join(', ')}.`
+          ? `Measured at ${size.slos} SLOs before it ended: ${full.run.passes
+              .filter((p) => p.seconds !== null && p.chunksDone === p.chunks)
+              .map((p) => `pass ${p.pass} ${minutes(p.seconds!)} (extrapolated ${minutes(model.seconds[p.pass - 1]!)})`)
+              .join(', ')}.`
           : ''),
     );
-  notes.push(`Steps: ${Object.entries(seconds).map(([k, v]) => `${k} ${minutes(v)}`).join('; ')}; total ${minutes((Date.now() - began) / 1000)}. The open-files limit of this benchmark's process: ${ownOpenFilesLimit() ?? 'unknown'}.`);
+  notes.push(
+    `Steps: ${Object.entries(seconds)
+      .map(([k, v]) => `${k} ${minutes(v)}`)
+      .join('; ')}; total ${minutes((Date.now() - began) / 1000)}. The open-files limit of this benchmark's process: ${ownOpenFilesLimit() ?? 'unknown'}.`,
+  );
 
   return {
     id: 'backfill',
@@ -517,7 +551,7 @@ export const backfillSection: Section = async (ctx: Context): Promise<SectionRes
       `from the traffic generator at a ${STEP_SECONDS}s step over ${days(size.days)} plus ${LEAD_DAYS * 1440} minutes before (the first 5m rates and 10m roll-ups read them): ${count(size.slos * size.seriesPerSlo)} series, ${count(rawSamples)} samples, ` +
       `written as OpenMetrics (${lengths.length} files) and loaded into a real Prometheus 2.42 with promtool${size.settle ? '; its overlapping blocks were merged before measuring' : ''}. That server stands for the user's. ` +
       `Then \`backfill()\` of @slo-engine/history (what \`slo backfill\` runs) over the ${days(size.days)} for the first ${[...size.ladder.filter((n) => n < size.slos), size.slos].join(', then ')} of the SLOs, each in a fresh Node process: the SLOs compiled as \`slo compile\` does, every recorded series ` +
-      'computed by `promtool tsdb create-blocks-from rules` one dependency level per pass, each pass in parts (promtool runs) two at a time, passes after the first against a private Prometheus holding the earlier passes\' blocks. ' +
+      "computed by `promtool tsdb create-blocks-from rules` one dependency level per pass, each pass in parts (promtool runs) two at a time, passes after the first against a private Prometheus holding the earlier passes' blocks. " +
       `A run is stopped after ${size.limitMinutes} minutes. Wall time from the progress reports; CPU from /proc (the process and its waited-for children); memory by sampling /proc/<pid>/status of the node process and all its descendants every ${SAMPLE_MS} ms ` +
       '(VmHWM per process; VmRSS summed over the tree for the peak at one moment). Last, the blocks of the largest run that finished were loaded as a user does (stop Prometheus, copy them into its data directory, start it), and the ' +
       `${RECORD.errorRatio('30d')} of each of its SLOs at the end of the history compared with the generator's exact bad/total from the start of the range up to the SLO's newest roll-up ` +

@@ -158,11 +158,9 @@ export class LiveExporter {
 
   /** Listens on 127.0.0.1 at a free port; returns it. */
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       const now = Date.now() / 1000;
-      const body = this.state
-        .map((l) => `http_requests_total${labelText(l.labels)} ${l.value + Math.floor((l.perStep * Math.max(0, now - l.time)) / this.stepSeconds)}\n`)
-        .join('');
+      const body = this.state.map((l) => `http_requests_total${labelText(l.labels)} ${l.value + Math.floor((l.perStep * Math.max(0, now - l.time)) / this.stepSeconds)}\n`).join('');
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(`# TYPE http_requests_total counter\n${body}`);
     });

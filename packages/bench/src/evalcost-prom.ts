@@ -108,10 +108,10 @@ export async function backfillRecorded(servers: Servers, dataDir: string, passes
         ranges.map((r) => async () => {
           const out = path.join(r.outputDir, `pass${i + 1}`);
           mkdirSync(out, { recursive: true });
-          await promtool(
-            ['tsdb', 'create-blocks-from', '--max-block-duration=162h', '--quiet', 'rules', `--url=${server.url}`, `--start=${r.start}`, `--end=${r.end}`, `--output-dir=${out}`, file],
-            { cwd: workDir, timeoutMs: 3_600_000 },
-          );
+          await promtool(['tsdb', 'create-blocks-from', '--max-block-duration=162h', '--quiet', 'rules', `--url=${server.url}`, `--start=${r.start}`, `--end=${r.end}`, `--output-dir=${out}`, file], {
+            cwd: workDir,
+            timeoutMs: 3_600_000,
+          });
         }),
       );
     } finally {

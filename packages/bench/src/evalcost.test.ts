@@ -1,3 +1,4 @@
+// @integration: runs Prometheus and promtool (the evaluation-cost smoke run)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -59,70 +60,80 @@ describeWithCorpus("Sloth's rule shape", () => {
     expect(exprs['30d']).toContain('count_over_time(slo:sli_error:ratio_rate5m{');
   });
 
-  it("substitutes the objective the way Sloth renders it", () => {
+  it('substitutes the objective the way Sloth renders it', () => {
     const meta = rules.groups[1]!.rules.map((r) => r.expr);
     expect(meta.slice(0, 2)).toEqual(['vector(0.995)', 'vector(1-0.995)']);
     expect(rules.groups[2]!.rules[0]!.expr).toContain('> (14.4 * 0.005)');
   });
 });
 
-itWithCorpus('smoke: both shapes load into one Prometheus, are measured, and our period SLI is exact within 1%', async () => {
-  scratch = mkdtempSync(path.join(tmpdir(), 'slo-bench-evalcost-test-'));
-  const lines: string[] = [];
-  const r = await evalCost({ mode: 'smoke', root, scratch, log: (l) => lines.push(l) });
-  const size = EVALCOST_SIZES.smoke;
-  expect(r.id).toBe('evalcost');
-  expect(r.tables).toHaveLength(6);
-  for (const t of r.tables) {
-    expect(t.rows.length).toBeGreaterThan(0);
-    for (const row of t.rows) expect(row).toHaveLength(t.columns.length);
-  }
-  // the cost ratio at 7 and 30 days for each of our layouts, then accuracy
-  expect(r.targets.map((t) => t.goal)).toEqual(['≤ 0.1', '≤ 0.1', '≤ 0.1', '≤ 0.1', '≤ 1%']);
-  expect(r.targets.map((t) => t.what)).toEqual([
-    expect.stringContaining('per-SLO layout) / Sloth shape, 7 days'),
-    expect.stringContaining('per-SLO layout) / Sloth shape, 30 days'),
-    expect.stringContaining('--layout shared / Sloth shape, 7 days'),
-    expect.stringContaining('--layout shared / Sloth shape, 30 days'),
-    expect.stringContaining('period SLI'),
-  ]);
-  expect(r.targets[4]!.met).toBe(true);
-  expect(r.plots![0]!.file).toBe('eval-cost.svg');
-  expect(r.plots![0]!.series.map((s) => s.name)).toEqual(['slo-engine (alone)', 'Sloth shape (alone)', 'slo-engine --layout shared (alone)', 'slo-engine (both at once)', 'Sloth shape (both at once)']);
-  expect(lines.some((l) => /^compile: [\d.]+ s/.test(l))).toBe(true);
+itWithCorpus(
+  'smoke: both shapes load into one Prometheus, are measured, and our period SLI is exact within 1%',
+  async () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'slo-bench-evalcost-test-'));
+    const lines: string[] = [];
+    const r = await evalCost({ mode: 'smoke', root, scratch, log: (l) => lines.push(l) });
+    const size = EVALCOST_SIZES.smoke;
+    expect(r.id).toBe('evalcost');
+    expect(r.tables).toHaveLength(6);
+    for (const t of r.tables) {
+      expect(t.rows.length).toBeGreaterThan(0);
+      for (const row of t.rows) expect(row).toHaveLength(t.columns.length);
+    }
+    // the cost ratio at 7 and 30 days for each of our layouts, then accuracy
+    expect(r.targets.map((t) => t.goal)).toEqual(['≤ 0.1', '≤ 0.1', '≤ 0.1', '≤ 0.1', '≤ 1%']);
+    expect(r.targets.map((t) => t.what)).toEqual([
+      expect.stringContaining('per-SLO layout) / Sloth shape, 7 days'),
+      expect.stringContaining('per-SLO layout) / Sloth shape, 30 days'),
+      expect.stringContaining('--layout shared / Sloth shape, 7 days'),
+      expect.stringContaining('--layout shared / Sloth shape, 30 days'),
+      expect.stringContaining('period SLI'),
+    ]);
+    expect(r.targets[4]!.met).toBe(true);
+    expect(r.plots![0]!.file).toBe('eval-cost.svg');
+    expect(r.plots![0]!.series.map((s) => s.name)).toEqual([
+      'slo-engine (alone)',
+      'Sloth shape (alone)',
+      'slo-engine --layout shared (alone)',
+      'slo-engine (both at once)',
+      'Sloth shape (both at once)',
+    ]);
+    expect(lines.some((l) => /^compile: [\d.]+ s/.test(l))).toBe(true);
 
-  const lengths = (r.data as { lengths: LengthResult[] }).lengths;
-  expect(lengths.map((l) => l.days)).toEqual(size.lengths);
-  for (const l of lengths) {
-    expect(l.loaded.ours).toMatchObject({ groups: 4 * size.slos, unhealthy: 0 });
-    expect(l.loaded.sloth).toMatchObject({ groups: 3 * size.slos, unhealthy: 0 });
-    for (const s of ['ours', 'sloth'] as const) {
-      expect(l.rounds[s].length).toBeGreaterThanOrEqual(size.rounds);
-      for (const x of [...l.rounds[s], l.medianMs[s], l.sumOfMediansMs[s], l.perMinuteMs[s], l.samplesRead[s]]) {
-        expect(Number.isFinite(x)).toBe(true);
-        expect(x).toBeGreaterThan(0);
+    const lengths = (r.data as { lengths: LengthResult[] }).lengths;
+    expect(lengths.map((l) => l.days)).toEqual(size.lengths);
+    for (const l of lengths) {
+      expect(l.loaded.ours).toMatchObject({ groups: 4 * size.slos, unhealthy: 0 });
+      expect(l.loaded.sloth).toMatchObject({ groups: 3 * size.slos, unhealthy: 0 });
+      for (const s of ['ours', 'sloth'] as const) {
+        expect(l.rounds[s].length).toBeGreaterThanOrEqual(size.rounds);
+        for (const x of [...l.rounds[s], l.medianMs[s], l.sumOfMediansMs[s], l.perMinuteMs[s], l.samplesRead[s]]) {
+          expect(Number.isFinite(x)).toBe(true);
+          expect(x).toBeGreaterThan(0);
+        }
+        // measured alone, after a reload that left only this shape's groups: every one of its group kinds, none of the other's
+        const alone = l.alone[s];
+        expect(alone.rounds.length).toBeGreaterThanOrEqual(size.rounds);
+        for (const x of [...alone.rounds, alone.medianMs, alone.sumOfMediansMs, alone.perMinuteMs]) expect(x).toBeGreaterThan(0);
+        expect(Object.keys(alone.byKindMs).sort()).toEqual(s === 'ours' ? ['alerts', 'period', 'rollup', 'sli'] : ['alerts', 'meta-recordings', 'sli-recordings']);
       }
-      // measured alone, after a reload that left only this shape's groups: every one of its group kinds, none of the other's
-      const alone = l.alone[s];
-      expect(alone.rounds.length).toBeGreaterThanOrEqual(size.rounds);
-      for (const x of [...alone.rounds, alone.medianMs, alone.sumOfMediansMs, alone.perMinuteMs]) expect(x).toBeGreaterThan(0);
-      expect(Object.keys(alone.byKindMs).sort()).toEqual(s === 'ours' ? ['alerts', 'period', 'rollup', 'sli'] : ['alerts', 'meta-recordings', 'sli-recordings']);
+      // the shared layout, measured last and alone: every group loaded and healthy, recording what our rules compute
+      expect(l.shared).toMatchObject({ groups: 2 * size.slos + 3, rules: 9 * size.slos + 14, unhealthy: 0 });
+      expect(l.shared.maxRelativeDifference).toBeLessThan(0.01);
+      expect(l.alone.shared.rounds.length).toBeGreaterThanOrEqual(size.rounds);
+      expect(l.alone.shared.medianMs).toBeGreaterThan(0);
+      expect(Object.keys(l.alone.shared.byKindMs).sort()).toEqual(['alerts', 'period', 'rollup', 'sli', 'windows']);
+      expect(l.samplesRead.shared).toBeGreaterThan(0);
+      // Sloth's shape reads the raw counters over days; ours over 5 minutes
+      expect(l.samplesRead.sloth).toBeGreaterThan(5 * l.samplesRead.ours);
+      expect(l.liveScrapes).toBeGreaterThanOrEqual(1);
+      expect(l.accuracy).toHaveLength(size.slos);
+      for (const a of l.accuracy) {
+        expect(a.exact).toBeGreaterThan(0);
+        expect(Math.abs(a.ours - a.exact) / a.exact).toBeLessThan(0.01);
+        expect(Number.isFinite(a.sloth)).toBe(true);
+      }
     }
-    // the shared layout, measured last and alone: every group loaded and healthy, recording what our rules compute
-    expect(l.shared).toMatchObject({ groups: 2 * size.slos + 3, rules: 9 * size.slos + 14, unhealthy: 0 });
-    expect(l.shared.maxRelativeDifference).toBeLessThan(0.01);
-    expect(l.alone.shared.rounds.length).toBeGreaterThanOrEqual(size.rounds);
-    expect(l.alone.shared.medianMs).toBeGreaterThan(0);
-    expect(Object.keys(l.alone.shared.byKindMs).sort()).toEqual(['alerts', 'period', 'rollup', 'sli', 'windows']);
-    expect(l.samplesRead.shared).toBeGreaterThan(0);
-    // Sloth's shape reads the raw counters over days; ours over 5 minutes
-    expect(l.samplesRead.sloth).toBeGreaterThan(5 * l.samplesRead.ours);
-    expect(l.liveScrapes).toBeGreaterThanOrEqual(1);
-    expect(l.accuracy).toHaveLength(size.slos);
-    for (const a of l.accuracy) {
-      expect(a.exact).toBeGreaterThan(0);
-      expect(Math.abs(a.ours - a.exact) / a.exact).toBeLessThan(0.01);
-      expect(Number.isFinite(a.sloth)).toBe(true);
-    }
-  }
-}, 120_000);
+  },
+  120_000,
+);

@@ -4,7 +4,20 @@ import * as path from 'node:path';
 import { BLOCK, header, isAlert, LABEL, RECORD, renderRuleFile, toYaml, type RecordingRule, type RuleFile } from '@slo-engine/rules';
 import { backfillPasses, findTools, promtool, type PrometheusServer } from '@slo-engine/stack';
 import { LiveExporter, writeRawHistory, writeRawTail, type RawHistory } from './evalcost-data';
-import { backfillOpenMetrics, backfillRecorded, inParallel, linkBlocks, NO_LEVELED_COMPACTION, reloadConfig, sampleGroups, samplesRead, scrape, Servers, settleCompaction, type GroupSamples } from './evalcost-prom';
+import {
+  backfillOpenMetrics,
+  backfillRecorded,
+  inParallel,
+  linkBlocks,
+  NO_LEVELED_COMPACTION,
+  reloadConfig,
+  sampleGroups,
+  samplesRead,
+  scrape,
+  Servers,
+  settleCompaction,
+  type GroupSamples,
+} from './evalcost-prom';
 import { benchSlos, compileOurs, type BenchSlo } from './evalcost-slos';
 import { readSlothTemplate, SLOTH_EXAMPLE, slothRules } from './evalcost-sloth';
 import type { Context, Mode, Section, SectionResult, Table, Target } from './section';
@@ -56,13 +69,25 @@ const RULE_FILE: Record<Measured, string> = { ours: 'ours.rules.yml', sloth: 'sl
 const SLOTH_INTERVAL_SECONDS = 60;
 const INTERVAL_SECONDS: Record<string, number> = { '1m': 60, '2m': 120, '10m': 600 };
 
-type RuleCounts = Record<Measured, { groups: number; rules: number; /** rules per group, by group kind */ perKind: Record<string, number> }>;
+type RuleCounts = Record<Measured, { groups: number; rules: number /** rules per group, by group kind */; perKind: Record<string, number> }>;
 
 /** What each group of a shape is, from its name: our four groups per SLO, Sloth's three. */
 function groupKind(shape: Measured, group: string): string {
   if (shape !== 'sloth') return group.slice(group.lastIndexOf(':') + 1);
   const m = /^sloth-slo-(sli-recordings|meta-recordings|alerts)-/.exec(group);
   return m ? m[1]! : 'other';
+}
+
+type KindTally = { groups: number; ms: number; samples: number };
+
+/** The tally of one kind of group, added to `tallies` (starting at `ms`) the first time the kind is seen. */
+function kindTally(tallies: Record<string, KindTally>, kind: string, ms: number): KindTally {
+  let k = tallies[kind];
+  if (k === undefined) {
+    k = { groups: 0, ms, samples: 0 };
+    tallies[kind] = k;
+  }
+  return k;
 }
 
 /** One shape's evaluation times over a measurement. */
@@ -154,7 +179,7 @@ export interface LengthResult {
   /** ms of evaluation per minute with every group at its own interval (ours 1m/10m/2m/1m, Sloth 1m). */
   perMinuteMs: Record<Shape, number>;
   /** Per group kind: the sum over SLOs of the group's median evaluation time (ms; NaN for the shared layout, never loaded with the others) and of the samples its rules read. */
-  byKind: Record<Measured, Record<string, { groups: number; ms: number; samples: number }>>;
+  byKind: Record<Measured, Record<string, KindTally>>;
   samplesRead: Record<Measured, number>;
   unseenEvaluations: number;
   missedIterations: number;
@@ -189,7 +214,18 @@ async function measureLength(
   ctx: Context,
   size: Sizes,
   days: number,
-  run: { slos: BenchSlo[]; ours: RuleFile[]; sloth: RuleFile[]; shared: RuleFile; raw: RawHistory; passes: RuleFile[]; servers: Servers; exporter: LiveExporter; exporterPort: number; segmentDirs: Map<number, string> },
+  run: {
+    slos: BenchSlo[];
+    ours: RuleFile[];
+    sloth: RuleFile[];
+    shared: RuleFile;
+    raw: RawHistory;
+    passes: RuleFile[];
+    servers: Servers;
+    exporter: LiveExporter;
+    exporterPort: number;
+    segmentDirs: Map<number, string>;
+  },
 ): Promise<LengthResult> {
   const { slos, raw, servers } = run;
   const dir = (...p: string[]) => path.join(ctx.scratch, `${days}d`, ...p);
@@ -285,14 +321,14 @@ async function measureLength(
       perMinuteMs[s] = t.perMinuteMs;
       byKind[s] = {};
       for (const g of gs) {
-        const k = (byKind[s][groupKind(s, g.group)] ??= { groups: 0, ms: 0, samples: 0 });
+        const k = kindTally(byKind[s], groupKind(s, g.group), 0);
         k.groups++;
         k.ms += median(g.durations) * 1000;
       }
     }
     byKind.shared = {};
     for (const g of run.shared.groups) {
-      const k = (byKind.shared[groupKind('shared', g.name)] ??= { groups: 0, ms: NaN, samples: 0 });
+      const k = kindTally(byKind.shared, groupKind('shared', g.name), NaN);
       k.groups++;
     }
 
@@ -305,7 +341,7 @@ async function measureLength(
           let n = 0;
           for (const r of g.rules) n += await samplesRead(server, r.expr, now);
           samplesReadBy[s] += n;
-          const k = (byKind[s][groupKind(s, g.name)] ??= { groups: 0, ms: 0, samples: 0 });
+          const k = kindTally(byKind[s], groupKind(s, g.name), 0);
           k.samples += n;
         }
 
@@ -382,7 +418,11 @@ export const evalCost: Section = async (ctx) => {
           groups: all[s].groups.length,
           rules: all[s].groups.reduce((n, g) => n + g.rules.length, 0),
           // each kind's largest group: the shared layout's shared groups hold every SLO's windows
-          perKind: all[s].groups.reduce<Record<string, number>>((k, g) => ({ ...k, [groupKind(s, g.name)]: Math.max(k[groupKind(s, g.name)] ?? 0, g.rules.length) }), {}),
+          perKind: all[s].groups.reduce<Record<string, number>>((k, g) => {
+            const kind = groupKind(s, g.name);
+            k[kind] = Math.max(k[kind] ?? 0, g.rules.length);
+            return k;
+          }, {}),
         },
       ]),
     ) as RuleCounts;
@@ -390,10 +430,18 @@ export const evalCost: Section = async (ctx) => {
     for (const s of ALONE) {
       const file = dir(RULE_FILE[s]);
       const measured = { groups: all[s].groups.map((g) => ({ ...g, interval: `${size.intervalSeconds}s` })) };
-      writeFileSync(file, s !== 'sloth' ? renderRuleFile(measured, header('bench', 'evalcost', 'Prometheus rules (measured copy)')) : `# Sloth's rule shape (${SLOTH_EXAMPLE}) for the benchmark SLOs\n${toYaml(measured)}`);
+      writeFileSync(
+        file,
+        s !== 'sloth'
+          ? renderRuleFile(measured, header('bench', 'evalcost', 'Prometheus rules (measured copy)'))
+          : `# Sloth's rule shape (${SLOTH_EXAMPLE}) for the benchmark SLOs\n${toYaml(measured)}`,
+      );
       await promtool(['check', 'rules', file]);
     }
-    step('compile', `${slos.length} SLOs: ours ${ruleCounts.ours.groups} groups / ${ruleCounts.ours.rules} rules, Sloth shape ${ruleCounts.sloth.groups} groups / ${ruleCounts.sloth.rules} rules, shared layout ${ruleCounts.shared.groups} groups / ${ruleCounts.shared.rules} rules`);
+    step(
+      'compile',
+      `${slos.length} SLOs: ours ${ruleCounts.ours.groups} groups / ${ruleCounts.ours.rules} rules, Sloth shape ${ruleCounts.sloth.groups} groups / ${ruleCounts.sloth.rules} rules, shared layout ${ruleCounts.shared.groups} groups / ${ruleCounts.shared.rules} rules`,
+    );
 
     // the raw history, ending two steps ago so that even a quick run has a tail to backfill
     mkdirSync(dir('raw'), { recursive: true });
@@ -463,14 +511,7 @@ export const evalCost: Section = async (ctx) => {
   return report(ctx, size, results, steps, rawInfo!, ruleCounts!);
 };
 
-function report(
-  ctx: Context,
-  size: Sizes,
-  results: LengthResult[],
-  steps: { step: string; seconds: number }[],
-  raw: { series: number; samples: number },
-  ruleCounts: RuleCounts,
-): SectionResult {
+function report(ctx: Context, size: Sizes, results: LengthResult[], steps: { step: string; seconds: number }[], raw: { series: number; samples: number }, ruleCounts: RuleCounts): SectionResult {
   const longest = results[results.length - 1]!;
   const cost: Table = {
     title: `Rule evaluation time per round, each shape alone (every group of the shape evaluated once; median of ${size.rounds} rounds, ${size.slos} SLOs)`,
@@ -577,7 +618,8 @@ function report(
 
   const notes: string[] = [];
   const smallest = results[0]!;
-  if (ctx.mode === 'smoke') notes.push(`smoke mode: ${size.slos} SLOs × ${size.seriesPerSlo} series, ${size.lengths.join('/')} day(s) of history, ${size.rounds} rounds — proves the benchmark runs, not the targets.`);
+  if (ctx.mode === 'smoke')
+    notes.push(`smoke mode: ${size.slos} SLOs × ${size.seriesPerSlo} series, ${size.lengths.join('/')} day(s) of history, ${size.rounds} rounds — proves the benchmark runs, not the targets.`);
   notes.push(`Steps: ${steps.map((s) => `${s.step} ${s.seconds.toFixed(0)} s`).join('; ')}; total ${steps.reduce((a, s) => a + s.seconds, 0).toFixed(0)} s.`);
   const cores = (c: { prometheusCores: number; otherCores: number } | undefined) =>
     c ? `Prometheus ${c.prometheusCores.toFixed(2)} cores, other processes ${c.otherCores.toFixed(2)} of ${cpus().length}` : 'not measured';

@@ -1,1 +1,1 @@
-export * from "./section";
+export * from './section';

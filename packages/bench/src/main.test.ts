@@ -1,3 +1,4 @@
+// @integration: runs the built bench command
 /** `pnpm bench` as a user runs it: the built entry point in a child process, writing to a scratch report directory. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ it('re-runs one section, keeps the others from the earlier report, stamps each, 
   const r = bench(['--smoke', '--only', 'scale']);
   expect(r.status).toBe(0);
   // the summary: one line per target of every section in the report, then where the report is
-  expect(r.stdout).toMatch(/^MISSED  Demo app under load: instrumentation overhead: 7\.0% \(goal < 5%\)\nreport: .*report\.md \(\d+ s\)\n$/);
+  expect(r.stdout).toMatch(/^MISSED {2}Demo app under load: instrumentation overhead: 7\.0% \(goal < 5%\)\nreport: .*report\.md \(\d+ s\)\n$/);
   expect(r.stderr).toMatch(/\[scale \d+s\] starting \(smoke\)/);
 
   const json = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as { mode: string; only: string[]; sections: SectionResult[] };

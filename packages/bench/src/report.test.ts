@@ -5,12 +5,44 @@ const result: SectionResult = {
   id: 'x',
   title: 'Rule evaluation cost',
   method: 'Measured on a real Prometheus.',
-  tables: [{ title: 'Per history length', columns: ['days', 'ours ms', 'Sloth ms', 'ratio'], rows: [['7', '2.0', '40.0', '0.05'], ['30', '2.1', '160.0', '0.013']] }],
+  tables: [
+    {
+      title: 'Per history length',
+      columns: ['days', 'ours ms', 'Sloth ms', 'ratio'],
+      rows: [
+        ['7', '2.0', '40.0', '0.05'],
+        ['30', '2.1', '160.0', '0.013'],
+      ],
+    },
+  ],
   targets: [
     { what: 'ours / Sloth shape at 7 days', goal: '≤ 0.1', measured: '0.05', met: true },
     { what: 'a | pipe', goal: '< 5 s', measured: '6 s', met: false },
   ],
-  plots: [{ file: 'eval-cost.svg', title: 'Cost <vs> history', xLabel: 'days of history', yLabel: 'ms', series: [{ name: 'ours', points: [{ x: 7, y: 2 }, { x: 30, y: 2.1 }] }, { name: 'Sloth shape', points: [{ x: 30, y: 160 }, { x: 7, y: 40 }] }] }],
+  plots: [
+    {
+      file: 'eval-cost.svg',
+      title: 'Cost <vs> history',
+      xLabel: 'days of history',
+      yLabel: 'ms',
+      series: [
+        {
+          name: 'ours',
+          points: [
+            { x: 7, y: 2 },
+            { x: 30, y: 2.1 },
+          ],
+        },
+        {
+          name: 'Sloth shape',
+          points: [
+            { x: 30, y: 160 },
+            { x: 7, y: 40 },
+          ],
+        },
+      ],
+    },
+  ],
   data: {},
   notes: ['a note'],
 };
@@ -30,7 +62,13 @@ describe('the report', () => {
   });
   it('says when each section was measured when a report mixes runs', () => {
     const older: SectionResult = { ...result, id: 'y', title: 'Compile scale', measured: { mode: 'full', date: '2026-11-01', seconds: 300 } };
-    const mixed = renderMarkdown([{ ...result, measured: { mode: 'default', date: '2026-11-22', seconds: 12 } }, older], { mode: 'default', date: '2026-11-22', machine: '2 cores', seconds: 12, only: ['x'] });
+    const mixed = renderMarkdown([{ ...result, measured: { mode: 'default', date: '2026-11-22', seconds: 12 } }, older], {
+      mode: 'default',
+      date: '2026-11-22',
+      machine: '2 cores',
+      seconds: 12,
+      only: ['x'],
+    });
     expect(mixed).toContain('the last run (2026-11-22, --only x) took 12 s; each section says when it was measured');
     expect(mixed).toContain('## Rule evaluation cost\n\n_Measured 2026-11-22, mode `default`, in 12 s._\n\nMeasured on a real Prometheus.');
     expect(mixed).toContain('## Compile scale\n\n_Measured 2026-11-01, mode `full`, in 300 s._');

@@ -4,10 +4,17 @@ import type { Plot, SectionResult } from './section';
 export function renderMarkdown(results: SectionResult[], meta: { mode: string; date: string; machine: string; seconds: number; only?: string[] }): string {
   const out: string[] = [];
   out.push('# slo-engine benchmarks', '');
-  const scope = meta.only ? `the last run (${meta.date}, --only ${meta.only.join(',')}) took ${meta.seconds.toFixed(0)} s; each section says when it was measured` : `mode \`${meta.mode}\`, ${meta.date}; the run took ${meta.seconds.toFixed(0)} s`;
+  const scope = meta.only
+    ? `the last run (${meta.date}, --only ${meta.only.join(',')}) took ${meta.seconds.toFixed(0)} s; each section says when it was measured`
+    : `mode \`${meta.mode}\`, ${meta.date}; the run took ${meta.seconds.toFixed(0)} s`;
   out.push(`Measured on ${meta.machine}; ${scope}. Regenerate with \`pnpm bench\` (\`pnpm bench --full\` for the largest sizes, \`--only\` to re-run sections).`, '');
   out.push('## Where we stand', '');
-  out.push(table(['section', 'target', 'goal', 'measured', 'met'], results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.goal, t.measured, t.met ? 'yes' : '**no**']))));
+  out.push(
+    table(
+      ['section', 'target', 'goal', 'measured', 'met'],
+      results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
+    ),
+  );
   for (const r of results) {
     out.push('', `## ${r.title}`, '');
     if (r.measured) out.push(`_Measured ${r.measured.date}, mode \`${r.measured.mode}\`, in ${r.measured.seconds} s._`, '');
@@ -16,7 +23,10 @@ export function renderMarkdown(results: SectionResult[], meta: { mode: string; d
     for (const p of r.plots ?? []) out.push(`![${p.title}](${p.file})`, '');
     for (const n of r.notes ?? []) out.push(`- ${n}`);
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,3 +1,4 @@
+// @integration: runs the built compiler in worker processes
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,19 @@ it('generates 100 SLOs per file, every one of the eight shapes', () => {
   const text = files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
   expect(text.match(/^kind: SLO$/gm)).toHaveLength(250);
   expect(text.match(/^kind: Service$/gm)).toHaveLength(25);
-  for (const shape of ['Timeslices', 'thresholdMetric', '{{.window}}', '[$window]', 'indicatorRef:', 'alertPolicyRef:', 'kind: AlertPolicy', '_bucket{', 'duration: 7d', 'duration: 28d', 'duration: 30d'])
+  for (const shape of [
+    'Timeslices',
+    'thresholdMetric',
+    '{{.window}}',
+    '[$window]',
+    'indicatorRef:',
+    'alertPolicyRef:',
+    'kind: AlertPolicy',
+    '_bucket{',
+    'duration: 7d',
+    'duration: 28d',
+    'duration: 30d',
+  ])
     expect(text).toContain(shape);
 });
 

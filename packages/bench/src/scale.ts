@@ -518,7 +518,12 @@ export const compileScale: Section = async (ctx: Context): Promise<SectionResult
         ['total time', `${s(big.totalMs)} s`, `${TARGET_SECONDS} s`, (big.totalMs / 1000 / TARGET_SECONDS).toFixed(2)],
         ['peak RSS', `${mib(big.maxRssKiB).toFixed(0)} MiB`, `${TARGET_MIB} MiB`, (mib(big.maxRssKiB) / TARGET_MIB).toFixed(2)],
         ['time per SLO, 10,000 vs 1,000', linear.toFixed(2), String(LINEARITY), (linear / LINEARITY).toFixed(2)],
-        [`CPU time (all threads) over the ${cores} cores: the least wall time any split of this work could take`, `${s(cpuMs(big) / cores)} s`, `${TARGET_SECONDS} s`, (cpuMs(big) / cores / 1000 / TARGET_SECONDS).toFixed(2)],
+        [
+          `CPU time (all threads) over the ${cores} cores: the least wall time any split of this work could take`,
+          `${s(cpuMs(big) / cores)} s`,
+          `${TARGET_SECONDS} s`,
+          (cpuMs(big) / cores / 1000 / TARGET_SECONDS).toFixed(2),
+        ],
         ...(floor && big === runs[runs.length - 1]
           ? [[`writing the same ${floor.files.toLocaleString('en-US')} files alone (no compile)`, `${s(floor.ms)} s`, `${TARGET_SECONDS} s`, (floor.ms / 1000 / TARGET_SECONDS).toFixed(2)]]
           : []),
@@ -595,7 +600,7 @@ export const compileScale: Section = async (ctx: Context): Promise<SectionResult
       'bad/total bare counters, good/total {{.window}} queries, histogram latency buckets with two objectives, ratio Timeslices, threshold Timeslices, an SLI by reference with shared alert policies, ' +
       '$window queries with an inline alert policy, fixed-range rates with runbook links; 7d, 28d and 30d windows, labels on every SLO. ' +
       `Sizes: ${sizes.join(', ')} SLOs. Each size runs \`slo compile\` (runCompile: read, validate, model, compile rules, generate tests, dashboards, render, write atomically to empty output directories) ` +
-      'once in a fresh Node process, so the peak RSS (VmHWM in /proc/self/status, which unlike getrusage\'s maxRSS does not count the benchmark\'s own memory at spawn) is that run\'s alone; phases are timed by wrapping the library functions the pipeline calls, exclusive of each other. ' +
+      "once in a fresh Node process, so the peak RSS (VmHWM in /proc/self/status, which unlike getrusage's maxRSS does not count the benchmark's own memory at spawn) is that run's alone; phases are timed by wrapping the library functions the pipeline calls, exclusive of each other. " +
       'The total excludes Node start-up and module loading, shown separately.',
     tables,
     targets,

@@ -1,6 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { buildModel, checkSources } from '@slo-engine/openslo';
-import { compileSlo, header, isAlert, LABEL, promDuration, RECORD, renderRuleFile, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES, BLOCK_RANGE_MINUTES, type CompiledSlo, type RuleFile, type Tier } from '@slo-engine/rules';
+import {
+  compileSlo,
+  header,
+  isAlert,
+  LABEL,
+  promDuration,
+  RECORD,
+  renderRuleFile,
+  ROLLUP_MINUTES,
+  ROLLUP_THRESHOLD_MINUTES,
+  BLOCK_RANGE_MINUTES,
+  type CompiledSlo,
+  type RuleFile,
+  type Tier,
+} from '@slo-engine/rules';
 import { backfillPasses, moveBlocks, PromSandbox, type PrometheusServer } from '@slo-engine/stack';
 import type { Context, Mode, Section, SectionResult, Table, Target } from './section';
 
@@ -164,8 +178,7 @@ export interface BurnTiming extends Plan {
 }
 
 /** Minutes as read best: 8.6 min, or 36.2 h (2172 min) where hours alone would hide the difference. */
-const fmt = (m: number | null | undefined, never = 'never') =>
-  m === null || m === undefined ? never : m < 100 ? `${m.toFixed(1)} min` : `${(m / 60).toFixed(1)} h (${m.toFixed(0)} min)`;
+const fmt = (m: number | null | undefined, never = 'never') => (m === null || m === undefined ? never : m < 100 ? `${m.toFixed(1)} min` : `${(m / 60).toFixed(1)} h (${m.toFixed(0)} min)`);
 const span = (m: number) => (m < 120 ? `${m.toFixed(0)} min` : `${+(m / 60).toFixed(1)} h`);
 
 export const alertTiming: Section = async (ctx: Context): Promise<SectionResult> => {
@@ -261,7 +274,17 @@ export const alertTiming: Section = async (ctx: Context): Promise<SectionResult>
 
   const tables: Table[] = results.map((r) => ({
     title: `${r.burn}x burn (error ratio ${+(r.errorRatio * 100).toFixed(4)}%${r.burn * BUDGET >= 1 ? ', every request fails' : ''}; burning ${span(r.burnMinutes)}, then ${span(r.recoveryMinutes)} of good traffic)`,
-    columns: ['tier (factor, long / short)', 'theoretical detection', 'measured detection', 'measured / theoretical', 'target', 'met', 'resolved after the burn stops', 'expected resolve (short × (1 − factor / burn))', 'short window'],
+    columns: [
+      'tier (factor, long / short)',
+      'theoretical detection',
+      'measured detection',
+      'measured / theoretical',
+      'target',
+      'met',
+      'resolved after the burn stops',
+      'expected resolve (short × (1 − factor / burn))',
+      'short window',
+    ],
     rows: r.tiers.map((t) => [
       `${t.tier} (${t.factor}, ${promDuration(t.longMinutes)} / ${promDuration(t.shortMinutes)})`,
       fmt(t.theoreticalMinutes),

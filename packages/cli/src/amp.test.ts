@@ -67,8 +67,14 @@ describe('upload.sh', () => {
         expect(r.status).toBe(0);
         return readFileSync(calls, 'utf8').trim().split('\n');
       };
-      expect(run('')).toEqual(['amp describe-rule-groups-namespace --workspace-id ws-123 --name shop-api', 'amp create-rule-groups-namespace --workspace-id ws-123 --name shop-api --data fileb://shop-api.yaml']);
-      expect(run('shop-api')).toEqual(['amp describe-rule-groups-namespace --workspace-id ws-123 --name shop-api', 'amp put-rule-groups-namespace --workspace-id ws-123 --name shop-api --data fileb://shop-api.yaml']);
+      expect(run('')).toEqual([
+        'amp describe-rule-groups-namespace --workspace-id ws-123 --name shop-api',
+        'amp create-rule-groups-namespace --workspace-id ws-123 --name shop-api --data fileb://shop-api.yaml',
+      ]);
+      expect(run('shop-api')).toEqual([
+        'amp describe-rule-groups-namespace --workspace-id ws-123 --name shop-api',
+        'amp put-rule-groups-namespace --workspace-id ws-123 --name shop-api --data fileb://shop-api.yaml',
+      ]);
       const without = spawnSync('sh', ['upload.sh'], { cwd: dir, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
       expect(without.status).not.toBe(0);
       expect(without.stderr).toContain('set WORKSPACE_ID to the AMP workspace id');

@@ -29,7 +29,12 @@ export interface AmpNamespace {
 
 /** A namespace name from a rule file's stem: `day/day-api-availability` → `day-day-api-availability`. */
 export function namespaceName(stem: string): string {
-  return stem.replace(/\//g, '-').replace(/[^-.0-9A-Z_a-z]/g, '-').replace(/^[^0-9A-Za-z]+/, '') || 'slo';
+  return (
+    stem
+      .replace(/\//g, '-')
+      .replace(/[^-.0-9A-Z_a-z]/g, '-')
+      .replace(/^[^0-9A-Za-z]+/, '') || 'slo'
+  );
 }
 
 /**
@@ -55,7 +60,8 @@ export function ampNamespaces(stem: string, file: RuleFile, header: string, opts
     const ns = parts.length === 1 ? name : `${name}-${i + 1}`;
     if (!NAME.test(ns)) throw new AmpQuotaError(`${ns} is not a valid AMP rule groups namespace name (${NAME.source})`);
     for (const g of groups)
-      if (Buffer.byteLength(ns) + Buffer.byteLength(g.name) > MAX_NAMESPACE_AND_GROUP) throw new AmpQuotaError(`namespace ${ns} with rule group ${g.name} is over AMP's ${MAX_NAMESPACE_AND_GROUP} bytes for both names together: shorten the SLO's name`);
+      if (Buffer.byteLength(ns) + Buffer.byteLength(g.name) > MAX_NAMESPACE_AND_GROUP)
+        throw new AmpQuotaError(`namespace ${ns} with rule group ${g.name} is over AMP's ${MAX_NAMESPACE_AND_GROUP} bytes for both names together: shorten the SLO's name`);
     return { name: ns, file: { path: `${ns}.yaml`, content: header + toYaml({ groups }) }, rules: groups.reduce((n, g) => n + g.rules.length, 0) };
   });
 }
@@ -68,7 +74,9 @@ export function uploadScript(namespaces: AmpNamespace[], opts: { rulesPerWorkspa
   const quota = opts.rulesPerWorkspace ?? AMP_QUOTAS.rulesPerWorkspace;
   const rules = namespaces.reduce((n, x) => n + x.rules, 0);
   if (rules > quota)
-    throw new AmpQuotaError(`these SLOs need ${rules} rules, over AMP's quota "Rules per workspace" (${quota}): raise the quota and pass --amp-rules-quota, or compile the services into several workspaces`);
+    throw new AmpQuotaError(
+      `these SLOs need ${rules} rules, over AMP's quota "Rules per workspace" (${quota}): raise the quota and pass --amp-rules-quota, or compile the services into several workspaces`,
+    );
   const lines = [
     '#!/usr/bin/env sh',
     ...opts.header.trimEnd().split('\n'),

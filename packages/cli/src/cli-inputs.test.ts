@@ -1,3 +1,4 @@
+// @integration: runs the built slo command
 /**
  * The CLI's checks of what it is given, through the built binary: --disable-tier names, output paths that cannot
  * be written, folders that mix SLO specs with other YAML (--include, --exclude) and folders with no specs at all.
@@ -50,7 +51,7 @@ describe('--disable-tier', () => {
   });
 
   it('inputs without AlertConditions say so', () => {
-    fs.writeFileSync(path.join(tmp, 'plain.yaml'), fs.readFileSync(path.join(MIXED, 'slos/search.yaml'), 'utf8').replace(/\n  alertPolicies:[\s\S]*$/, '\n'));
+    fs.writeFileSync(path.join(tmp, 'plain.yaml'), fs.readFileSync(path.join(MIXED, 'slos/search.yaml'), 'utf8').replace(/\n {2}alertPolicies:[\s\S]*$/, '\n'));
     expect(slo(['compile', 'plain.yaml', ...OUTS, '--disable-tier', 'fast'])).toMatchObject({
       code: 2,
       stderr: `error: --disable-tier fast is not an alert tier; valid tiers: ${TIERS} (these inputs have no AlertConditions)\n`,
@@ -94,7 +95,11 @@ describe('an output that cannot be written fails at once, before compiling', () 
   (isRoot ? it.skip : it)('a read-only folder (skipped when running as root: root may write anywhere)', () => {
     fs.mkdirSync(path.join(tmp, 'ro'));
     fs.chmodSync(path.join(tmp, 'ro'), 0o555);
-    expect(slo(['compile', 'mixed/slos', '--rules-out', 'ro/rules', '--dashboards-out', 'd'])).toMatchObject({ code: 2, stdout: '', stderr: dir('--rules-out', 'ro/rules', 'no permission to create files in ro') });
+    expect(slo(['compile', 'mixed/slos', '--rules-out', 'ro/rules', '--dashboards-out', 'd'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: dir('--rules-out', 'ro/rules', 'no permission to create files in ro'),
+    });
     expect(slo(['backtest', 'mixed/slos', '--out', 'ro/out.txt'])).toMatchObject({ code: 2, stdout: '', stderr: file('--out', 'ro/out.txt', 'no permission to create files in ro') });
   });
 
@@ -113,7 +118,13 @@ describe('a folder that mixes SLO specs with other YAML', () => {
   it.each([
     { name: 'validate', args: ['validate', 'mixed'], code: 0, stdout: '6 files, 2 objects: valid\n', stderr: SKIPPED },
     { name: 'validate --include of the specs', args: ['validate', 'mixed', '--include', 'slos/**'], code: 0, stdout: '2 files, 2 objects: valid\n', stderr: '' },
-    { name: 'validate --exclude of the chart and the manifests', args: ['validate', 'mixed', '--exclude', 'chart/**', '--exclude', 'mixed/k8s/*.yaml'], code: 0, stdout: '2 files, 2 objects: valid\n', stderr: '' },
+    {
+      name: 'validate --exclude of the chart and the manifests',
+      args: ['validate', 'mixed', '--exclude', 'chart/**', '--exclude', 'mixed/k8s/*.yaml'],
+      code: 0,
+      stdout: '2 files, 2 objects: valid\n',
+      stderr: '',
+    },
     { name: 'compile', args: ['compile', 'mixed', ...OUTS], code: 0, stdout: '2 SLOs compiled: 6 files in r (6 updated), 3 files in d (3 updated)\n', stderr: SKIPPED },
   ])('$name: the summary line once, after the diagnostics', ({ args, code, stdout, stderr }) => {
     expect(slo(args)).toMatchObject({ code, stdout, stderr });

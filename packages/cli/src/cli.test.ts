@@ -1,3 +1,4 @@
+// @integration: runs the built slo command
 /**
  * End-to-end tests of the `slo` command line: they run the BUILT binary (packages/cli/dist/main.js)
  * in a child process, exactly as a user would, and check exit codes, stdout, stderr and positions.
@@ -325,24 +326,14 @@ describe('invalid input: every error, located', () => {
 
     expect(r.stderr).toContain('hint: did you mean "Occurrences"?');
     // The target hint explains that target is a fraction.
-    expect(r.stderr).toMatch(/spec\.objectives\[0\]\.target: .*99\.5.*\n    hint: .*(0\.995|targetPercent)/);
+    expect(r.stderr).toMatch(/spec\.objectives\[0\]\.target: .*99\.5.*\n {4}hint: .*(0\.995|targetPercent)/);
     expect(r.stderr).toMatch(/: 2 errors\n$/);
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
   const PLAIN = `        query: rate(http_requests_total{job="orders"}[5m]) * * 2`;
-  const LITERAL = [
-    '        query: |',
-    '          sum(',
-    '            rate(http_requests_total{job="orders"}[5m])',
-    '          ) by (code))',
-  ].join('\n');
-  const LITERAL_RANGE = [
-    '        query: |',
-    '          sum(',
-    '            rate(http_requests_total{job="orders"}[5m)',
-    '          )',
-  ].join('\n');
+  const LITERAL = ['        query: |', '          sum(', '            rate(http_requests_total{job="orders"}[5m])', '          ) by (code))'].join('\n');
+  const LITERAL_RANGE = ['        query: |', '          sum(', '            rate(http_requests_total{job="orders"}[5m)', '          )'].join('\n');
   const SINGLE_QUOTED = `        query: 'rate(http_requests_total{job="orders"}[5m]) * * 2'`;
   // `|2`: content is indented 2 beyond the parent (8 + 2 = 10), so the value keeps 2 leading spaces of the 12.
   const LITERAL_INDENT_INDICATOR = ['        query: |2', '            rate(http_requests_total[5m]) * * 2'].join('\n');
@@ -504,10 +495,7 @@ describe('--format json', () => {
     expect(r.stderr).toBe('');
     const body = JSON.parse(r.stdout) as JsonReport;
     expect(body.diagnostics).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ file: 'nope.yaml', line: 1, column: 1, code: 'input' }),
-        expect.objectContaining({ file: '<stdin>', line: 11, column: 20 }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ file: 'nope.yaml', line: 1, column: 1, code: 'input' }), expect.objectContaining({ file: '<stdin>', line: 11, column: 20 })]),
     );
   });
 });

@@ -1,3 +1,4 @@
+// @integration: runs the built slo command, promtool and amtool
 /** The flags of `slo compile` that shape alerts for real-world SLIs, through the built binary. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -75,7 +76,12 @@ spec:
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function compile(...flags: string[]) {
-  const r = spawnSync(process.execPath, [MAIN, 'compile', 'specs', '--rules-out', 'r', '--dashboards-out', 'd', ...flags], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [MAIN, 'compile', 'specs', '--rules-out', 'r', '--dashboards-out', 'd', ...flags], {
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 60_000,
+  });
   const rulesFile = path.join(tmp, 'r/shop/minutes.rules.yaml');
   return { code: r.status, stderr: r.stderr, rules: fs.existsSync(rulesFile) ? fs.readFileSync(rulesFile, 'utf8') : '' };
 }
@@ -93,12 +99,18 @@ it.each([
 });
 
 it.each([
-  [['--scrape-interval', '5m'], 'error: --scrape-interval the building blocks read 5m ranges, which hold fewer than two samples when targets are scraped every 5m; the longest supported scrape interval is 2m30s\n'],
+  [
+    ['--scrape-interval', '5m'],
+    'error: --scrape-interval the building blocks read 5m ranges, which hold fewer than two samples when targets are scraped every 5m; the longest supported scrape interval is 2m30s\n',
+  ],
   [['--scrape-interval', 'often'], 'error: --scrape-interval must be a whole number of seconds written as a duration such as 15s, 30s or 1m (got "often")\n'],
   [['--severity-label', 'critical'], 'error: --severity-label must be severity=value, e.g. page=critical (got "critical")\n'],
   [['--missing-data-for', '0m'], 'error: --missing-data-for must be a whole number of minutes or hours, e.g. 10m (got "0m")\n'],
   [['--scope', 'namespace'], 'error: --scope must be label=value, e.g. namespace=day-prod (got "namespace")\n'],
-  [['--scope', 'slo_name=x'], 'error: --scope slo_name=x: slo_name is a label the compiler writes itself (alertname, budgeting_method, dashboard_uid, display_name, le, objective, period, severity, slo_engine_version, slo_name, slo_notification_kinds, slo_notification_targets, slo_scope, slo_service, slo_severity, slo_tier, slo_window)\n'],
+  [
+    ['--scope', 'slo_name=x'],
+    'error: --scope slo_name=x: slo_name is a label the compiler writes itself (alertname, budgeting_method, dashboard_uid, display_name, le, objective, period, severity, slo_engine_version, slo_name, slo_notification_kinds, slo_notification_targets, slo_scope, slo_service, slo_severity, slo_tier, slo_window)\n',
+  ],
   [['--scope', 'kube-namespace=x'], 'error: --scope kube-namespace=x: "kube-namespace" is not a Prometheus label name (letters, digits and _, not starting with a digit or __)\n'],
   [['--scope', 'namespace=a', '--scope', 'namespace=b'], 'error: --scope namespace is given twice (namespace=a and namespace=b); give each label once\n'],
 ])('%j is a usage error that writes nothing', (flags, message) => {
@@ -145,7 +157,9 @@ it('--alertmanager-out writes the routing of the notification targets, which amt
   expect(yml).toContain('routing_key_file: /etc/alertmanager/secrets/slo-pager/routing-key');
   const check = spawnSync('amtool', ['check-config', path.join(tmp, 'am/alertmanager.yml')], { encoding: 'utf8' });
   expect(check.stdout).toContain('SUCCESS');
-  const routes = spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${path.join(tmp, 'am/alertmanager.yml')}`, 'slo_name=minutes', 'slo_notification_targets=pager'], { encoding: 'utf8' });
+  const routes = spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${path.join(tmp, 'am/alertmanager.yml')}`, 'slo_name=minutes', 'slo_notification_targets=pager'], {
+    encoding: 'utf8',
+  });
   expect(routes.stdout.trim()).toBe('slo-pager');
   expect(fs.readFileSync(path.join(tmp, 'am/alertmanagerconfig.yaml'), 'utf8')).toMatch(/^kind: AlertmanagerConfig$/m);
   expect(compile('--alertmanager-out', 'am', '--check').code).toBe(0);
@@ -158,7 +172,10 @@ it('--alertmanager-out writes the routing of the notification targets, which amt
 it.each(['per-slo', 'shared'])('--amp-namespaces (%s layout): one upload-ready namespace per rule file that promtool accepts, and upload.sh', (layout) => {
   const r = compile('--amp-namespaces', 'amp', '--layout', layout);
   expect(r.code).toBe(0);
-  const files = fs.readdirSync(path.join(tmp, 'amp')).filter((f) => !f.startsWith('.')).sort();
+  const files = fs
+    .readdirSync(path.join(tmp, 'amp'))
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   expect(files).toEqual(layout === 'shared' ? ['shared.yaml', 'shop-minutes.yaml', 'upload.sh'] : ['shop-minutes.yaml', 'upload.sh']);
   const check = spawnSync('promtool', ['check', 'rules', ...files.filter((f) => f.endsWith('.yaml'))], { cwd: path.join(tmp, 'amp'), encoding: 'utf8' });
   expect(check.status).toBe(0);

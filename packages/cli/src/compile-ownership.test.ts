@@ -1,3 +1,4 @@
+// @integration: runs the built slo command
 /**
  * `slo compile` never removes what another compile wrote: each output folder keeps .slo-engine-manifest, the files
  * each input generated, and a compile prunes only files its own inputs generated before. Through the built binary,
@@ -87,7 +88,7 @@ const SET_A = [...ruleFiles('out/rules', 'shop', 'cart'), ...ruleFiles('out/rule
 const SET_B = ruleFiles('out/rules', 'books', 'search');
 
 describe('two sets of specs in one output folder', () => {
-  it('the second compile keeps the first set\'s files, and recompiling either removes nothing of the other', () => {
+  it("the second compile keeps the first set's files, and recompiling either removes nothing of the other", () => {
     twoSets();
     expect(slo(['compile', 'a', ...OUT])).toEqual({ code: 0, stdout: '2 SLOs compiled: 6 files in out/rules (6 updated), 3 files in out/boards (3 updated)\n', stderr: '' });
     // overview.json is the same for every set: it lists SLOs by tag, not by name
@@ -144,7 +145,7 @@ describe('a compile removes only what its own inputs generated before', () => {
 
   it.each([
     {
-      name: 'an SLO renamed in its file: the old name\'s files go',
+      name: "an SLO renamed in its file: the old name's files go",
       change: () => write({ 'a/one.yaml': spec('shop', 'basket') }),
       flags: [] as string[],
       removed: renamed('out'),
@@ -167,7 +168,7 @@ describe('a compile removes only what its own inputs generated before', () => {
       summary: '1 SLO compiled: 3 files in out/rules (0 updated, 3 removed), 2 files in out/boards (0 updated, 1 removed)',
       gone: ruleFiles('out/rules', 'shop', 'pay'),
     },
-  ])('$name, listed by --check, removed and said, and the other set\'s files stay', ({ change, flags, removed, summary, gone }) => {
+  ])("$name, listed by --check, removed and said, and the other set's files stay", ({ change, flags, removed, summary, gone }) => {
     twoSets();
     expect(slo(['compile', 'a', ...OUT]).code).toBe(0);
     expect(slo(['compile', 'b', ...OUT]).code).toBe(0);
@@ -188,10 +189,12 @@ describe('a compile removes only what its own inputs generated before', () => {
     const outs = [...OUT, '--chart-files', 'chart/files'];
     expect(slo(['compile', 'a', ...outs]).code).toBe(0);
     // the routing sums up every input, as the shared layout's file does: it now holds set b's targets, and says so
-    const shared = (f: string) => `note: chart/files/alertmanager/${f} was generated from other inputs too (a/one.yaml, a/two.yaml); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`;
+    const shared = (f: string) =>
+      `note: chart/files/alertmanager/${f} was generated from other inputs too (a/one.yaml, a/two.yaml); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`;
     expect(slo(['compile', 'b', ...outs])).toEqual({
       code: 0,
-      stdout: '1 SLO compiled: 3 files in out/rules (3 updated), 1 file in chart/files/rules (1 updated), 2 files in out/boards (1 updated), 2 files in chart/files/dashboards (1 updated), 2 files in chart/files/alertmanager (2 updated)\n',
+      stdout:
+        '1 SLO compiled: 3 files in out/rules (3 updated), 1 file in chart/files/rules (1 updated), 2 files in out/boards (1 updated), 2 files in chart/files/dashboards (1 updated), 2 files in chart/files/alertmanager (2 updated)\n',
       stderr: shared('alertmanager.yml') + shared('alertmanagerconfig.yaml'),
     });
     write({ 'a/one.yaml': spec('shop', 'basket') });
@@ -202,7 +205,12 @@ describe('a compile removes only what its own inputs generated before', () => {
       renamed('out')[3],
       'removed chart/files/dashboards/shop/cart.json (generated before from a/one.yaml, no longer produced)',
     ]);
-    expect(tree('chart/files/rules')).toEqual(['chart/files/rules/.slo-engine-manifest', 'chart/files/rules/books/search.rules.yaml', 'chart/files/rules/shop/basket.rules.yaml', 'chart/files/rules/shop/pay.rules.yaml']);
+    expect(tree('chart/files/rules')).toEqual([
+      'chart/files/rules/.slo-engine-manifest',
+      'chart/files/rules/books/search.rules.yaml',
+      'chart/files/rules/shop/basket.rules.yaml',
+      'chart/files/rules/shop/pay.rules.yaml',
+    ]);
   });
 
   it('a manifest entry whose file is gone by hand is out of date for --check until compile rewrites the manifest', () => {

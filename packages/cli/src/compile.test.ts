@@ -1,3 +1,4 @@
+// @integration: runs the built slo command
 /** `slo compile` as a user runs it: the built binary in a child process, on a scratch copy of the specs. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -76,7 +77,8 @@ describe('slo compile', () => {
     );
     expect(slo(['compile'])).toEqual({
       code: 0,
-      stdout: 'removed rules-out/day/old.rules.yaml (generated before from slo-specs/day/gone.yaml, no longer produced)\n3 SLOs compiled: 9 files in rules-out (2 updated, 1 removed), 4 files in dashboards-out (2 updated)\n',
+      stdout:
+        'removed rules-out/day/old.rules.yaml (generated before from slo-specs/day/gone.yaml, no longer produced)\n3 SLOs compiled: 9 files in rules-out (2 updated, 1 removed), 4 files in dashboards-out (2 updated)\n',
       stderr: left,
     });
     expect(fs.existsSync(path.join(tmp, 'rules-out/day/old.rules.yaml'))).toBe(false);
@@ -121,7 +123,10 @@ describe('slo compile', () => {
   });
 
   it('writes nothing when any input is invalid', () => {
-    fs.writeFileSync(path.join(tmp, 'slo-specs/bad.yaml'), 'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: bad\nspec:\n  service: x\n  indicatorRef: nope\n  timeWindow: [{duration: 7d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.9}]\n');
+    fs.writeFileSync(
+      path.join(tmp, 'slo-specs/bad.yaml'),
+      'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: bad\nspec:\n  service: x\n  indicatorRef: nope\n  timeWindow: [{duration: 7d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.9}]\n',
+    );
     const r = slo(['compile']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('slo-specs/bad.yaml:7:17 error spec.indicatorRef: indicatorRef "nope" refers to an SLI that none of the inputs define');
@@ -159,16 +164,13 @@ describe('slo compile', () => {
     expect(list(path.join(tmp, 'rules-out')).map((f) => [f, fs.readFileSync(path.join(tmp, 'rules-out', f), 'utf8')])).toEqual(before);
   });
 
-  itWithCorpus.each(dangling())(
-    'rejects %s, which only warns in validate: a dangling reference',
-    (file) => {
-      const p = path.join(CORPUS, 'openslo/invalid', file);
-      expect(slo(['validate', p]).code).toBe(0);
-      const r = slo(['compile', p]);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/\[missing-reference\]/);
-    },
-  );
+  itWithCorpus.each(dangling())('rejects %s, which only warns in validate: a dangling reference', (file) => {
+    const p = path.join(CORPUS, 'openslo/invalid', file);
+    expect(slo(['validate', p]).code).toBe(0);
+    const r = slo(['compile', p]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[missing-reference\]/);
+  });
 
   it('says which output it cannot write, and leaves the other outputs untouched', () => {
     // a file where the dashboards directory should be

@@ -1,5 +1,25 @@
 import { buildModel, Diagnostic, type Slo, type SourcePos } from '@slo-engine/openslo';
-import { NO_DATA_TIER, parseScrapeInterval, compileSlo, CompileError, header, isAlert, nestYaml, outputStem, safeName as safe, SHARED_STEM, SharedLayout, SCOPE_SLOT, scopeLabelProblem, toYaml, withScope, type CompiledSlo, type RuleFile, type RuleGroup, generateTests } from '@slo-engine/rules';
+import {
+  NO_DATA_TIER,
+  parseScrapeInterval,
+  compileSlo,
+  CompileError,
+  header,
+  isAlert,
+  nestYaml,
+  outputStem,
+  safeName as safe,
+  SHARED_STEM,
+  SharedLayout,
+  SCOPE_SLOT,
+  scopeLabelProblem,
+  toYaml,
+  withScope,
+  type CompiledSlo,
+  type RuleFile,
+  type RuleGroup,
+  generateTests,
+} from '@slo-engine/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFor, dashboardWithScope, overviewFile, renderDashboard, type DashboardFile } from '@slo-engine/dashboards';
@@ -49,7 +69,6 @@ export interface CompileCliOptions {
 export const LAYOUTS = ['per-slo', 'shared'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
-
 const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' } as const;
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;
 
@@ -68,10 +87,17 @@ function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: 
 /** The generated files of one SLO, relative to the rules output directory; `shared`: its tests also load the shared file. */
 export function sloFiles(c: CompiledSlo, source: string, shared = false, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = outputStem(c.slo.service, c.slo.name);
-  const files = ruleFiles(dir, c.rules, source, { rules: `SLO ${c.slo.name} (service ${c.slo.service})`, manifest: `SLO ${c.slo.name}` }, {
-    name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`,
-    labels: { 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
-  }, chart);
+  const files = ruleFiles(
+    dir,
+    c.rules,
+    source,
+    { rules: `SLO ${c.slo.name} (service ${c.slo.service})`, manifest: `SLO ${c.slo.name}` },
+    {
+      name: `slo-${safe(c.slo.service)}-${safe(c.slo.name)}`,
+      labels: { 'slo-engine/service': c.slo.service, 'slo-engine/slo': c.slo.name },
+    },
+    chart,
+  );
   // the SLO's files sit one folder below the shared file
   const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${SHARED_STEM}.rules.yaml`] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
@@ -80,23 +106,36 @@ export function sloFiles(c: CompiledSlo, source: string, shared = false, chart =
 
 /** The shared layout's own files: the groups that serve every SLO. */
 function sharedFiles(file: RuleFile, slos: number, chart: boolean): OutputFile[] {
-  const what = 'every SLO of the shared layout (load it wherever the SLOs\' own rule files are)';
-  return ruleFiles(SHARED_STEM, file, plural(slos, 'SLO'), { rules: what, manifest: what }, {
-    name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
-    labels: { 'slo-engine/layout': 'shared' },
-  }, chart);
+  const what = "every SLO of the shared layout (load it wherever the SLOs' own rule files are)";
+  return ruleFiles(
+    SHARED_STEM,
+    file,
+    plural(slos, 'SLO'),
+    { rules: what, manifest: what },
+    {
+      name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
+      labels: { 'slo-engine/layout': 'shared' },
+    },
+    chart,
+  );
 }
 
 /** The Alertmanager routing of every SLO's notification targets, and compile's warnings about its receivers. */
 function routingFiles(plan: RoutingPlan, prepared: Prepared): OutputFile[] {
   const { warnings, where } = plan.receivers();
-  warnings.forEach((w, i) => prepared.diagnostics.push(new Diagnostic('warning', 'routing', w, where[i]!, '', 'see the routing section of the rules README')));
+  for (const [i, w] of warnings.entries()) prepared.diagnostics.push(new Diagnostic('warning', 'routing', w, where[i]!, '', 'see the routing section of the rules README'));
   const head = (what: string) => `# ${what}\n# ${GENERATED_MARK} ${VERSION} from ${plural(plan.size, 'SLO')}; do not edit: run slo compile --alertmanager-out.\n`;
   return [
-    { path: 'alertmanager.yml', content: head('Alertmanager routing of the SLO alerts: copy route.routes[0], receivers and inhibit_rules into your alertmanager.yml; secrets are read from files') + toYaml(plan.alertmanagerYml()) },
+    {
+      path: 'alertmanager.yml',
+      content:
+        head('Alertmanager routing of the SLO alerts: copy route.routes[0], receivers and inhibit_rules into your alertmanager.yml; secrets are read from files') + toYaml(plan.alertmanagerYml()),
+    },
     {
       path: 'alertmanagerconfig.yaml',
-      content: head('Alertmanager routing of the SLO alerts for the Prometheus Operator (AlertmanagerConfig); each receiver reads the Secret named like it') + toYaml(plan.alertmanagerConfigResource({ name: 'slo-routing', labels: { ...MANAGED_BY } })),
+      content:
+        head('Alertmanager routing of the SLO alerts for the Prometheus Operator (AlertmanagerConfig); each receiver reads the Secret named like it') +
+        toYaml(plan.alertmanagerConfigResource({ name: 'slo-routing', labels: { ...MANAGED_BY } })),
     },
   ];
 }
@@ -204,7 +243,15 @@ export function unknownTierMessage(disable: readonly string[], slos: readonly Sl
 /** Compiles one SLO, recording its warnings or its error; undefined when it does not compile. */
 function compileOne(slo: Slo, opts: PlanOptions, mine: Diagnostic[]): CompiledSlo | undefined {
   try {
-    const c = compileSlo(slo, { engineVersion: VERSION, disable: opts.disableTier, forMinutes: opts.forMinutes, scrapeSeconds: opts.scrapeSeconds, noDataMinutes: opts.noDataMinutes, severityLabels: opts.severityLabels, ...(opts.scope ? { scope: opts.scope } : {}) });
+    const c = compileSlo(slo, {
+      engineVersion: VERSION,
+      disable: opts.disableTier,
+      forMinutes: opts.forMinutes,
+      scrapeSeconds: opts.scrapeSeconds,
+      noDataMinutes: opts.noDataMinutes,
+      severityLabels: opts.severityLabels,
+      ...(opts.scope ? { scope: opts.scope } : {}),
+    });
     for (const w of c.warnings) mine.push(new Diagnostic('warning', 'compile', w, slo.pos, '', undefined, [], `SLO ${slo.name}`));
     return c;
   } catch (e) {
@@ -278,8 +325,7 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
     keep?.(own);
     if (opts.mixin) groups.push(...own.rules.groups);
     const out = sloFiles(own, slo.pos.file, shared !== undefined, opts.chart);
-    for (const x of out.untestable)
-      mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
+    for (const x of out.untestable) mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
     const quota = ampFiles(outputStem(c.slo.service, c.slo.name), own.rules, slo.pos.file, slo.pos);
     if (quota) return quota;
@@ -299,7 +345,13 @@ function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (c: Comp
   if (routing) for (const f of routingFiles(routing, prepared)) sink('routing', { ...f, sources: everyInput });
   if (opts.amp) {
     try {
-      sink('amp', { ...uploadScript(amp, { rulesPerWorkspace: opts.amp.rulesPerWorkspace, header: `# Upload of the AMP rule groups namespaces of ${plural(prepared.compiled, 'SLO')}, generated by slo-engine ${VERSION}.\n` }), sources: everyInput });
+      sink('amp', {
+        ...uploadScript(amp, {
+          rulesPerWorkspace: opts.amp.rulesPerWorkspace,
+          header: `# Upload of the AMP rule groups namespaces of ${plural(prepared.compiled, 'SLO')}, generated by slo-engine ${VERSION}.\n`,
+        }),
+        sources: everyInput,
+      });
     } catch (e) {
       if (!(e instanceof AmpQuotaError)) throw e;
       return new Diagnostic('error', 'amp-quota', e.message, prepared.slos[0]!.pos, '');
@@ -333,7 +385,12 @@ export async function planCompile(paths: string[], opts: PlanOptions, io: Pick<I
   if (unknownTier) return { ...none(), unknownTier };
   const out: Record<OutputKind, OutputFile[]> = { rules: [], dashboards: [], mixin: [], routing: [], amp: [] };
   const compiled: CompiledSlo[] = [];
-  const failed = emit(prepared, opts, (kind, f) => out[kind].push(f), (c) => compiled.push(c));
+  const failed = emit(
+    prepared,
+    opts,
+    (kind, f) => out[kind].push(f),
+    (c) => compiled.push(c),
+  );
   if (failed) prepared.diagnostics.push(failed);
   if (hasErrors(allDiagnostics(prepared))) return none();
   return {
@@ -412,7 +469,14 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   }
   // an output that cannot be written fails now, not after compiling (nor, under /proc, never)
   if (!opts.check) {
-    const outs: [string, string | undefined][] = [['--rules-out', opts.rulesOut], ['--dashboards-out', opts.dashboardsOut], ['--chart-files', opts.chartFiles], ['--mixin', opts.mixin], ['--alertmanager-out', opts.alertmanagerOut], ['--amp-namespaces', opts.ampNamespaces]];
+    const outs: [string, string | undefined][] = [
+      ['--rules-out', opts.rulesOut],
+      ['--dashboards-out', opts.dashboardsOut],
+      ['--chart-files', opts.chartFiles],
+      ['--mixin', opts.mixin],
+      ['--alertmanager-out', opts.alertmanagerOut],
+      ['--amp-namespaces', opts.ampNamespaces],
+    ];
     for (const [flag, given] of outs) {
       const why = given === undefined ? undefined : unwritable(io.cwd, flag, given, 'dir');
       if (why) {
@@ -421,7 +485,19 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
       }
     }
   }
-  const planOpts: PlanOptions = { ...opts, forMinutes, scrapeSeconds, noDataMinutes, severityLabels, scope, overrides, mixin: opts.mixin !== undefined, chart: opts.chartFiles !== undefined, routing: opts.alertmanagerOut !== undefined || opts.chartFiles !== undefined, ...(opts.ampNamespaces !== undefined ? { amp: { rulesPerWorkspace: ampQuota! } } : {}) };
+  const planOpts: PlanOptions = {
+    ...opts,
+    forMinutes,
+    scrapeSeconds,
+    noDataMinutes,
+    severityLabels,
+    scope,
+    overrides,
+    mixin: opts.mixin !== undefined,
+    chart: opts.chartFiles !== undefined,
+    routing: opts.alertmanagerOut !== undefined || opts.chartFiles !== undefined,
+    ...(opts.ampNamespaces !== undefined ? { amp: { rulesPerWorkspace: ampQuota! } } : {}),
+  };
   const prepared = await prepare(paths, planOpts, io);
   const report = (extra: Diagnostic[] = []): number => {
     const diagnostics = [...allDiagnostics(prepared), ...extra];
@@ -443,7 +519,12 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
 
   // files are written on a second thread while the next SLO renders; nothing is written in check mode
   const writer = opts.check ? undefined : new ThreadWriter();
-  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true, chart = false) => ({ name, out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer, ownership), accepts, chart });
+  const dir = (name: string, root: string, accepts: (f: OutputFile) => boolean = () => true, chart = false) => ({
+    name,
+    out: new OutputDir(path.resolve(io.cwd, root), opts.check, writer, ownership),
+    accepts,
+    chart,
+  });
   const rules = [dir(opts.rulesOut, opts.rulesOut)];
   const boards = [dir(opts.dashboardsOut, opts.dashboardsOut)];
   const mixin = opts.mixin !== undefined ? [dir(opts.mixin, opts.mixin)] : [];
@@ -462,8 +543,15 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
   try {
     failed = emit(prepared, planOpts, (kind, f) => {
       const to = targets[kind].filter((d) => d.accepts(f));
-      stageFile(to.filter((d) => !d.chart || f.chart === undefined).map((d) => d.out), f);
-      if (f.chart !== undefined) stageFile(to.filter((d) => d.chart).map((d) => d.out), { ...f, content: f.chart });
+      stageFile(
+        to.filter((d) => !d.chart || f.chart === undefined).map((d) => d.out),
+        f,
+      );
+      if (f.chart !== undefined)
+        stageFile(
+          to.filter((d) => d.chart).map((d) => d.out),
+          { ...f, content: f.chart },
+        );
     });
     // every staged write done before anything is renamed into place or removed
     writer?.flush();
@@ -501,7 +589,9 @@ export async function runCompile(paths: string[], opts: CompileCliOptions, io: I
     }
     for (const { name, out } of dirs)
       for (const s of out.sharedWith)
-        io.stderr.write(`note: ${name}/${s.path} was generated from other inputs too (${inputs(s.from)}); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`);
+        io.stderr.write(
+          `note: ${name}/${s.path} was generated from other inputs too (${inputs(s.from)}); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`,
+        );
   };
   if (opts.check) {
     const stale: string[] = [];

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkSources, Diagnostic, readInputs, skippedSummary, type EngineOptions, type ReadOptions } from '@slo-engine/openslo';
+import { checkSources, type Diagnostic, readInputs, skippedSummary, type EngineOptions, type ReadOptions } from '@slo-engine/openslo';
 import type { Ownership } from './outputs';
 
 /** Which files of the folders given are read: glob patterns, repeatable. */

@@ -238,7 +238,7 @@ describe('OutputDir with ownership (the manifest)', () => {
       after: { 'x/one.yaml': from('specs/a/1.yaml', 'one'), '.slo-engine-manifest': manifest({ '../specs/a/1.yaml': ['x/one.yaml'] }) },
     },
     {
-      name: 'a file its inputs generated before and no longer produce goes; another input\'s stays, and keeps its entry',
+      name: "a file its inputs generated before and no longer produce goes; another input's stays, and keeps its entry",
       before: {
         'x/old.yaml': from('specs/a/1.yaml', 'old'),
         'y/theirs.yaml': from('specs/b/2.yaml', 'theirs'),
@@ -325,6 +325,8 @@ describe('OutputDir with ownership (the manifest)', () => {
       return fs.readFileSync(path.join(root, '.slo-engine-manifest'), 'utf8');
     });
     expect(texts[1]).toBe(texts[0]);
-    expect(texts[0]).toBe(manifest({ '../specs/a/0.yaml': ['a/1.yaml', 'b/2.yaml', 'c/3.yaml'], '../specs/a/1.yaml': ['c/3.yaml'], '../specs/a/2.yaml': ['a/1.yaml'], '../specs/a/3.yaml': ['b/2.yaml'] }));
+    expect(texts[0]).toBe(
+      manifest({ '../specs/a/0.yaml': ['a/1.yaml', 'b/2.yaml', 'c/3.yaml'], '../specs/a/1.yaml': ['c/3.yaml'], '../specs/a/2.yaml': ['a/1.yaml'], '../specs/a/3.yaml': ['b/2.yaml'] }),
+    );
   });
 });

@@ -95,8 +95,7 @@ export interface Report {
 
 const key = (service: string, slo: string) => `${service}\u0000${slo}`;
 const keyOf = (s: Sample) => key(s.labels[LABEL.service] ?? '', s.labels[LABEL.name] ?? '');
-const byName = (a: { service: string; slo: string }, b: { service: string; slo: string }) =>
-  a.service < b.service ? -1 : a.service > b.service ? 1 : a.slo < b.slo ? -1 : a.slo > b.slo ? 1 : 0;
+const byName = (a: { service: string; slo: string }, b: { service: string; slo: string }) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.slo < b.slo ? -1 : a.slo > b.slo ? 1 : 0);
 
 /** Drops float noise from arithmetic on exact decimals (1 - 0.0005 → 0.9995, 0.0072 / 0.001 → 7.2). */
 const clean = (x: number) => Number(x.toPrecision(12));
@@ -193,23 +192,18 @@ export function buildRows(objectives: ReportObjective[], samples: FetchedSamples
       const limit = Number(threshold(t.factor, o.budget));
       const cmp = COMPARE[t.op] ?? COMPARE.gte!;
       // the alert compares error ratios with factor × budget, exactly as here; a lt/lte tier also needs traffic
-      const burning =
-        long === undefined || short === undefined ? null : cmp(long, limit) && cmp(short, limit) && (t.op === 'gte' || t.op === 'gt' || noTraffic !== true);
+      const burning = long === undefined || short === undefined ? null : cmp(long, limit) && cmp(short, limit) && (t.op === 'gte' || t.op === 'gt' || noTraffic !== true);
       const burn = (minutes: number, ratio: number | undefined): WindowBurn => ({ window: promDuration(minutes), burnRate: ratio === undefined ? null : clean(ratio / budget) });
       return { id: t.id, severity: t.severity, factor: Number(t.factor), long: burn(t.longMinutes, long), short: burn(t.shortMinutes, short), burning };
     });
-    const hasData =
-      recordedRatio !== undefined || recordedRemaining !== undefined || liveRatio !== undefined || coverage !== null || noTraffic !== null || (ratios.get(k)?.size ?? 0) > 0;
+    const hasData = recordedRatio !== undefined || recordedRemaining !== undefined || liveRatio !== undefined || coverage !== null || noTraffic !== null || (ratios.get(k)?.size ?? 0) > 0;
     const a = alerts.get(k);
     // the worst tier: page before ticket (then other severities), then in the objective's tier order, then by name
     const order = new Map(o.tiers.map((t, i) => [t.id, i]));
     const severityOf = (tier: string) => a?.severity.get(tier) ?? o.tiers.find((t) => t.id === tier)?.severity ?? '';
     const worst = (tiers: Iterable<string>) =>
       [...tiers].sort(
-        (x, y) =>
-          (SEVERITY_RANK[severityOf(x)] ?? 2) - (SEVERITY_RANK[severityOf(y)] ?? 2) ||
-          (order.get(x) ?? Infinity) - (order.get(y) ?? Infinity) ||
-          (x < y ? -1 : x > y ? 1 : 0),
+        (x, y) => (SEVERITY_RANK[severityOf(x)] ?? 2) - (SEVERITY_RANK[severityOf(y)] ?? 2) || (order.get(x) ?? Infinity) - (order.get(y) ?? Infinity) || (x < y ? -1 : x > y ? 1 : 0),
       )[0];
     const firing = worst(a?.firing ?? []);
     const pending = worst(a?.pending ?? []);
@@ -285,12 +279,12 @@ function burnText(b: number | null): string {
 }
 
 const LEGEND = [
-  'SLI: 1 - error ratio over the period, live (the period\'s roll-ups plus the building blocks recorded since the newest one).',
+  "SLI: 1 - error ratio over the period, live (the period's roll-ups plus the building blocks recorded since the newest one).",
   'BUDGET LEFT: share of the period\'s error budget not yet spent (negative: overspent). "(measured over 2d 4h of 30d)", "(partial)":',
   '  the rules have recorded less than the period (started recently, history not backfilled); "not measured": nothing yet.',
-  'BURN RATE: error ratio / error budget over each alert tier\'s long/short window (1 spends the budget in exactly one period);',
+  "BURN RATE: error ratio / error budget over each alert tier's long/short window (1 spends the budget in exactly one period);",
   '  * marks a tier whose long and short windows both meet its factor (its alert fires, after its for:).',
-  'FIRING: alert tiers firing now. STATUS: the worst of firing, pending (an alert waiting for its for:) and burning (a tier\'s',
+  "FIRING: alert tiers firing now. STATUS: the worst of firing, pending (an alert waiting for its for:) and burning (a tier's",
   '  windows both meet its factor, no alert yet), with its tier; else ok, no traffic (no events in the last 5 minutes) or',
   '  no data (no recorded series for the objective: rules not loaded in this Prometheus, or not evaluated yet). "-": series absent.',
 ];

@@ -95,14 +95,19 @@ export function buildPage(report: Report, objectives: ReportObjective[], ranges:
   const coverages = group(ranges.coverage);
   const alerts = group(ranges.alerts);
   const rows = new Map(report.slos.map((r) => [`${r.service}\u0000${r.slo}`, r]));
-  const ordered = [...objectives].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.objective.sloName < b.objective.sloName ? -1 : a.objective.sloName > b.objective.sloName ? 1 : 0));
+  const ordered = [...objectives].sort((a, b) =>
+    a.service < b.service ? -1 : a.service > b.service ? 1 : a.objective.sloName < b.objective.sloName ? -1 : a.objective.sloName > b.objective.sloName ? 1 : 0,
+  );
   const page: HtmlObjective[] = ordered.flatMap(({ service, objective: o }) => {
     const k = `${service}\u0000${o.sloName}`;
     const row = rows.get(k);
     if (!row) return [];
     const ratioName = RECORD.errorRatio(promDuration(o.periodMinutes));
     const coverage = combine(coverages.get(k) ?? [], Math.min);
-    const sli = combine((ratios.get(k) ?? []).filter((s) => s.name === ratioName), Math.max).map((p) => ({ t: p.t, v: 1 - p.v }));
+    const sli = combine(
+      (ratios.get(k) ?? []).filter((s) => s.name === ratioName),
+      Math.max,
+    ).map((p) => ({ t: p.t, v: 1 - p.v }));
     const budget = combine(budgets.get(k) ?? [], Math.min);
     return [
       {
@@ -152,7 +157,8 @@ function notes(r: SloRow): string[] {
   const out: string[] = [];
   if (r.status === 'no data') out.push('No recorded series for this objective: rules not loaded in this Prometheus, or not evaluated yet.');
   else if (!(r.coverage !== null && r.coverage > 0)) out.push('Period not yet measured: no roll-up recorded yet.');
-  else if (r.coverage < 1 && r.measuredMinutes !== null) out.push(`Measured over ${duration(r.measuredMinutes * 60)} of ${r.period}: the rules have run for less than the period (no backfilled history).`);
+  else if (r.coverage < 1 && r.measuredMinutes !== null)
+    out.push(`Measured over ${duration(r.measuredMinutes * 60)} of ${r.period}: the rules have run for less than the period (no backfilled history).`);
   if (r.status !== 'no data' && !r.periodLive && r.sli !== null) out.push('Stale: no recent roll-up; SLI and budget are the recorded period values, without the building blocks since.');
   return out;
 }

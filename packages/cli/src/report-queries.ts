@@ -19,7 +19,12 @@ export const ROLLUP_LOOKBACK_MINUTES = 3 * ROLLUP_MINUTES;
 
 /** A PromQL string literal holding an RE2 alternation that matches exactly these values. */
 export function anyOf(values: Iterable<string>): string {
-  return JSON.stringify([...new Set(values)].sort().map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+  return JSON.stringify(
+    [...new Set(values)]
+      .sort()
+      .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+  );
 }
 
 /** Matchers for the objectives' series (names × services: rows ignore any other pairing). */
@@ -107,7 +112,8 @@ export function liveQueries(objectives: ReportObjective[], lastRollup: Sample[],
   }
   for (const { service, objective: o } of objectives) {
     if (o.periodMinutes >= ROLLUP_THRESHOLD_MINUTES) continue;
-    for (const [k, , block] of pairs) terms[k].push(`sum_over_time(${block}{${LABEL.name}=${JSON.stringify(o.sloName)},${LABEL.service}=${JSON.stringify(service)}}[${promDuration(o.periodMinutes)}])`);
+    for (const [k, , block] of pairs)
+      terms[k].push(`sum_over_time(${block}{${LABEL.name}=${JSON.stringify(o.sloName)},${LABEL.service}=${JSON.stringify(service)}}[${promDuration(o.periodMinutes)}])`);
   }
   if (!terms.total.length) return undefined;
   return { bad: terms.bad.join('\nor\n'), total: terms.total.join('\nor\n') };

@@ -1,3 +1,4 @@
+// @integration: runs the built slo command against Prometheus, and Chromium
 /**
  * `slo report`: pure formatting on readable fixtures, then the whole command against a real Prometheus
  * (PromSandbox: it fails with a setup hint when prometheus/promtool are missing, never skips) holding
@@ -29,7 +30,11 @@ const STACK_TRACE = /\n\s+at /;
 /** A write stream that keeps what is written; a terminal when `tty`. */
 function capture(tty = false): { stream: NodeJS.WriteStream; text: () => string } {
   let out = '';
-  const stream = { isTTY: tty, write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WriteStream;
+  const write = (chunk: string): boolean => {
+    out += chunk;
+    return true;
+  };
+  const stream = { isTTY: tty, write } as unknown as NodeJS.WriteStream;
   return { stream, text: () => out };
 }
 
@@ -215,6 +220,7 @@ describe('slo report formatting', () => {
     const text = formatText(REPORT, useColour(capture(tty).stream, env));
     expect(text.includes(ESC)).toBe(colour);
     // colour changes nothing but the escapes
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour escapes, which start with ESC (\u001b)
     expect(text.replace(/\u001b\[[0-9;]*m/g, '')).toBe(TEXT);
   });
 
@@ -229,7 +235,7 @@ describe('slo report formatting', () => {
     { what: 'a pending status', painted: '\u001b[33mpending page-fast\u001b[0m' },
     { what: 'a burning status', painted: '\u001b[33mburning page-fast\u001b[0m' },
     { what: 'a period not measured', painted: '\u001b[33mnot measured\u001b[0m' },
-    { what: 'a partial period\'s note', painted: '\u001b[2m(measured over 2d 4h of 7d)\u001b[0m' },
+    { what: "a partial period's note", painted: '\u001b[2m(measured over 2d 4h of 7d)\u001b[0m' },
   ])('paints $what', ({ painted }) => {
     expect(formatText(REPORT, true)).toContain(painted);
   });
@@ -331,7 +337,21 @@ describe('slo report rows', () => {
 
   it('JSON keys come in one order', () => {
     expect(Object.keys(buildRows(objs, none)[0]!)).toEqual([
-      'service', 'slo', 'objective', 'period', 'sli', 'budgetRemaining', 'coverage', 'measuredMinutes', 'periodLive', 'noTraffic', 'firing', 'pending', 'tiers', 'status', 'statusTier',
+      'service',
+      'slo',
+      'objective',
+      'period',
+      'sli',
+      'budgetRemaining',
+      'coverage',
+      'measuredMinutes',
+      'periodLive',
+      'noTraffic',
+      'firing',
+      'pending',
+      'tiers',
+      'status',
+      'statusTier',
     ]);
   });
 });
@@ -368,14 +388,19 @@ describe('slo report: coverage and the live period', () => {
     },
     {
       name: 'groups or replicas: the least covered; above 1 is 1',
-      samples: { ...base, coverage: [coverage('a', 'first', 1.0000001, { route: 'x' }), coverage('a', 'first', 0.5, { route: 'y' })], liveBad: [sum('a', 'first', 0)], liveTotal: [sum('a', 'first', 10)] },
+      samples: {
+        ...base,
+        coverage: [coverage('a', 'first', 1.0000001, { route: 'x' }), coverage('a', 'first', 0.5, { route: 'y' })],
+        liveBad: [sum('a', 'first', 0)],
+        liveTotal: [sum('a', 'first', 10)],
+      },
       row: { sli: 1, budgetRemaining: 1, coverage: 0.5, measuredMinutes: 21600, periodLive: true },
       text: { sli: '100.00% (measured over 15d of 30d)', budget: '100.0% (partial)' },
     },
     {
       name: 'the live sums win over the recorded ratio, which trails them',
       samples: { ...base, coverage: [coverage('a', 'first', 1)], liveBad: [sum('a', 'first', 35)], liveTotal: [sum('a', 'first', 1870)] },
-      row: { sli: 0.981283422460, budgetRemaining: -17.7165775401, coverage: 1, measuredMinutes: 43200, periodLive: true },
+      row: { sli: 0.98128342246, budgetRemaining: -17.7165775401, coverage: 1, measuredMinutes: 43200, periodLive: true },
       text: { sli: '98.12%', budget: '-1771.7%' },
     },
     {
@@ -396,7 +421,7 @@ describe('slo report: coverage and the live period', () => {
   });
 });
 
-describe('slo report status: the worst tier\'s state', () => {
+describe("slo report status: the worst tier's state", () => {
   const tiers: Partial<Tier>[] = [
     { id: 'page-fast', severity: 'page', longMinutes: 60, shortMinutes: 5, factor: '14.4' },
     { id: 'page-slow', severity: 'page', longMinutes: 360, shortMinutes: 30, factor: '6' },
@@ -478,7 +503,10 @@ describe('slo report queries', () => {
       name: 'a roll-up at the report time: the roll-ups alone; a roll-up of an SLO not asked about: nothing',
       objectives: objs,
       anchors: [anchor('b', 'second', T_MS / 1000), anchor('z', 'other', T_MS / 1000 - 60)],
-      live: { bad: `sum_over_time(${BLOCK.badRollup}{${LABEL.name}="second",${LABEL.service}="b"}[30d] @ 1740830400.000)`, total: `sum_over_time(${BLOCK.totalRollup}{${LABEL.name}="second",${LABEL.service}="b"}[30d] @ 1740830400.000)` },
+      live: {
+        bad: `sum_over_time(${BLOCK.badRollup}{${LABEL.name}="second",${LABEL.service}="b"}[30d] @ 1740830400.000)`,
+        total: `sum_over_time(${BLOCK.totalRollup}{${LABEL.name}="second",${LABEL.service}="b"}[30d] @ 1740830400.000)`,
+      },
     },
     {
       name: 'a period under a day is summed from the building blocks, whatever its roll-ups',
@@ -505,7 +533,7 @@ describe('slo report queries', () => {
     expect(rangeStepSeconds(periods.map((m, i) => ({ service: 's', objective: objective(`o${i}`, [], '0.99', m) })))).toBe(step);
   });
 
-  it('range queries: each objective\'s own period ratio, budget, coverage, alerts active at any time of each step', () => {
+  it("range queries: each objective's own period ratio, budget, coverage, alerts active at any time of each step", () => {
     const q = rangeQueries([...objs, short], 8640);
     const sel = `${LABEL.name}=~"first|second|short",${LABEL.service}=~"a|b|c"`;
     expect(q).toEqual({
@@ -558,8 +586,7 @@ class OpenMetrics {
     let out = '';
     for (const [name, family] of this.families) {
       out += `# TYPE ${name} gauge\n`;
-      for (const [id, samples] of family)
-        for (const [ms, v] of [...samples].sort((x, y) => x[0] - y[0])) out += `${name}${id} ${v} ${(ms / 1000).toFixed(3)}\n`;
+      for (const [id, samples] of family) for (const [ms, v] of [...samples].sort((x, y) => x[0] - y[0])) out += `${name}${id} ${v} ${(ms / 1000).toFixed(3)}\n`;
     }
     return `${out}# EOF\n`;
   }
@@ -815,7 +842,10 @@ describe('slo report against a real Prometheus: coverage, the live period, alert
     specs = box.path('specs');
     mkdirSync(specs);
     for (const name of SCENARIOS)
-      writeFileSync(path.join(specs, `${name}.yaml`), sloDoc({ name, service: 'shop', sli: ratioSli({ bad: 'http_errors_total{job="shop"}', total: 'http_requests_total{job="shop"}' }), objectives: '    - target: 0.999' }));
+      writeFileSync(
+        path.join(specs, `${name}.yaml`),
+        sloDoc({ name, service: 'shop', sli: ratioSli({ bad: 'http_errors_total{job="shop"}', total: 'http_requests_total{job="shop"}' }), objectives: '    - target: 0.999' }),
+      );
     const plan = await planCompile([specs], { strict: false, disableTier: [] }, { cwd: REPO, stdin: process.stdin });
     expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const objectives = new Map(plan.compiled.flatMap((c) => c.objectives.map((o) => [o.sloName as Scenario, o] as const)));
@@ -881,7 +911,11 @@ describe('slo report against a real Prometheus: coverage, the live period, alert
         alert('page-fast', 'pending', lastMinutes);
         alert('ticket-slow', 'firing', lastMinutes);
         // an episode ten days ago, for the timeline
-        alert('ticket-slow', 'firing', Array.from({ length: 30 }, (_, i) => t - 10 * DAY_S + i * 60));
+        alert(
+          'ticket-slow',
+          'firing',
+          Array.from({ length: 30 }, (_, i) => t - 10 * DAY_S + i * 60),
+        );
       }
     }
     const file = box.path('live.om');
@@ -938,7 +972,7 @@ describe('slo report against a real Prometheus: coverage, the live period, alert
     expect(text.stdout).toContain('shop/stale: stale: no roll-up in the last 30m');
   });
 
-  it('status: the worst tier\'s state, from ALERTS firing and pending and from the windows', async () => {
+  it("status: the worst tier's state, from ALERTS firing and pending and from the windows", async () => {
     const rows = await json();
     expect(Object.fromEntries(SCENARIOS.map((n) => [n, [rows.get(n)!.status, rows.get(n)!.statusTier, rows.get(n)!.firing, rows.get(n)!.pending]]))).toEqual({
       partial: ['ok', null, [], []],
@@ -1000,10 +1034,17 @@ describe('slo report against a real Prometheus: coverage, the live period, alert
     const dir = box.path('is-a-dir');
     mkdirSync(dir);
     const r = await slo(['report', specs, '--prometheus', prom.url, '--format', 'html', '--out', dir, '--time', String(t)]);
-    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: '', stderr: `error: cannot write --out ${dir}: it is a directory; pass a file in a directory you can write to\n` });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: cannot write --out ${dir}: it is a directory; pass a file in a directory you can write to\n`,
+    });
     expect(readdirSync(box.root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const missing = await slo(['report', specs, '--prometheus', prom.url, '--format', 'json', '--out', box.path('no', 'such.json'), '--time', String(t)]);
-    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: `error: cannot write --out ${box.path('no', 'such.json')}: its folder ${box.path('no')} does not exist; pass a file in a directory you can write to\n` });
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({
+      code: 2,
+      stderr: `error: cannot write --out ${box.path('no', 'such.json')}: its folder ${box.path('no')} does not exist; pass a file in a directory you can write to\n`,
+    });
   });
 });
 
@@ -1052,8 +1093,7 @@ describe('slo report failures', () => {
     },
     {
       name: 'a Prometheus-shaped error',
-      handler: (res: import('node:http').ServerResponse) =>
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"unavailable","error":"TSDB not ready"}'),
+      handler: (res: import('node:http').ServerResponse) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"unavailable","error":"TSDB not ready"}'),
       reason: 'failed a query (HTTP 503, unavailable: TSDB not ready)',
     },
     { name: 'no answer', handler: undefined, reason: 'no answer within 0.3 s' },
@@ -1097,8 +1137,7 @@ describe('slo report failures', () => {
   it('--help explains the columns and exit codes', async () => {
     const r = await slo(['report', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['BUDGET LEFT', 'BURN RATE', 'FIRING', 'no data', 'Exit codes: 0 report printed, 1 invalid input or Prometheus unreachable', '--prometheus <url>'])
-      expect(r.stdout).toContain(s);
+    for (const s of ['BUDGET LEFT', 'BURN RATE', 'FIRING', 'no data', 'Exit codes: 0 report printed, 1 invalid input or Prometheus unreachable', '--prometheus <url>']) expect(r.stdout).toContain(s);
     expect(r.stdout).not.toContain('--time');
   });
 });

@@ -14,7 +14,7 @@ const PROD = { namespace: 'day-prod' };
 function queries(d: unknown): string[] {
   const out: string[] = [];
   const walk = (v: unknown, key = ''): void => {
-    if (Array.isArray(v)) v.forEach((x) => walk(x));
+    if (Array.isArray(v)) for (const x of v) walk(x);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
     else if (typeof v === 'string' && (key === 'expr' || key === 'definition')) out.push(v.replace(/^label_values\((.*), \w+\)$/, '$1'));
   };
@@ -22,7 +22,10 @@ function queries(d: unknown): string[] {
   return out;
 }
 
-describe.each([['one objective', one], ['two objectives', two]])('a scoped SLO dashboard, %s', (_name, text) => {
+describe.each([
+  ['one objective', one],
+  ['two objectives', two],
+])('a scoped SLO dashboard, %s', (_name, text) => {
   const c = compileText(text, { scope: PROD })[0]!;
   const board = dashboardFor(c, 'test').dashboard;
 
@@ -58,7 +61,12 @@ describe('a scoped overview', () => {
 
 describe('the Helm chart slot on a grouped SLO', () => {
   it('reaches the group variables too', () => {
-    const grouped = sloDoc({ sli: ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="day",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="day"}[5m]))' }, false), objectives: '    - target: 0.999\n', name: 'api', service: 'day' });
+    const grouped = sloDoc({
+      sli: ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="day",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="day"}[5m]))' }, false),
+      objectives: '    - target: 0.999\n',
+      name: 'api',
+      service: 'day',
+    });
     const c = compileText(grouped.replace('metadata:\n  name: api', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route'))[0]!;
     const board = dashboardWithScope(dashboardFor(c, 'test').dashboard, { slo_scope: '' });
     const vars = (board.templating?.list ?? []).filter((v) => v.name === 'route') as (VariableModel & { definition?: string })[];

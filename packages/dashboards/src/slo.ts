@@ -1,9 +1,25 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
-import { ALERT_NAME, BLOCK, NO_DATA_ALERT, DASHBOARD, dashboardUid, overviewUid, scopeMatchers, findAnnotation, pct, LABEL, promDuration, RECORD, ROLLUP_THRESHOLD_MINUTES, type CompiledObjective, type CompiledSlo, type Tier } from '@slo-engine/rules';
+import {
+  ALERT_NAME,
+  BLOCK,
+  NO_DATA_ALERT,
+  DASHBOARD,
+  dashboardUid,
+  overviewUid,
+  scopeMatchers,
+  findAnnotation,
+  pct,
+  LABEL,
+  promDuration,
+  RECORD,
+  ROLLUP_THRESHOLD_MINUTES,
+  type CompiledObjective,
+  type CompiledSlo,
+  type Tier,
+} from '@slo-engine/rules';
 import { ageMinutesExpr, coverageExpr, measuredExpr, measuredLine, measuredOnly, NOT_MEASURED, periodSource } from './coverage';
 import { byRefId, DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell, scopeTitle } from './shell';
-
 
 /**
  * The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with
@@ -18,7 +34,8 @@ function selectorFor(c: CompiledSlo, groups = true): string {
 /** For an SLO grouped by labels (per route, per customer): pick the group, or all of them. */
 function groupVariables(c: CompiledSlo): VariableModel[] {
   const o = c.objectives[0]!;
-  const base = c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}${scopeMatchers(c.scope)}`;
+  const base =
+    c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}${scopeMatchers(c.scope)}`;
   return o.groupBy.map(
     (g) =>
       ({
@@ -263,7 +280,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       title: slices ? 'Slices' : 'Traffic and errors',
       description: slices
         ? 'The building blocks: 1 for each evaluated slice (total) and 1 for each bad slice (bad), recorded every minute.'
-        : 'The building blocks: total and bad events per second over the last 5 minutes, as the SLI\'s own queries count them.',
+        : "The building blocks: total and bad events per second over the last 5 minutes, as the SLI's own queries count them.",
       queries: [
         { expr: `${BLOCK.total}${sel}`, legend: per('total') },
         { expr: `${BLOCK.bad}${sel}`, legend: per('bad') },
@@ -274,10 +291,33 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   ];
 
   const links: DashboardLink[] = [
-    { title: 'All SLOs', type: 'link', url: `/d/${overviewUid(c.scope)}`, icon: 'dashboard', tooltip: 'Overview of every SLO', asDropdown: false, includeVars: false, keepTime: true, targetBlank: false, tags: [] },
+    {
+      title: 'All SLOs',
+      type: 'link',
+      url: `/d/${overviewUid(c.scope)}`,
+      icon: 'dashboard',
+      tooltip: 'Overview of every SLO',
+      asDropdown: false,
+      includeVars: false,
+      keepTime: true,
+      targetBlank: false,
+      tags: [],
+    },
   ];
   const runbook = findAnnotation(slo, 'runbook_url');
-  if (runbook) links.push({ title: 'Runbook', type: 'link', url: runbook, icon: 'doc', tooltip: 'What to do when this SLO burns', asDropdown: false, includeVars: false, keepTime: false, targetBlank: true, tags: [] });
+  if (runbook)
+    links.push({
+      title: 'Runbook',
+      type: 'link',
+      url: runbook,
+      icon: 'doc',
+      tooltip: 'What to do when this SLO burns',
+      asDropdown: false,
+      includeVars: false,
+      keepTime: false,
+      targetBlank: true,
+      tags: [],
+    });
 
   return dashboardShell({
     uid: dashboardUid(slo.service, slo.name, c.scope),

@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { Histogram } from 'prom-client';
@@ -122,7 +123,10 @@ describe('GET /api/history', () => {
   });
 
   it('defaults to 20 and accepts 100', async () => {
-    for (let i = 1; i <= 21; i++) await request(app).get(`/api/day?date=2001-01-${String(i).padStart(2, '0')}`).expect(200);
+    for (let i = 1; i <= 21; i++)
+      await request(app)
+        .get(`/api/day?date=2001-01-${String(i).padStart(2, '0')}`)
+        .expect(200);
     expect((await request(app).get('/api/history').expect(200)).body.lookups).toHaveLength(20);
     expect((await request(app).get('/api/history?limit=100').expect(200)).body.limit).toBe(100);
   });
@@ -145,7 +149,10 @@ describe('probes, 404 and metrics', () => {
     await request(app).get('/api/day?date=2023-02-29').expect(400);
     await request(app).get('/api/history?limit=x').expect(400);
     await request(app).get('/no/such/path/12345').expect(404);
-    const res = await request(app).get('/metrics').expect(200).expect('Content-Type', /text\/plain/);
+    const res = await request(app)
+      .get('/metrics')
+      .expect(200)
+      .expect('Content-Type', /text\/plain/);
     const text = res.text;
     const day400 = { method: 'GET', route: '/api/day', status_code: '400' };
     expect(sample(text, 'http_request_duration_seconds_count', day400)).toBeGreaterThanOrEqual(1);
@@ -196,7 +203,7 @@ describe('readiness and the pool', () => {
       held.pop()!.release();
       await waiting;
     } finally {
-      held.forEach((c) => c.release());
+      for (const c of held) c.release();
     }
   });
 
@@ -300,7 +307,11 @@ describe('admin endpoint and faults', () => {
     [{ errorrate: 1 }, 'errorrate'],
     [[1, 2], 'JSON object'],
   ])('PUT %j → 400 naming %s, nothing changed', async (body, word) => {
-    const res = await request(app).put('/admin/faults').set(auth).send(body as object).expect(400);
+    const res = await request(app)
+      .put('/admin/faults')
+      .set(auth)
+      .send(body as object)
+      .expect(400);
     expect(res.body.error).toContain(word);
     expect(faults).toEqual({ errorRate: 0, latencyMs: 0, unready: false });
   });

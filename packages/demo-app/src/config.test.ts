@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('METRICS_PORT equal to PORT means one listener; 0 twice means two ports of the kernel\'s choice', () => {
+  it("METRICS_PORT equal to PORT means one listener; 0 twice means two ports of the kernel's choice", () => {
     expect(loadConfig({ PORT: '8001', METRICS_PORT: '8001' }).metricsPort).toBeUndefined();
     expect(loadConfig({ METRICS_PORT: '8001' }).metricsPort).toBeUndefined();
     expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0);
@@ -176,10 +176,10 @@ describe('sslOptions (node-postgres ssl)', () => {
     expect(o).toMatchObject({ rejectUnauthorized: true, ca });
     expect(o.checkServerIdentity!('db.example', {} as never)).toBeUndefined();
   });
-  it('verify-full: the chain and the host name (tls\'s default check)', () => {
+  it("verify-full: the chain and the host name (tls's default check)", () => {
     expect(sslOptions({ mode: 'verify-full', ca })).toEqual({ rejectUnauthorized: true, ca });
   });
-  it('verify-* without a CA file: Node\'s default CAs (no ca option)', () => {
+  it("verify-* without a CA file: Node's default CAs (no ca option)", () => {
     expect(sslOptions({ mode: 'verify-full' })).toEqual({ rejectUnauthorized: true });
     const o = sslOptions({ mode: 'verify-ca' }) as Exclude<ReturnType<typeof sslOptions>, false>;
     expect(o.ca).toBeUndefined();

@@ -110,20 +110,12 @@ export class Database {
   /** Records a lookup; once this resolves the row is committed (a single autocommitted INSERT). */
   async recordLookup(date: string): Promise<Lookup> {
     // to_char, not the date type: pg would turn a date into a local-time JS Date
-    const [row] = await this.rows<LookupRow>(
-      'insert_lookup',
-      `INSERT INTO lookups (day) VALUES ($1::date) RETURNING id, to_char(day, 'YYYY-MM-DD') AS date, looked_up_at`,
-      [date],
-    );
+    const [row] = await this.rows<LookupRow>('insert_lookup', `INSERT INTO lookups (day) VALUES ($1::date) RETURNING id, to_char(day, 'YYYY-MM-DD') AS date, looked_up_at`, [date]);
     return toLookup(row!);
   }
 
   async listHistory(limit: number): Promise<Lookup[]> {
-    const rows = await this.rows<LookupRow>(
-      'list_history',
-      `SELECT id, to_char(day, 'YYYY-MM-DD') AS date, looked_up_at FROM lookups ORDER BY looked_up_at DESC, id DESC LIMIT $1`,
-      [limit],
-    );
+    const rows = await this.rows<LookupRow>('list_history', `SELECT id, to_char(day, 'YYYY-MM-DD') AS date, looked_up_at FROM lookups ORDER BY looked_up_at DESC, id DESC LIMIT $1`, [limit]);
     return rows.map(toLookup);
   }
 }

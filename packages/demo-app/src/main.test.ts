@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 /**
  * The built entry point as a process: what `node packages/demo-app/dist/main.js` does with signals, bad
  * environment and an unreachable database.
@@ -101,81 +102,85 @@ describe('SIGTERM during load', () => {
     { drainDelayMs: 1500, latencyMs: 200, inFlightAtClose: false },
     // requests slower than the drain delay: some are still running when the listener closes
     { drainDelayMs: 1000, latencyMs: 2000, inFlightAtClose: true },
-  ])('drain $drainDelayMs ms, latency $latencyMs ms: no failed request, not ready before the listener closes, exit 0, steps logged in order', async ({ drainDelayMs, latencyMs, inFlightAtClose }) => {
-    // DB_CONNECT_TIMEOUT_MS: the pool (5 by default) opens its connections in the first burst; on a loaded
-    // machine a SCRAM login can take longer than the 1 s default, which is not what this test is about
-    const app = spawnApp({
-      DATABASE_URL: db.pg.url,
-      DRAIN_DELAY_MS: String(drainDelayMs),
-      FAULT_LATENCY_MS: String(latencyMs),
-      SHUTDOWN_TIMEOUT_MS: '10000',
-      DB_CONNECT_TIMEOUT_MS: '5000',
-    });
-    const url = await app.url();
-    await waitFor('/readyz 200', async () => (await fetch(`${url}/readyz`)).status === 200, 30_000);
+  ])(
+    'drain $drainDelayMs ms, latency $latencyMs ms: no failed request, not ready before the listener closes, exit 0, steps logged in order',
+    async ({ drainDelayMs, latencyMs, inFlightAtClose }) => {
+      // DB_CONNECT_TIMEOUT_MS: the pool (5 by default) opens its connections in the first burst; on a loaded
+      // machine a SCRAM login can take longer than the 1 s default, which is not what this test is about
+      const app = spawnApp({
+        DATABASE_URL: db.pg.url,
+        DRAIN_DELAY_MS: String(drainDelayMs),
+        FAULT_LATENCY_MS: String(latencyMs),
+        SHUTDOWN_TIMEOUT_MS: '10000',
+        DB_CONNECT_TIMEOUT_MS: '5000',
+      });
+      const url = await app.url();
+      await waitFor('/readyz 200', async () => (await fetch(`${url}/readyz`)).status === 200, 30_000);
 
-    // a load balancer: health-checks /readyz and stops routing once it says 503
-    let removedAt: number | undefined;
-    const healthChecks = (async () => {
-      while (removedAt === undefined) {
-        const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-        if (r?.status === 503) removedAt = Date.now();
-        await sleep(100);
-      }
-    })();
-
-    // SIGTERM goes out from a client's loop right after a response, so that client's next request
-    // starts at the signal: with latency above the drain delay it is in flight when the listener closes
-    const warmUpUntil = Date.now() + 1500;
-    let termAt: number | undefined;
-    const statuses = new Map<string, number>();
-    const failures: string[] = [];
-    const ids: number[] = [];
-    const client = async (n: number) => {
-      for (let i = 0; removedAt === undefined; i++) {
-        const date = `20${String(10 + n).padStart(2, '0')}-01-${String((i % 28) + 1).padStart(2, '0')}`;
-        const target = i % 5 === 4 ? '/api/history?limit=5' : `/api/day?date=${date}`;
-        try {
-          const r = await fetch(`${url}${target}`, { signal: AbortSignal.timeout(15_000) });
-          const body = (await r.json()) as { lookup?: { id: number } };
-          statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
-          if (r.status !== 200) failures.push(`${target}: HTTP ${r.status} ${JSON.stringify(body)}`);
-          else if (body.lookup) ids.push(body.lookup.id);
-        } catch (e) {
-          failures.push(`${target}: ${(e as Error).message} (${String((e as Error).cause ?? '')})`);
+      // a load balancer: health-checks /readyz and stops routing once it says 503
+      let removedAt: number | undefined;
+      const healthChecks = (async () => {
+        while (removedAt === undefined) {
+          const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+          if (r?.status === 503) removedAt = Date.now();
+          await sleep(100);
         }
-        if (termAt === undefined && Date.now() >= warmUpUntil) {
-          termAt = Date.now();
-          app.child.kill('SIGTERM');
+      })();
+
+      // SIGTERM goes out from a client's loop right after a response, so that client's next request
+      // starts at the signal: with latency above the drain delay it is in flight when the listener closes
+      const warmUpUntil = Date.now() + 1500;
+      let termAt: number | undefined;
+      const statuses = new Map<string, number>();
+      const failures: string[] = [];
+      const ids: number[] = [];
+      const client = async (n: number) => {
+        for (let i = 0; removedAt === undefined; i++) {
+          const date = `20${String(10 + n).padStart(2, '0')}-01-${String((i % 28) + 1).padStart(2, '0')}`;
+          const target = i % 5 === 4 ? '/api/history?limit=5' : `/api/day?date=${date}`;
+          try {
+            const r = await fetch(`${url}${target}`, { signal: AbortSignal.timeout(15_000) });
+            const body = (await r.json()) as { lookup?: { id: number } };
+            statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
+            if (r.status !== 200) failures.push(`${target}: HTTP ${r.status} ${JSON.stringify(body)}`);
+            else if (body.lookup) ids.push(body.lookup.id);
+          } catch (e) {
+            failures.push(`${target}: ${(e as Error).message} (${String((e as Error).cause ?? '')})`);
+          }
+          if (termAt === undefined && Date.now() >= warmUpUntil) {
+            termAt = Date.now();
+            app.child.kill('SIGTERM');
+          }
         }
-      }
-    };
-    await Promise.all([healthChecks, ...Array.from({ length: 6 }, (_, n) => client(n))]);
-    const exit = await exitWithin(app, 30_000);
+      };
+      await Promise.all([healthChecks, ...Array.from({ length: 6 }, (_, n) => client(n))]);
+      const exit = await exitWithin(app, 30_000);
 
-    expect(failures).toEqual([]);
-    expect([...statuses.keys()]).toEqual(['200']);
-    expect(statuses.get('200')).toBeGreaterThanOrEqual(6);
-    expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(exit.at - termAt!).toBeLessThan(drainDelayMs + latencyMs + 8000);
+      expect(failures).toEqual([]);
+      expect([...statuses.keys()]).toEqual(['200']);
+      expect(statuses.get('200')).toBeGreaterThanOrEqual(6);
+      expect(exit).toMatchObject({ code: 0, signal: null });
+      expect(exit.at - termAt!).toBeLessThan(drainDelayMs + latencyMs + 8000);
 
-    const steps = ['shutdown started: not ready, draining', 'drain delay over: closing the listener', 'in-flight requests finished', 'database pool closed', 'shutdown complete'];
-    const logged = app.lines.filter((l) => steps.includes(l.msg));
-    expect(logged.map((l) => l.msg)).toEqual(steps);
-    expect(logged.every((l) => l.level === 'info')).toBe(true);
-    const closing = logged[1]!;
-    // the load balancer saw 503 while the listener was still open, and the app served the delay out
-    expect(removedAt).toBeDefined();
-    expect(removedAt!).toBeLessThan(closing.at);
-    expect(closing.at - termAt!).toBeGreaterThanOrEqual(drainDelayMs - 100);
-    if (inFlightAtClose) expect(closing.inFlight).toBeGreaterThanOrEqual(1);
-    expect(logged.at(-1)).toMatchObject({ exitCode: 0 });
-    expect(app.output()).not.toMatch(/^\s+at /m);
+      const steps = ['shutdown started: not ready, draining', 'drain delay over: closing the listener', 'in-flight requests finished', 'database pool closed', 'shutdown complete'];
+      const logged = app.lines.filter((l) => steps.includes(l.msg));
+      expect(logged.map((l) => l.msg)).toEqual(steps);
+      expect(logged.every((l) => l.level === 'info')).toBe(true);
+      const closing = logged[1]!;
+      // the load balancer saw 503 while the listener was still open, and the app served the delay out
+      expect(removedAt).toBeDefined();
+      expect(removedAt!).toBeLessThan(closing.at);
+      expect(closing.at - termAt!).toBeGreaterThanOrEqual(drainDelayMs - 100);
+      if (inFlightAtClose) expect(closing.inFlight).toBeGreaterThanOrEqual(1);
+      expect(logged.at(-1)).toMatchObject({ exitCode: 0 });
+      expect(app.output()).not.toMatch(/^\s+at /m);
 
-    // every lookup answered 200 is in the table
-    expect(ids.length).toBeGreaterThan(0);
-    expect(await db.pg.psql(`SELECT count(*) FROM lookups WHERE id IN (${ids.join(',')})`)).toBe(String(ids.length));
-  }, 90_000);
+      // every lookup answered 200 is in the table
+      expect(ids.length).toBeGreaterThan(0);
+      expect(await db.pg.psql(`SELECT count(*) FROM lookups WHERE id IN (${ids.join(',')})`)).toBe(String(ids.length));
+    },
+    90_000,
+  );
 });
 
 it('invalid environment: a message naming each variable, no stack trace, exit 1', async () => {
@@ -285,9 +290,7 @@ describe('node dist/main.js migrate', () => {
     const job = spawnApp({ DATABASE_URL: url }, ['migrate']);
     expect(await exitWithin(job, 30_000)).toMatchObject({ code: 0 });
     expect(job.lines.at(-1)).toMatchObject({ msg: 'migrations complete', applied: [1, 2] });
-    expect(await db.pg.psql("SELECT string_agg(tablename || ':' || tableowner, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", 'app')).toBe(
-      'lookups:app,schema_migrations:app',
-    );
+    expect(await db.pg.psql("SELECT string_agg(tablename || ':' || tableowner, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", 'app')).toBe('lookups:app,schema_migrations:app');
 
     await waitFor('/readyz 200 after the migration', async () => (await fetch(`${appUrl}/readyz`)).status === 200, 10_000);
     expect((await fetch(`${appUrl}/api/day?date=2024-02-29`)).status).toBe(200);

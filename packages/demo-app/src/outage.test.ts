@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 import request from 'supertest';
 import { startServer, type RunningServer } from '.';
 import { memoryLogger, sleep, startPostgres, testConfig, waitFor, type TestDatabase } from '../test/support';

@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 /** METRICS_PORT: /metrics and /admin on a second listener, the API and probes alone on PORT; unset, all on PORT. */
 import { startServer, type RunningServer } from '.';
 import { memoryLogger, startPostgres, testConfig, type TestDatabase } from '../test/support';

@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 import type { Pool } from 'pg';
 import { createMetrics, createPool, migrate, pruneLookups, RetentionJob, silentLogger, startServer } from '.';
 import { memoryLogger, startPostgres, testConfig, waitFor, type TestDatabase } from '../test/support';
@@ -51,9 +52,7 @@ describe('pruneLookups', () => {
   });
 
   it('finds old rows through the index on looked_up_at (migration 2), not by reading the table', async () => {
-    const plan = await db.pg.psql(
-      `SET enable_seqscan = off; EXPLAIN SELECT id FROM lookups WHERE looked_up_at < now() - make_interval(days => 30) ORDER BY looked_up_at LIMIT 1000`,
-    );
+    const plan = await db.pg.psql(`SET enable_seqscan = off; EXPLAIN SELECT id FROM lookups WHERE looked_up_at < now() - make_interval(days => 30) ORDER BY looked_up_at LIMIT 1000`);
     expect(plan).toContain('lookups_looked_up_at_idx');
   });
 });

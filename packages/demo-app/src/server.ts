@@ -201,8 +201,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let stopping: Promise<number> | undefined;
   const migrated = config.migrateOnStart ? migrateInBackground(pool, { metrics, log, stopped: () => stopping !== undefined, onDone: () => health.invalidate() }) : Promise.resolve();
 
-  const retention =
-    config.lookupsRetentionDays > 0 ? new RetentionJob(pool, { retentionDays: config.lookupsRetentionDays, metrics, log, ...opts.retention }) : undefined;
+  const retention = config.lookupsRetentionDays > 0 ? new RetentionJob(pool, { retentionDays: config.lookupsRetentionDays, metrics, log, ...opts.retention }) : undefined;
   retention?.start();
 
   const shutdown = (signal = 'shutdown'): Promise<number> => {
@@ -221,7 +220,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       // close() only closes connections idle right now; the ones that finish a request later are
       // closed as they become idle, else keep-alive would hold the server open
-      const closeIdle = () => servers.forEach((s) => s.closeIdleConnections());
+      const closeIdle = () => {
+        for (const s of servers) s.closeIdleConnections();
+      };
       closeIdle();
       const sweeper = setInterval(closeIdle, 50);
       let timer: NodeJS.Timeout | undefined;
@@ -233,7 +234,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else {
         exitCode = 1;
         log.warn('in-flight requests did not finish in time: closing their connections', { inFlight, shutdownTimeoutMs: config.shutdownTimeoutMs });
-        servers.forEach((s) => s.closeAllConnections());
+        for (const s of servers) s.closeAllConnections();
       }
 
       // bounded: a query stuck past its timeouts must not keep the process past terminationGracePeriodSeconds

@@ -1,3 +1,4 @@
+// @integration: runs PostgreSQL
 /**
  * DB_SSL_MODE against a real PostgreSQL with ssl=on and a self-signed certificate made with openssl
  * here. The certificate names localhost only: connecting to 127.0.0.1, verify-ca (no host name check)
@@ -35,7 +36,9 @@ if (!hasOpenssl) {
     certDir = mkdtempSync(path.join(os.tmpdir(), 'day-tls-'));
     const crt = path.join(certDir, 'server.crt');
     const key = path.join(certDir, 'server.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], {
+      stdio: 'ignore',
+    });
     ca = readFileSync(crt, 'utf8');
     // PostgreSQL's defaults are server.crt and server.key in the data directory; the key must be the server user's, 0600
     for (const [from, name] of [

@@ -211,8 +211,12 @@ export function formatBacktest(r: BacktestResult): string {
     if (o.coverage !== null && o.coverage < 1) lines.push(`  (the ${o.period} period is measured over ${human(o.coverage * (durationSeconds(o.period) ?? 0))} of it at the end of the range)`);
     lines.push(`  alerts               ${o.alerts.length} (${o.pagesPerWeek} pages and ${o.ticketsPerWeek} tickets per week)`);
     for (const a of o.alerts) {
-      const extra = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      lines.push(`    ${a.tier.padEnd(14)} ${a.severity.padEnd(7)} ${time(a.start)} .. ${a.open ? 'still firing' : time(a.end)}  ${human(a.durationSeconds).padEnd(7)} peak burn ${a.peakBurnRate}x${extra ? `  {${extra}}` : ''}`);
+      const extra = Object.entries(a.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      lines.push(
+        `    ${a.tier.padEnd(14)} ${a.severity.padEnd(7)} ${time(a.start)} .. ${a.open ? 'still firing' : time(a.end)}  ${human(a.durationSeconds).padEnd(7)} peak burn ${a.peakBurnRate}x${extra ? `  {${extra}}` : ''}`,
+      );
     }
     lines.push('');
   }

@@ -20,7 +20,7 @@ describe('planPasses', () => {
     expect(all.filter((r) => r === undefined)).toEqual([]);
     expect(new Set(all).size).toBe(compiled[0]!.rules.groups.flatMap((g) => g.rules).filter((r) => 'record' in r).length);
   });
-  it('keeps the groups\' intervals', () => {
+  it("keeps the groups' intervals", () => {
     expect(passes[1]!.groups.map((g) => g.interval).sort()).toEqual(['10m', '1m']);
   });
   it('knows the raw metrics the SLI reads', () => {
@@ -29,12 +29,14 @@ describe('planPasses', () => {
 });
 
 describe('a scoped compile (--scope)', () => {
-  const scoped = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }), { scope: { namespace: 'shop-prod' } });
+  const scoped = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }), {
+    scope: { namespace: 'shop-prod' },
+  });
   it('looks for recorded blocks of its own environment only', () => {
     expect(objectivesSelector(scoped)).toBe('{slo_name=~"api",slo_service=~"shop",namespace="shop-prod"}');
     expect(objectivesSelector(compiled)).toBe('{slo_name=~"api",slo_service=~"shop"}');
   });
-  it('backfills from the environment\'s raw series into series that carry its label', () => {
+  it("backfills from the environment's raw series into series that carry its label", () => {
     const first = planPasses(scoped)[0]!.groups.flatMap((g) => g.rules) as { expr: string; labels: Record<string, string> }[];
     expect(first.map((r) => r.expr)).toEqual(expect.arrayContaining([expect.stringContaining('http_requests_total{code="500",namespace="shop-prod"}')]));
     for (const r of first) expect(r.labels.namespace).toBe('shop-prod');
@@ -44,7 +46,13 @@ describe('a scoped compile (--scope)', () => {
 describe('parts', () => {
   const file = { groups: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, interval: '1m', rules: [] })) };
   it.each([
-    [2, [['a', 'c', 'e'], ['b', 'd']]],
+    [
+      2,
+      [
+        ['a', 'c', 'e'],
+        ['b', 'd'],
+      ],
+    ],
     [8, [['a'], ['b'], ['c'], ['d'], ['e']]],
     [1, [['a', 'b', 'c', 'd', 'e']]],
   ])('%d parts: groups dealt round-robin, each whole', (n, expected) => {

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { durationSeconds, selectors } from '@slo-engine/promql';
 import { BLOCK, LABEL, ROLLUP_MINUTES, header, isAlert, renderRuleFile, scopeMatchers, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';
-import { displayUrl, HistoryError, PromApi } from './api';
+import { displayUrl, HistoryError, type PromApi } from './api';
 import { backfillPasses, listBlocks, PromSandbox, promtool, type PrometheusServer } from './prometheus';
 
 /**
@@ -70,7 +70,10 @@ export interface RunOptions {
 /** All recording rules of the compiled SLOs in one file (group names are unique across SLOs). */
 export function recordingFile(compiled: CompiledSlo[]): RuleFile {
   return {
-    groups: compiled.flatMap((c) => c.rules.groups).map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlert(r)) })).filter((g) => g.rules.length > 0),
+    groups: compiled
+      .flatMap((c) => c.rules.groups)
+      .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlert(r)) }))
+      .filter((g) => g.rules.length > 0),
   };
 }
 
@@ -89,7 +92,13 @@ export function rawMetrics(passes: RuleFile[]): string[] {
 }
 
 /** A PromQL regex that matches exactly these values. */
-export const anyOf = (values: Iterable<string>) => JSON.stringify([...new Set(values)].sort().map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+export const anyOf = (values: Iterable<string>) =>
+  JSON.stringify(
+    [...new Set(values)]
+      .sort()
+      .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+  );
 
 /** The label selector of every objective of the compiled SLOs. */
 export function objectivesSelector(compiled: CompiledSlo[]): string {
@@ -106,13 +115,7 @@ const fmtTime = (t: number) => new Date(t * 1000).toISOString().replace('.000Z',
  * live, or an earlier backfill): loading blocks over those would count the same minutes twice, so the range is cut
  * short before them. Returns the range to use and notes for the user.
  */
-export async function checkRange(
-  api: PromApi,
-  compiled: CompiledSlo[],
-  range: HistoryRange,
-  now: number,
-  opts: { cutAtLiveRules?: boolean } = {},
-): Promise<{ range: HistoryRange; notes: string[] }> {
+export async function checkRange(api: PromApi, compiled: CompiledSlo[], range: HistoryRange, now: number, opts: { cutAtLiveRules?: boolean } = {}): Promise<{ range: HistoryRange; notes: string[] }> {
   const notes: string[] = [];
   const span = range.to - range.from;
   await api.query('vector(1)', range.to);
@@ -126,7 +129,9 @@ export async function checkRange(
   if (metrics.length) {
     const found = await api.query(`count(last_over_time({__name__=~${anyOf(metrics)}}[${span}s]))`, range.to);
     if (!found.length || !(found[0]!.value > 0))
-      throw new HistoryError(`Prometheus at ${api.shown} has no samples of ${metrics.join(', ')} between ${fmtTime(range.from)} and ${fmtTime(range.to)}; pick a range the SLIs' metrics were scraped in (--from, --to)`);
+      throw new HistoryError(
+        `Prometheus at ${api.shown} has no samples of ${metrics.join(', ')} between ${fmtTime(range.from)} and ${fmtTime(range.to)}; pick a range the SLIs' metrics were scraped in (--from, --to)`,
+      );
   }
   if (opts.cutAtLiveRules === false) return { range, notes };
   // looked up to now, not only up to --to: a first recorded minute just after --to would count part of a minute twice
@@ -202,7 +207,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
 /** A pass's groups dealt round-robin into `n` rule files (each group whole: its rules evaluate together). */
 export function parts(pass: RuleFile, n: number): RuleFile[] {
   const out: RuleFile[] = Array.from({ length: Math.max(1, Math.min(n, pass.groups.length)) }, () => ({ groups: [] }));
-  pass.groups.forEach((g, i) => out[i % out.length]!.groups.push(g));
+  for (const [i, g] of pass.groups.entries()) out[i % out.length]!.groups.push(g);
   return out;
 }
 
@@ -272,7 +277,18 @@ export class PassRun {
           writeRules(this.sandbox.path(file), part, i + 1);
           try {
             await promtool(
-              ['tsdb', 'create-blocks-from', `--max-block-duration=${MAX_BLOCK_HOURS}h`, '--quiet', 'rules', `--url=${url}`, `--start=${this.range.from}`, `--end=${this.range.to}`, `--output-dir=${out}`, file],
+              [
+                'tsdb',
+                'create-blocks-from',
+                `--max-block-duration=${MAX_BLOCK_HOURS}h`,
+                '--quiet',
+                'rules',
+                `--url=${url}`,
+                `--start=${this.range.from}`,
+                `--end=${this.range.to}`,
+                `--output-dir=${out}`,
+                file,
+              ],
               { cwd: this.sandbox.root, timeoutMs: PART_TIMEOUT_MS },
             );
           } catch (e) {
@@ -331,7 +347,9 @@ export function uniformLabels(file: RuleFile): RuleFile {
 /** promtool's own message without its usage text: the line that says what failed. */
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /error|err=|refused|no such|invalid|bad_data|unreachable/i.test(l) && !l.startsWith('promtool ')) ?? lines[1] ?? lines[0] ?? 'failed';
 }
-

@@ -292,9 +292,7 @@ export function backfillPasses<F extends RuleFileLike>(file: F, records: string[
   const passes = Math.max(-1, ...[...needed].map((n) => level.get(n)!)) + 1;
   return Array.from({ length: passes }, (_, pass) => ({
     ...file,
-    groups: file.groups
-      .map((g) => ({ ...g, rules: g.rules.filter((r) => 'record' in r && needed.has(r.record) && level.get(r.record) === pass) }))
-      .filter((g) => g.rules.length > 0),
+    groups: file.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => 'record' in r && needed.has(r.record) && level.get(r.record) === pass) })).filter((g) => g.rules.length > 0),
   }));
 }
 

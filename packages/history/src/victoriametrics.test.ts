@@ -27,8 +27,17 @@ describe('replayPasses', () => {
   });
 });
 
-it('replay flags: the group\'s interval as the step, no delay needed between rules of a pass, RFC 3339 times', () => {
+it("replay flags: the group's interval as the step, no delay needed between rules of a pass, RFC 3339 times", () => {
   const args = vmalertReplayArgs({ ruleFiles: ['a.yaml'], url: 'http://vm:8428', from: 1_700_000_000, to: 1_700_003_600, port: 1 });
-  expect(args).toEqual(expect.arrayContaining(['-rule=a.yaml', '-datasource.queryStep=0', '-replay.rulesDelay=0s', '-replay.timeFrom=2023-11-14T22:13:20Z', '-replay.timeTo=2023-11-14T23:13:20Z', '-remoteWrite.url=http://vm:8428']));
+  expect(args).toEqual(
+    expect.arrayContaining([
+      '-rule=a.yaml',
+      '-datasource.queryStep=0',
+      '-replay.rulesDelay=0s',
+      '-replay.timeFrom=2023-11-14T22:13:20Z',
+      '-replay.timeTo=2023-11-14T23:13:20Z',
+      '-remoteWrite.url=http://vm:8428',
+    ]),
+  );
   expect(rfc3339(0)).toBe('1970-01-01T00:00:00Z');
 });

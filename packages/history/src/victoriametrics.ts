@@ -200,7 +200,15 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       writeFileSync(file, renderRuleFile(pass as RuleFile, header('replay', 'slo backfill --vmalert', `replay pass ${i + 1}`)));
       const records = [...new Set(pass.groups.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : []))))];
       const alerts = [...new Set(pass.groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [`alert ${r.alert}`] : []))))];
-      o.onProgress?.({ pass: i + 1, passes: passes.length, records: [...records, ...alerts], done: i, total: passes.length, elapsedMs: Date.now() - began, ...(i ? { leftMs: ((Date.now() - began) / i) * (passes.length - i) } : {}) });
+      o.onProgress?.({
+        pass: i + 1,
+        passes: passes.length,
+        records: [...records, ...alerts],
+        done: i,
+        total: passes.length,
+        elapsedMs: Date.now() - began,
+        ...(i ? { leftMs: ((Date.now() - began) / i) * (passes.length - i) } : {}),
+      });
       await runVmalert(binary, vmalertReplayArgs({ ruleFiles: [file], url: o.url, writeUrl: o.writeUrl, from: range.from, to: range.to, port: await freePort() }));
       await searchable(o.url, api, records, range);
     }

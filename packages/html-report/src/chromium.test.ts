@@ -1,3 +1,4 @@
+// @integration: runs Chromium
 /**
  * The page in a real browser (headless Debian chromium): the page's own check passes and nothing logs an error,
  * the DOM has its SVG paths, and the screenshot has the series' colours inside each plot that has data and none
@@ -61,7 +62,12 @@ describeWithChromium('the page in headless chromium', () => {
 
   it('the screenshot shows each series inside its plot, and nothing of a series where there is no data', async () => {
     const { stdout: dom } = await chromium(file, ['--dump-dom'], { width: WIDTH, height: HEIGHT });
-    const rects = JSON.parse(/data-rects="([^"]*)"/.exec(dom)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as PlotRect[];
+    const rects = JSON.parse(
+      /data-rects="([^"]*)"/
+        .exec(dom)![1]!
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&'),
+    ) as PlotRect[];
     const png = path.join(dir, 'page.png');
     await chromium(file, [`--screenshot=${png}`], { width: WIDTH, height: HEIGHT });
     const image = PNG.sync.read(readFileSync(png));
@@ -79,7 +85,7 @@ describeWithChromium('the page in headless chromium', () => {
     expect(pixelsOf(image, alerts, '#ff7f0e', 30)).toBeGreaterThan(20);
   }, 90_000);
 
-  it('a broken plot is caught by the page\'s check and logged as a console error', async () => {
+  it("a broken plot is caught by the page's check and logged as a console error", async () => {
     const broken = path.join(dir, 'broken.html');
     // the page claims more points than it draws
     writeFileSync(broken, instrument(renderHtml(fixturePage())).replace('data-points="301"', 'data-points="999"'));

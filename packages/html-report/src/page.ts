@@ -105,7 +105,22 @@ function objectiveSection(o: HtmlObjective, id: string, from: number, to: number
   ];
   if (o.coverage)
     figures.push(
-      `<figure><figcaption>Coverage <span class="key">(share of the period with recorded data)</span></figcaption>${linePlot({ kind: 'coverage', label: 'coverage', height: COVERAGE_HEIGHT, from, to, points: o.coverage, colour: COLOURS.coverage, yMin: 0, yMax: 1, area: true, ticks: [{ v: 1, label: '100%' }, { v: 0, label: '0%' }] })}</figure>`,
+      `<figure><figcaption>Coverage <span class="key">(share of the period with recorded data)</span></figcaption>${linePlot({
+        kind: 'coverage',
+        label: 'coverage',
+        height: COVERAGE_HEIGHT,
+        from,
+        to,
+        points: o.coverage,
+        colour: COLOURS.coverage,
+        yMin: 0,
+        yMax: 1,
+        area: true,
+        ticks: [
+          { v: 1, label: '100%' },
+          { v: 0, label: '0%' },
+        ],
+      })}</figure>`,
     );
   figures.push(`<figure><figcaption>Alerts <span class="key">(one lane per tier)</span></figcaption>${timeline(o.lanes, o.alerts, from, to)}</figure>`);
   const numbers = o.numbers.map((n) => `<dt>${esc(n.label)}</dt><dd>${esc(n.value)}</dd>`).join('');
@@ -122,8 +137,7 @@ function objectiveSection(o: HtmlObjective, id: string, from: number, to: number
 export function renderHtml(page: HtmlPage): string {
   const { from, to } = page;
   const sections = page.objectives.map((o, i) => objectiveSection(o, `o${i + 1}`, from, to));
-  const toc =
-    page.objectives.length > 1 ? `<nav class="toc"><ol>${page.objectives.map((o, i) => `<li><a href="#o${i + 1}">${esc(o.title)}</a></li>`).join('')}</ol></nav>` : '';
+  const toc = page.objectives.length > 1 ? `<nav class="toc"><ol>${page.objectives.map((o, i) => `<li><a href="#o${i + 1}">${esc(o.title)}</a></li>`).join('')}</ol></nav>` : '';
   return (
     `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     // nothing on the page may be fetched: it must work offline and leak nothing when opened

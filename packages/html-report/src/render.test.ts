@@ -1,3 +1,4 @@
+// @integration: runs Chromium
 /**
  * The renderer without a browser: escaping, determinism, what each shape of data draws (nothing, a dot, lines
  * broken at gaps), alert bars, and a page of hundreds of objectives. chromium.test.ts looks at it in a browser.
@@ -128,7 +129,16 @@ describe('renderHtml', () => {
     { name: 'no data', o: objective(), sli: { points: 0, paths: 0, dots: 0, empty: true } },
     { name: 'one point: a dot', o: objective({ sli: [{ t: TO, v: 0.9995 }] }), sli: { points: 1, paths: 0, dots: 1, empty: false } },
     { name: 'NaN only: no data', o: objective({ sli: [{ t: TO, v: NaN }] }), sli: { points: 0, paths: 0, dots: 0, empty: true } },
-    { name: 'points outside the page range are left out', o: objective({ sli: [{ t: FROM - 1, v: 1 }, { t: TO + 1, v: 1 }] }), sli: { points: 0, paths: 0, dots: 0, empty: true } },
+    {
+      name: 'points outside the page range are left out',
+      o: objective({
+        sli: [
+          { t: FROM - 1, v: 1 },
+          { t: TO + 1, v: 1 },
+        ],
+      }),
+      sli: { points: 0, paths: 0, dots: 0, empty: true },
+    },
     { name: 'a whole period: one line', o: objective({ sli: series(() => 0.9995) }), sli: { points: 301, paths: 1, dots: 0, empty: false } },
     {
       name: 'a hole breaks the line, a lone point is a dot',
@@ -168,7 +178,13 @@ describe('renderHtml', () => {
 
   it('hundreds of objectives: quickly, one section each, unique ids, a table of contents', () => {
     const many = Array.from({ length: 300 }, (_, i) =>
-      objective({ title: `svc / slo-${i}`, sli: series((j) => 0.999 + 0.0005 * Math.sin(i + j / 10)), budget: series((j) => 1 - j / 400), coverage: series(() => 1), lanes: ['page-fast', 'ticket-slow'] }),
+      objective({
+        title: `svc / slo-${i}`,
+        sli: series((j) => 0.999 + 0.0005 * Math.sin(i + j / 10)),
+        budget: series((j) => 1 - j / 400),
+        coverage: series(() => 1),
+        lanes: ['page-fast', 'ticket-slow'],
+      }),
     );
     const started = Date.now();
     const out = renderHtml(page(many));
@@ -198,7 +214,7 @@ describe('timeline', () => {
     expect(svg).toContain(text);
   });
 
-  it('a peak goes into the bar\'s tooltip', () => {
+  it("a peak goes into the bar's tooltip", () => {
     expect(timeline(['a'], [{ lane: 'a', start: FROM, end: TO, severity: 'page', peak: 20.4567 }], FROM, TO)).toContain('peak 20.5</title>');
   });
 });

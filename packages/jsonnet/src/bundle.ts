@@ -68,12 +68,7 @@ function scanCached(text: string): Scan {
 
 function lexicalError(display: string, text: string, e: LexError): JsonnetError {
   const { line, column } = positionAt(text, e.offset);
-  return new JsonnetError(
-    `${formatLocation(display, line, column)}: syntax error: ${e.message}\n    hint: fix the jsonnet syntax at that position`,
-    display,
-    line,
-    column,
-  );
+  return new JsonnetError(`${formatLocation(display, line, column)}: syntax error: ${e.message}\n    hint: fix the jsonnet syntax at that position`, display, line, column);
 }
 
 function readImport(importer: Binding, offset: number, kind: ImportKind, written: string, display: string): string {

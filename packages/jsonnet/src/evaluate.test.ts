@@ -1,3 +1,4 @@
+// @integration: runs the jsonnet command
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,11 +31,11 @@ const files: Record<string, string> = {
     "local a2 = import /* same file, other spelling */ './lib/../lib/a.libsonnet';",
     'local __a0 = "looks generated", __b = 2;',
     '{',
-    "  same: a1 == a2, a: a1, generated: [__a0, __b],",
-    "  text: |||\n    Überschrift ✓\n\n      indented import 'nope'\n    ends \"here\" |||\n  |||,",
+    '  same: a1 == a2, a: a1, generated: [__a0, __b],',
+    '  text: |||\n    Überschrift ✓\n\n      indented import \'nope\'\n    ends "here" |||\n  |||,',
     "  verbatim: @'it''s ünïcödé \\n not an escape',",
     '  quoted: "tab\\t é \\u00e9 \\ud83d\\ude00 😀 \\"q\\" {{ $labels.slo_name }}",',
-    "  single: 'import \"x\" // not a comment # nor this /* */',",
+    '  single: \'import "x" // not a comment # nor this /* */\',',
     '  /* ü comment with { brackets ( and quotes \' " */ n: [1e3, 0.5, -2, 1.5e-3],',
     '  obj: { a: self.b, b: $.same, "import": "a field", ["hid" + "den"]:: 1 },',
     '  // ✓ line comment with |||',

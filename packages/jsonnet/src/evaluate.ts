@@ -1,5 +1,5 @@
 import { buildBundle, type Bundle } from './bundle';
-import { EngineCrash, evaluate } from './engine';
+import { EngineCrash, type EngineResult, evaluate } from './engine';
 import { JsonnetError, formatLocation } from './errors';
 import { readTrace, renderFrames, type TraceReport } from './trace';
 
@@ -8,7 +8,7 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; report: TraceR
 /** Runs a bundle with extra ext vars; a jsonnet error is returned as a report, an engine crash thrown as JsonnetError. */
 export function runBundle(bundle: Bundle, extVars: ReadonlyMap<string, string>, entryFile: string): Outcome {
   const vars = new Map([...bundle.extVars, ...extVars]);
-  let result;
+  let result: EngineResult;
   try {
     result = evaluate(bundle.code, vars);
   } catch (e) {

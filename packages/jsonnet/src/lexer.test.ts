@@ -2,12 +2,24 @@ import { LexError, positionAt, scanJsonnet } from './lexer';
 
 describe('scanJsonnet finds imports, and only real ones', () => {
   const cases: { name: string; text: string; imports: [string, string][] }[] = [
-    { name: 'all three kinds', text: "local a = import 'a.libsonnet', b = importstr \"b.txt\", c = importbin 'c.bin'; a", imports: [['import', 'a.libsonnet'], ['importstr', 'b.txt'], ['importbin', 'c.bin']] },
+    {
+      name: 'all three kinds',
+      text: "local a = import 'a.libsonnet', b = importstr \"b.txt\", c = importbin 'c.bin'; a",
+      imports: [
+        ['import', 'a.libsonnet'],
+        ['importstr', 'b.txt'],
+        ['importbin', 'c.bin'],
+      ],
+    },
     { name: 'escapes in the path', text: 'import "dir\\/x\\u00e9\\"q.libsonnet"', imports: [['import', 'dir/xé"q.libsonnet']] },
     { name: 'verbatim path with a doubled quote', text: "import @'it''s.libsonnet'", imports: [['import', "it's.libsonnet"]] },
     { name: 'comments between keyword and path', text: "import /* which */ // file\n  # really\n  'x.libsonnet'", imports: [['import', 'x.libsonnet']] },
     { name: 'no space before the path', text: "(import'x.libsonnet').y", imports: [['import', 'x.libsonnet']] },
-    { name: 'inside strings, comments and text blocks: none', text: "// import 'a'\n# import 'b'\n/* import 'c' */\n{ s: \"import 'd'\", v: @'import ''e''', t: |||\n  import 'f'\n|||, importer: 1 }", imports: [] },
+    {
+      name: 'inside strings, comments and text blocks: none',
+      text: "// import 'a'\n# import 'b'\n/* import 'c' */\n{ s: \"import 'd'\", v: @'import ''e''', t: |||\n  import 'f'\n|||, importer: 1 }",
+      imports: [],
+    },
     { name: 'text block with blank lines and a less indented end', text: "{ t: |||\n    a\n\n      b\n  |||, u: import 'g' }", imports: [['import', 'g']] },
     { name: 'chomped text block', text: "[|||-\n  x\n|||, import 'h']", imports: [['import', 'h']] },
   ];

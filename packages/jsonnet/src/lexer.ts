@@ -43,6 +43,7 @@ export class LexError extends Error {
 
 const IMPORT_KINDS: ReadonlySet<string> = new Set(['import', 'importstr', 'importbin']);
 const CLOSING: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range \x00-\x7f is all of ASCII, control characters included; the regex matches anything outside it
 const NON_ASCII = /[^\x00-\x7f]/;
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
@@ -137,7 +138,10 @@ export function scanJsonnet(text: string): Scan {
     if (NON_ASCII.test(c)) {
       const cp = text.codePointAt(i) ?? 0;
       const name = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-      throw new LexError(`unexpected character ${cp === 0xfeff ? 'U+FEFF (a byte order mark: save the file without it)' : `"${String.fromCodePoint(cp)}" (${name})`}: outside strings and comments jsonnet is ASCII`, i);
+      throw new LexError(
+        `unexpected character ${cp === 0xfeff ? 'U+FEFF (a byte order mark: save the file without it)' : `"${String.fromCodePoint(cp)}" (${name})`}: outside strings and comments jsonnet is ASCII`,
+        i,
+      );
     }
     if (c === '(' || c === '[' || c === '{') {
       open.push({ ch: c, at: i });

@@ -1,3 +1,4 @@
+// @integration: runs the jsonnet command
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,7 +39,11 @@ const input: MixinInput = {
       name: 'slo-day-api-availability-sli',
       interval: '30s',
       rules: [
-        { record: 'slo:sli_error:ratio_rate5m', expr: 'sum(rate(http_requests_total{job="api",code=~"5.."}[5m]))\n/\nsum(rate(http_requests_total{job="api"}[5m]))', labels: { slo_name: 'day-api-availability', note: tricky[1] } },
+        {
+          record: 'slo:sli_error:ratio_rate5m',
+          expr: 'sum(rate(http_requests_total{job="api",code=~"5.."}[5m]))\n/\nsum(rate(http_requests_total{job="api"}[5m]))',
+          labels: { slo_name: 'day-api-availability', note: tricky[1] },
+        },
       ],
     },
   ],
@@ -95,7 +100,9 @@ describe('mixin.libsonnet yields the data it was given, in both engines', () => 
 
   it.each(engines)('$engine: composes with another mixin by +', ({ evaluate }) => {
     const other = "{ prometheusAlerts+:: { groups+: [{ name: 'other', rules: [] }] }, grafanaDashboards+:: { 'other.json': {} } }";
-    const combined = evaluate(`local m = (import 'mixin.libsonnet') + ${other}; [m.prometheusAlerts.groups[1].name, std.objectFields(m.grafanaDashboards), m.prometheusRules == (import 'mixin.libsonnet').prometheusRules]`);
+    const combined = evaluate(
+      `local m = (import 'mixin.libsonnet') + ${other}; [m.prometheusAlerts.groups[1].name, std.objectFields(m.grafanaDashboards), m.prometheusRules == (import 'mixin.libsonnet').prometheusRules]`,
+    );
     expect(combined).toEqual(['other', ['day/day-api-availability.json', 'other.json', 'overview.json'], true]);
   });
 });

@@ -105,7 +105,7 @@ describe('applyOverrides: what the function returns is the dashboard', () => {
     },
     {
       name: 'takes the arguments by name, in any order',
-      text: "function(slo, dashboard) dashboard + { title: slo.uid }",
+      text: 'function(slo, dashboard) dashboard + { title: slo.uid }',
       expected: (d) => ({ ...d, title: 'slo-day-api-availability' }),
     },
     {
@@ -330,6 +330,6 @@ describe('applyOverrides: mistakes are JsonnetErrors with file, line and column'
 
   it('keeps working after the engine crashed', () => {
     expect(() => apply("function(dashboard, slo) arakoo.regexMatch('a', '[')")).toThrow(JsonnetError);
-    expect(apply("function(dashboard, slo) dashboard + { ok: true }")).toMatchObject({ ok: true });
+    expect(apply('function(dashboard, slo) dashboard + { ok: true }')).toMatchObject({ ok: true });
   });
 });

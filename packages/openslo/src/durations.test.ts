@@ -86,9 +86,7 @@ describe('the SLO period is at most a year', () => {
 
   const refused = ['366d', '53w', '13M', '5Q', '2Y', '300Y', '8761h', '525601m'];
   it.each(refused)('refuses %s, at the duration, saying what the longest period is', (period) => {
-    expect(run(slo({ period }))).toEqual([
-      `E 24:17 spec.timeWindow[0].duration [duration] duration "${period}" is longer than 1Y (365d), the longest supported SLO period`,
-    ]);
+    expect(run(slo({ period }))).toEqual([`E 24:17 spec.timeWindow[0].duration [duration] duration "${period}" is longer than 1Y (365d), the longest supported SLO period`]);
   });
 
   it('says how to fix it', () => {
@@ -126,17 +124,16 @@ describe('the SLO period is at most a year', () => {
 });
 
 describe('durations inside the period', () => {
-  const sliced = (timeSliceWindow: string, period = '28d') =>
-    slo({ period, budgetingMethod: 'Timeslices', objective: ['timeSliceTarget: 0.95', `timeSliceWindow: ${timeSliceWindow}`] });
+  const sliced = (timeSliceWindow: string, period = '28d') => slo({ period, budgetingMethod: 'Timeslices', objective: ['timeSliceTarget: 0.95', `timeSliceWindow: ${timeSliceWindow}`] });
   it.each([
     ['a 5m slice', sliced('5m'), []],
     ['a slice as long as the period', sliced('1Y', '1Y'), []],
-    ['a slice longer than the period', sliced('29d'), [
-      'E 30:24 spec.objectives[0].timeSliceWindow [duration] timeSliceWindow "29d" is longer than the 28d period of SLO "checkout-availability": a time slice must fit inside the period',
-    ]],
-    ['a slice longer than any period', sliced('2Y'), [
-      'E 30:24 spec.objectives[0].timeSliceWindow [duration] timeSliceWindow "2Y" is longer than 1Y (365d), the longest supported SLO period',
-    ]],
+    [
+      'a slice longer than the period',
+      sliced('29d'),
+      ['E 30:24 spec.objectives[0].timeSliceWindow [duration] timeSliceWindow "29d" is longer than the 28d period of SLO "checkout-availability": a time slice must fit inside the period'],
+    ],
+    ['a slice longer than any period', sliced('2Y'), ['E 30:24 spec.objectives[0].timeSliceWindow [duration] timeSliceWindow "2Y" is longer than 1Y (365d), the longest supported SLO period']],
     ['a zero slice', sliced('0m'), ['E 30:24 spec.objectives[0].timeSliceWindow [duration] timeSliceWindow: "0m" is zero; durations must be positive']],
   ])('%s', (_title, text, expected) => {
     expect(run(text)).toEqual(expected);
@@ -147,29 +144,44 @@ describe('durations inside the period', () => {
   it.each([
     ['a 1h lookback window', { condition: ['lookbackWindow: 1h', 'alertAfter: 5m'] }, []],
     ['a lookback window as long as the period', { period: '1Y', condition: ['lookbackWindow: 1Y', 'alertAfter: 1Y'] }, []],
-    ['a lookback window longer than the period', { condition: ['lookbackWindow: 29d'] }, [
-      `E 44:33 ${LB} [duration] lookbackWindow "29d" is longer than the 28d period of SLO "checkout-availability": a burn-rate window must fit inside the period`,
-    ]],
-    ['a negative lookback window (tolerated sign) longer than the period', { condition: ['lookbackWindow: -29d'] }, [
-      `E 44:33 ${LB} [duration] lookbackWindow "-29d" is longer than the 28d period of SLO "checkout-availability": a burn-rate window must fit inside the period`,
-      'W 44:33 ' + LB + ' [compat] lookbackWindow "-29d": lookbackWindow must be a positive duration',
-    ]],
-    ['a lookback window longer than any period', { condition: ['lookbackWindow: 300Y'] }, [
-      `E 44:33 ${LB} [duration] lookbackWindow "300Y" is longer than 1Y (365d), the longest supported SLO period`,
-    ]],
-    ['alertAfter longer than the period', { condition: ['lookbackWindow: 1h', 'alertAfter: 29d'] }, [
-      `E 45:29 ${AA} [duration] alertAfter "29d" is longer than the 28d period of SLO "checkout-availability": the alert could not fire before the period is over`,
-    ]],
-    ['alertAfter longer than any period', { condition: ['lookbackWindow: 1h', 'alertAfter: 2Y'] }, [
-      `E 45:29 ${AA} [duration] alertAfter "2Y" is longer than 1Y (365d), the longest supported SLO period`,
-    ]],
+    [
+      'a lookback window longer than the period',
+      { condition: ['lookbackWindow: 29d'] },
+      [`E 44:33 ${LB} [duration] lookbackWindow "29d" is longer than the 28d period of SLO "checkout-availability": a burn-rate window must fit inside the period`],
+    ],
+    [
+      'a negative lookback window (tolerated sign) longer than the period',
+      { condition: ['lookbackWindow: -29d'] },
+      [
+        `E 44:33 ${LB} [duration] lookbackWindow "-29d" is longer than the 28d period of SLO "checkout-availability": a burn-rate window must fit inside the period`,
+        `W 44:33 ${LB} [compat] lookbackWindow "-29d": lookbackWindow must be a positive duration`,
+      ],
+    ],
+    [
+      'a lookback window longer than any period',
+      { condition: ['lookbackWindow: 300Y'] },
+      [`E 44:33 ${LB} [duration] lookbackWindow "300Y" is longer than 1Y (365d), the longest supported SLO period`],
+    ],
+    [
+      'alertAfter longer than the period',
+      { condition: ['lookbackWindow: 1h', 'alertAfter: 29d'] },
+      [`E 45:29 ${AA} [duration] alertAfter "29d" is longer than the 28d period of SLO "checkout-availability": the alert could not fire before the period is over`],
+    ],
+    [
+      'alertAfter longer than any period',
+      { condition: ['lookbackWindow: 1h', 'alertAfter: 2Y'] },
+      [`E 45:29 ${AA} [duration] alertAfter "2Y" is longer than 1Y (365d), the longest supported SLO period`],
+    ],
     ['a zero lookback window', { condition: ['lookbackWindow: 0h'] }, [`E 44:33 ${LB} [duration] lookbackWindow: "0h" is zero; durations must be positive`]],
     ['a zero alertAfter', { condition: ['lookbackWindow: 1h', 'alertAfter: 0m'] }, [`E 45:29 ${AA} [duration] alertAfter: "0m" is zero; durations must be positive`]],
   ] as [string, Options, string[]][])('%s', (_title, opts, expected) => {
     expect(run(slo(opts), [TARGET])).toEqual(expected);
   });
 
-  const POLICY = { file: 'p.yaml', text: 'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: slow-burn\nspec:\n  conditions:\n    - conditionRef: slow\n  notificationTargets:\n    - targetRef: pager\n' };
+  const POLICY = {
+    file: 'p.yaml',
+    text: 'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: slow-burn\nspec:\n  conditions:\n    - conditionRef: slow\n  notificationTargets:\n    - targetRef: pager\n',
+  };
   const condition = (lookbackWindow: string) => ({
     file: 'c.yaml',
     text: `apiVersion: openslo/v1\nkind: AlertCondition\nmetadata:\n  name: slow\nspec:\n  severity: ticket\n  condition:\n    kind: burnrate\n    op: gte\n    threshold: 1\n    lookbackWindow: ${lookbackWindow}\n`,
@@ -181,9 +193,7 @@ describe('durations inside the period', () => {
     expect(run(slo({ policyRef: 'slow-burn', period: '30d' }), [POLICY, condition('30d'), TARGET])).toEqual([]);
   });
   it('refuses a condition longer than any period even when no SLO uses it', () => {
-    expect(run(condition('2Y').text)).toEqual([
-      'E 11:21 spec.condition.lookbackWindow [duration] lookbackWindow "2Y" is longer than 1Y (365d), the longest supported SLO period',
-    ]);
+    expect(run(condition('2Y').text)).toEqual(['E 11:21 spec.condition.lookbackWindow [duration] lookbackWindow "2Y" is longer than 1Y (365d), the longest supported SLO period']);
   });
 
   it('says how to fix a window longer than the period', () => {

@@ -40,12 +40,24 @@ const RATIO = `  indicator:
 describe('checkSources: located errors', () => {
   it.each([
     ['a valid SLO', SLO(`${RATIO}  objectives:\n    - target: 0.995\n`), []],
-    ['every mistake is reported, not only the first', SLO(`${RATIO.replace('Occurrences', 'occurrences')}  objectives:\n    - target: 99.5\n`), ['E 26:20 spec.budgetingMethod [enum]', 'E 28:15 spec.objectives[0].target [range]']],
+    [
+      'every mistake is reported, not only the first',
+      SLO(`${RATIO.replace('Occurrences', 'occurrences')}  objectives:\n    - target: 99.5\n`),
+      ['E 26:20 spec.budgetingMethod [enum]', 'E 28:15 spec.objectives[0].target [range]'],
+    ],
     ['unknown field, located at the key', SLO(`${RATIO}  objective:\n    - target: 0.995\n`), ['W 6:3 spec [compat]', 'E 27:3 spec.objective [unknown-field]']],
     ['target and targetPercent together', SLO(`${RATIO}  objectives:\n    - target: 0.995\n      targetPercent: 99.5\n`), ['E 29:7 spec.objectives[0].targetPercent [target]']],
-    ['a duration without unit', SLO(RATIO.replace('28d', '"28"') + '  objectives:\n    - target: 0.9\n'), ['E 24:17 spec.timeWindow[0].duration [duration]']],
-    ['an unknown time zone', SLO(RATIO.replace('isRolling: true', 'calendar:\n        startTime: "2024-01-01 00:00:00"\n        timeZone: Mars/Olympus') + '  objectives:\n    - target: 0.9\n'), ['E 27:19 spec.timeWindow[0].calendar.timeZone [calendar]']],
-    ['a PromQL syntax error points into the query', SLO(`${RATIO.replace('code!~"5.."}', 'code!~"5.."')}  objectives:\n    - target: 0.9\n`), ['E 17:41 spec.indicator.spec.ratioMetric.good.metricSource.spec.query [promql]'] /* the unclosed brace */],
+    ['a duration without unit', SLO(`${RATIO.replace('28d', '"28"')}  objectives:\n    - target: 0.9\n`), ['E 24:17 spec.timeWindow[0].duration [duration]']],
+    [
+      'an unknown time zone',
+      SLO(`${RATIO.replace('isRolling: true', 'calendar:\n        startTime: "2024-01-01 00:00:00"\n        timeZone: Mars/Olympus')}  objectives:\n    - target: 0.9\n`),
+      ['E 27:19 spec.timeWindow[0].calendar.timeZone [calendar]'],
+    ],
+    [
+      'a PromQL syntax error points into the query',
+      SLO(`${RATIO.replace('code!~"5.."}', 'code!~"5.."')}  objectives:\n    - target: 0.9\n`),
+      ['E 17:41 spec.indicator.spec.ratioMetric.good.metricSource.spec.query [promql]'] /* the unclosed brace */,
+    ],
     ['apiVersion typo', 'apiVersion: openslo/v2\nkind: Service\nmetadata:\n  name: x\n', ['E 1:13 apiVersion [api-version]']],
     ['a kind that v1alpha does not have', 'apiVersion: openslo/v1alpha\nkind: SLI\nmetadata:\n  name: x\n', ['E 2:7 kind [kind]']],
     ['a scalar document', 'just text\n', ['E 1:1  [not-an-object]']],
@@ -97,10 +109,12 @@ spec:
   });
 
   it('reports both places of a duplicated name', () => {
-    expect(run(BY_REF, {}, [{ file: 'sli.yaml', text: SLI }, { file: 'other.yaml', text: BY_REF.replace('0.99', '0.999') }])).toEqual([
-      'E 4:9 metadata.name [duplicate-name]',
-      'E other.yaml:4:9 metadata.name [duplicate-name]',
-    ]);
+    expect(
+      run(BY_REF, {}, [
+        { file: 'sli.yaml', text: SLI },
+        { file: 'other.yaml', text: BY_REF.replace('0.99', '0.999') },
+      ]),
+    ).toEqual(['E 4:9 metadata.name [duplicate-name]', 'E other.yaml:4:9 metadata.name [duplicate-name]']);
   });
 
   it('identical duplicates are only a warning', () => {
@@ -122,7 +136,10 @@ spec:
 describe('compatibility mode', () => {
   const POLICY = 'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: AlertPolicy\nspec:\n  conditions:\n    - conditionRef: fast\n  notificationTargets:\n    - targetRef: pager\n';
   const defs = [
-    { file: 'c.yaml', text: 'apiVersion: openslo/v1\nkind: AlertCondition\nmetadata:\n  name: fast\nspec:\n  severity: page\n  condition:\n    kind: burnrate\n    threshold: 14.4\n    lookbackWindow: 1h\n' },
+    {
+      file: 'c.yaml',
+      text: 'apiVersion: openslo/v1\nkind: AlertCondition\nmetadata:\n  name: fast\nspec:\n  severity: page\n  condition:\n    kind: burnrate\n    threshold: 14.4\n    lookbackWindow: 1h\n',
+    },
     { file: 't.yaml', text: 'apiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata:\n  name: pager\nspec:\n  target: pagerduty\n' },
   ];
   it('warns about each tolerated deviation where it is, as --strict reports it', () => {
@@ -145,7 +162,12 @@ describe('compatibility mode', () => {
 describe('hostile input', () => {
   it('refuses an alias bomb quickly', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const t = Date.now();
     expect(run(lines.join('\n'))).toEqual(['E 1:1  [yaml-alias-limit]']);
     expect(Date.now() - t).toBeLessThan(5000);
@@ -182,7 +204,14 @@ describe('checkSources: documents that are not SLO specs', () => {
 
   it.each([
     ['a Deployment', [walked('dep.yaml', DEPLOYMENT)], [['helm/dep.yaml', 1, 'apiVersion apps/v1 is not OpenSLO or Sloth']]],
-    ['manifests of several documents, one entry each', [walked('all.yaml', `${SERVICE}---\n${RULE}`)], [['helm/all.yaml', 1, 'apiVersion v1 is not OpenSLO or Sloth'], ['helm/all.yaml', 6, 'apiVersion monitoring.coreos.com/v1 is not OpenSLO or Sloth']]],
+    [
+      'manifests of several documents, one entry each',
+      [walked('all.yaml', `${SERVICE}---\n${RULE}`)],
+      [
+        ['helm/all.yaml', 1, 'apiVersion v1 is not OpenSLO or Sloth'],
+        ['helm/all.yaml', 6, 'apiVersion monitoring.coreos.com/v1 is not OpenSLO or Sloth'],
+      ],
+    ],
     ['a Helm template, which does not parse', [walked('templates/dep.yaml', TEMPLATE)], [['helm/templates/dep.yaml', 7, 'does not parse as YAML and does not mention OpenSLO or Sloth (a template?)']]],
     ['a values file', [walked('values.yaml', VALUES)], [['helm/values.yaml', 1, 'has no apiVersion, kind or Sloth version']]],
     ['an empty file found in a directory', [walked('empty.yaml', '')], [['helm/empty.yaml', 1, 'has no YAML documents']]],
@@ -195,9 +224,21 @@ describe('checkSources: documents that are not SLO specs', () => {
   });
 
   it.each([
-    ['an apiVersion that mentions openslo', 'apiVersion: openslo/v2\nkind: Service\nmetadata:\n  name: x\n', 'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "openslo/v2"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha | did you mean "openslo/v1"?'],
-    ['an SLO kind under another apiVersion', 'apiVersion: v1\nkind: SLO\nmetadata:\n  name: x\n', 'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "v1"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha'],
-    ['an apiVersion that is no API version at all', 'apiVersion: foo\nkind: Service\nmetadata:\n  name: x\n', 'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "foo"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha'],
+    [
+      'an apiVersion that mentions openslo',
+      'apiVersion: openslo/v2\nkind: Service\nmetadata:\n  name: x\n',
+      'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "openslo/v2"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha | did you mean "openslo/v1"?',
+    ],
+    [
+      'an SLO kind under another apiVersion',
+      'apiVersion: v1\nkind: SLO\nmetadata:\n  name: x\n',
+      'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "v1"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha',
+    ],
+    [
+      'an apiVersion that is no API version at all',
+      'apiVersion: foo\nkind: Service\nmetadata:\n  name: x\n',
+      'E in.yaml:1:13 apiVersion [api-version] unsupported apiVersion "foo"; supported: openslo/v1, openslo/v1alpha, openslo.com/v2alpha',
+    ],
     ['an SLO without apiVersion', 'kind: SLO\nmetadata:\n  name: x\n', 'E in.yaml:1:1  [required] apiVersion is required | add apiVersion: openslo/v1'],
     ['a named file that does not parse', TEMPLATE, 'E in.yaml:7:7  [yaml-syntax] Block collections are not allowed within flow collections'],
     ['a broken file found in a directory that mentions openslo', `# openslo\n${TEMPLATE}`, 'E in.yaml:8:7  [yaml-syntax] Block collections are not allowed within flow collections'],
@@ -218,7 +259,12 @@ describe('checkSources: documents that are not SLO specs', () => {
   });
 
   it('an empty file beside specs still only warns', () => {
-    expect(texts([{ file: 'empty.yaml', text: '' }, { file: 'spec.yaml', text: SPEC }])).toEqual(['W empty.yaml:1:1  [empty] contains no OpenSLO objects | is this the right file?']);
+    expect(
+      texts([
+        { file: 'empty.yaml', text: '' },
+        { file: 'spec.yaml', text: SPEC },
+      ]),
+    ).toEqual(['W empty.yaml:1:1  [empty] contains no OpenSLO objects | is this the right file?']);
   });
 
   it('a Sloth document is kept', () => {
@@ -296,18 +342,62 @@ ${metric}
       METRIC('      metricSource:\n        metricSourceType: Prometheus\n        spec:\n          query: sum(rate(x{code!~"5.."}[5m]))'),
       ['E in.yaml:10:9 spec.ratioMetric.good.metricSource.metricSourceType [unknown-field] unknown field "metricSourceType" | did you mean "type"?'],
     ],
-    ['target: 1', TARGET('target: 1'), ['E in.yaml:28:15 spec.objectives[0].target [range] must be below 1 (got 1) | a target of 1 (100%) leaves no error budget: every error burns all of it; use e.g. 0.999']],
+    [
+      'target: 1',
+      TARGET('target: 1'),
+      ['E in.yaml:28:15 spec.objectives[0].target [range] must be below 1 (got 1) | a target of 1 (100%) leaves no error budget: every error burns all of it; use e.g. 0.999'],
+    ],
     ['target: 99.9', TARGET('target: 99.9'), ['E in.yaml:28:15 spec.objectives[0].target [range] must be below 1 (got 99.9) | target is a fraction: write target: 0.999 or targetPercent: 99.9']],
-    ['target: 0', TARGET('target: 0'), ['W in.yaml:28:15 spec.objectives[0].target [target] a target of 0 is met even when every event is bad, so this objective never uses any error budget | write the share of good events you promise, e.g. target: 0.999']],
-    ['target: -1', TARGET('target: -1'), ['E in.yaml:28:15 spec.objectives[0].target [range] must be at least 0 (got -1) | target is the share of good events, a fraction from 0 up to (not including) 1, e.g. 0.999']],
-    ['targetPercent: 100', TARGET('targetPercent: 100'), ['E in.yaml:28:22 spec.objectives[0].targetPercent [range] must be below 100 (got 100) | a targetPercent of 100 or more leaves no error budget: every error burns all of it; use e.g. 99.9']],
-    ['targetPercent: 0', TARGET('targetPercent: 0'), ['W in.yaml:28:22 spec.objectives[0].targetPercent [target] a targetPercent of 0 is met even when every event is bad, so this objective never uses any error budget | write the share of good events you promise, e.g. targetPercent: 99.9']],
-    ['a name with accents', ENVELOPE('openslo/v1').replace('name: x', 'name: été'), ['E in.yaml:4:9 metadata.name [name-format] name "été" is not an RFC 1123 name (lower-case letters, digits and "-", at most 63 characters) | use "ete"']],
-    ['a name with spaces and accents', ENVELOPE('openslo/v1').replace('name: x', 'name: Équipe Paiement'), ['E in.yaml:4:9 metadata.name [name-format] name "Équipe Paiement" is not an RFC 1123 name (lower-case letters, digits and "-", at most 63 characters) | use "equipe-paiement"']],
-    ['an SLO without spec', 'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout\n', ['E in.yaml:1:1  [required] SLO checkout has no spec: add a spec: block with service, indicator or indicatorRef, timeWindow, budgetingMethod and objectives']],
-    ['a v2alpha SLO without spec', 'apiVersion: openslo.com/v2alpha\nkind: SLO\nmetadata:\n  name: checkout\n', ['E in.yaml:1:1  [required] SLO checkout has no spec: add a spec: block with service, sli or sliRef, timeWindow, budgetingMethod and objectives']],
+    [
+      'target: 0',
+      TARGET('target: 0'),
+      [
+        'W in.yaml:28:15 spec.objectives[0].target [target] a target of 0 is met even when every event is bad, so this objective never uses any error budget | write the share of good events you promise, e.g. target: 0.999',
+      ],
+    ],
+    [
+      'target: -1',
+      TARGET('target: -1'),
+      ['E in.yaml:28:15 spec.objectives[0].target [range] must be at least 0 (got -1) | target is the share of good events, a fraction from 0 up to (not including) 1, e.g. 0.999'],
+    ],
+    [
+      'targetPercent: 100',
+      TARGET('targetPercent: 100'),
+      ['E in.yaml:28:22 spec.objectives[0].targetPercent [range] must be below 100 (got 100) | a targetPercent of 100 or more leaves no error budget: every error burns all of it; use e.g. 99.9'],
+    ],
+    [
+      'targetPercent: 0',
+      TARGET('targetPercent: 0'),
+      [
+        'W in.yaml:28:22 spec.objectives[0].targetPercent [target] a targetPercent of 0 is met even when every event is bad, so this objective never uses any error budget | write the share of good events you promise, e.g. targetPercent: 99.9',
+      ],
+    ],
+    [
+      'a name with accents',
+      ENVELOPE('openslo/v1').replace('name: x', 'name: été'),
+      ['E in.yaml:4:9 metadata.name [name-format] name "été" is not an RFC 1123 name (lower-case letters, digits and "-", at most 63 characters) | use "ete"'],
+    ],
+    [
+      'a name with spaces and accents',
+      ENVELOPE('openslo/v1').replace('name: x', 'name: Équipe Paiement'),
+      ['E in.yaml:4:9 metadata.name [name-format] name "Équipe Paiement" is not an RFC 1123 name (lower-case letters, digits and "-", at most 63 characters) | use "equipe-paiement"'],
+    ],
+    [
+      'an SLO without spec',
+      'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout\n',
+      ['E in.yaml:1:1  [required] SLO checkout has no spec: add a spec: block with service, indicator or indicatorRef, timeWindow, budgetingMethod and objectives'],
+    ],
+    [
+      'a v2alpha SLO without spec',
+      'apiVersion: openslo.com/v2alpha\nkind: SLO\nmetadata:\n  name: checkout\n',
+      ['E in.yaml:1:1  [required] SLO checkout has no spec: add a spec: block with service, sli or sliRef, timeWindow, budgetingMethod and objectives'],
+    ],
     ['an SLI without spec', 'apiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: ok\n', ['E in.yaml:1:1  [required] SLI ok has no spec: add a spec: block with thresholdMetric or ratioMetric']],
-    ['an AlertPolicy without spec', 'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: p\n', ['E in.yaml:1:1  [required] AlertPolicy p has no spec: add a spec: block with conditions and notificationTargets']],
+    [
+      'an AlertPolicy without spec',
+      'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: p\n',
+      ['E in.yaml:1:1  [required] AlertPolicy p has no spec: add a spec: block with conditions and notificationTargets'],
+    ],
     ['a Service without spec is fine', 'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: s\n', []],
   ] as [string, string, string[]][])('%s', (_title, text, expected) => expect(one(text)).toEqual(expected));
 
@@ -336,15 +426,51 @@ spec:
         query: avg:trace.http.request.duration{service:web}
 `;
   it.each([
-    ['compile skips an unused Datadog SLI with a warning', SLI('dd-latency', 'Datadog'), 'error', ['W in.yaml:4:9 metadata.name [unused-sli] SLI dd-latency is not referenced by any SLO and its source Datadog is not Prometheus: it is skipped | nothing is compiled for it; leave its file out of the inputs to silence this']],
-    ['and a CloudWatch one', SLI('cw', 'CloudWatch'), 'error', ['W in.yaml:4:9 metadata.name [unused-sli] SLI cw is not referenced by any SLO and its source CloudWatch is not Prometheus: it is skipped | nothing is compiled for it; leave its file out of the inputs to silence this']],
-    ['validate keeps the missing-reference warning', SLI('dd-latency', 'Datadog'), 'warning', ['W in.yaml:8:24 spec.thresholdMetric.metricSource.metricSourceRef [missing-reference] metricSourceRef "datadog" refers to a DataSource that none of the inputs define | pass the file that defines DataSource "datadog" too; compile needs it']],
-    ['an unused Prometheus SLI still needs its DataSource', SLI('p', 'Prometheus').replace('avg:trace.http.request.duration{service:web}', 'up'), 'error', ['E in.yaml:8:24 spec.thresholdMetric.metricSource.metricSourceRef [missing-reference] metricSourceRef "prometheus" refers to a DataSource that none of the inputs define | define DataSource "prometheus" or pass the file that defines it']],
+    [
+      'compile skips an unused Datadog SLI with a warning',
+      SLI('dd-latency', 'Datadog'),
+      'error',
+      [
+        'W in.yaml:4:9 metadata.name [unused-sli] SLI dd-latency is not referenced by any SLO and its source Datadog is not Prometheus: it is skipped | nothing is compiled for it; leave its file out of the inputs to silence this',
+      ],
+    ],
+    [
+      'and a CloudWatch one',
+      SLI('cw', 'CloudWatch'),
+      'error',
+      [
+        'W in.yaml:4:9 metadata.name [unused-sli] SLI cw is not referenced by any SLO and its source CloudWatch is not Prometheus: it is skipped | nothing is compiled for it; leave its file out of the inputs to silence this',
+      ],
+    ],
+    [
+      'validate keeps the missing-reference warning',
+      SLI('dd-latency', 'Datadog'),
+      'warning',
+      [
+        'W in.yaml:8:24 spec.thresholdMetric.metricSource.metricSourceRef [missing-reference] metricSourceRef "datadog" refers to a DataSource that none of the inputs define | pass the file that defines DataSource "datadog" too; compile needs it',
+      ],
+    ],
+    [
+      'an unused Prometheus SLI still needs its DataSource',
+      SLI('p', 'Prometheus').replace('avg:trace.http.request.duration{service:web}', 'up'),
+      'error',
+      [
+        'E in.yaml:8:24 spec.thresholdMetric.metricSource.metricSourceRef [missing-reference] metricSourceRef "prometheus" refers to a DataSource that none of the inputs define | define DataSource "prometheus" or pass the file that defines it',
+      ],
+    ],
   ] as [string, string, 'error' | 'warning', string[]][])('%s', (_title, text, missingReferences, expected) => expect(one(text, { missingReferences })).toEqual(expected));
 
   it('an SLI an SLO refers to still gets the error', () => {
     const slo = SLO(BY_REF_SPEC.replace('indicatorRef: ok', 'indicatorRef: dd-latency'));
-    expect(texts([{ file: 'in.yaml', text: SLI('dd-latency', 'Datadog') }, { file: 'slo.yaml', text: slo }], { missingReferences: 'error' })).toEqual([
+    expect(
+      texts(
+        [
+          { file: 'in.yaml', text: SLI('dd-latency', 'Datadog') },
+          { file: 'slo.yaml', text: slo },
+        ],
+        { missingReferences: 'error' },
+      ),
+    ).toEqual([
       'E in.yaml:8:24 spec.thresholdMetric.metricSource.metricSourceRef [missing-reference] metricSourceRef "datadog" refers to a DataSource that none of the inputs define | define DataSource "datadog" or pass the file that defines it',
     ]);
   });
@@ -369,12 +495,16 @@ spec:
     [
       'is accepted with a warning in compatibility mode',
       {},
-      ['W in.yaml:6:3 spec [compat] SLO sloth-style has no timeWindows: using 30 days rolling, as Sloth does; write timeWindows to choose | e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}]; --strict rejects this; accepted because Sloth, which uses 30 days rolling'],
+      [
+        'W in.yaml:6:3 spec [compat] SLO sloth-style has no timeWindows: using 30 days rolling, as Sloth does; write timeWindows to choose | e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}]; --strict rejects this; accepted because Sloth, which uses 30 days rolling',
+      ],
     ],
     [
       'is refused with --strict',
       { strict: true },
-      ['E in.yaml:6:3 spec [v1alpha-default-window] SLO sloth-style has no timeWindows: openslo/v1alpha requires timeWindows with exactly one window, e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}] (without --strict this is accepted: Sloth, which uses 30 days rolling)'],
+      [
+        'E in.yaml:6:3 spec [v1alpha-default-window] SLO sloth-style has no timeWindows: openslo/v1alpha requires timeWindows with exactly one window, e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}] (without --strict this is accepted: Sloth, which uses 30 days rolling)',
+      ],
     ],
   ] as [string, EngineOptions, string[]][])('%s', (_title, opts, expected) => expect(one(V1ALPHA, opts)).toEqual(expected));
 });

@@ -1,6 +1,6 @@
 import { checkPromql, type QueryShape } from '@slo-engine/promql';
 import { COMPAT } from './compat';
-import { ObjectContext, type QueryUse, type RefKind, type Report } from './context';
+import { ObjectContext, type QueryUse, type RefKind } from './context';
 import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg } from './diagnostics';
 import { positionInScalar } from './query-position';
 import { checkDurationsWithinPeriods } from './periods';
@@ -74,7 +74,6 @@ function notSloReason(value: unknown, walked: boolean): string | undefined {
   return 'has no apiVersion, kind or Sloth version';
 }
 
-
 const key = (kind: string, name: string) => `${kind}/${name}`;
 
 function describe(o: { kind: string; name: string }): string {
@@ -123,7 +122,7 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
   const index = new Map<string, CheckedObject>();
   for (const { ctx, obj } of contexts) {
     // Sloth prometheus/v1 documents are named by their service, which several may share; their SLO ids are checked instead
-    if (!obj || !obj.name || obj.version === 'prometheus/v1') continue;
+    if (!obj?.name || obj.version === 'prometheus/v1') continue;
     const k = key(obj.kind, obj.name);
     const first = index.get(k);
     if (!first) {
@@ -142,7 +141,16 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
       hint: same ? undefined : 'rename one of them, or remove the duplicate',
     });
     diagnostics.push(
-      new Diagnostic(same ? 'warning' : 'error', 'duplicate-name', `${obj.kind} "${obj.name}" is defined again at ${formatPos(obj.raw.locate(['metadata', 'name']))}`, firstPos, 'metadata.name', undefined, [], describe(obj)),
+      new Diagnostic(
+        same ? 'warning' : 'error',
+        'duplicate-name',
+        `${obj.kind} "${obj.name}" is defined again at ${formatPos(obj.raw.locate(['metadata', 'name']))}`,
+        firstPos,
+        'metadata.name',
+        undefined,
+        [],
+        describe(obj),
+      ),
     );
   }
 
@@ -169,7 +177,13 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
     // the one error of a run that found nothing: it replaces the per-file "empty" warnings it sums up
     const kept = diagnostics.filter((d) => d.code !== 'empty');
     diagnostics.length = 0;
-    diagnostics.push(...kept, nothingFound(sources.map((s) => s.input ?? s.file), skipped.length));
+    diagnostics.push(
+      ...kept,
+      nothingFound(
+        sources.map((s) => s.input ?? s.file),
+        skipped.length,
+      ),
+    );
   }
   diagnostics.sort(compareDiagnostics);
   return { diagnostics, objects: contexts.flatMap((c) => (c.obj ? [c.obj] : [])), index, skipped };
@@ -198,7 +212,7 @@ function sliSourceTypes(obj: CheckedObject, index: Map<string, CheckedObject>): 
 function skipForeignSlis(contexts: { ctx: ObjectContext; obj?: CheckedObject }[], index: Map<string, CheckedObject>): void {
   const used = new Set(contexts.flatMap(({ ctx }) => ctx.refs.filter((r) => r.kind === 'SLI').map((r) => r.name)));
   for (const { ctx, obj } of contexts) {
-    if (!obj || obj.kind !== 'SLI' || !obj.name || used.has(obj.name) || !ctx.refs.some((r) => !index.has(key(r.kind, r.name)))) continue;
+    if (obj?.kind !== 'SLI' || !obj.name || used.has(obj.name) || !ctx.refs.some((r) => !index.has(key(r.kind, r.name)))) continue;
     const foreign = sliSourceTypes(obj, index).find((t) => t !== undefined && !/^prometheus$/i.test(t));
     if (foreign === undefined) continue;
     ctx.refs.length = 0;
@@ -247,12 +261,23 @@ function checkQueries(ctx: ObjectContext, group: QueryUse[], index: Map<string, 
     const a = shapes.get(numer);
     const b = shapes.get(total);
     if (numer.query.replace(/\s+/g, '') === total.query.replace(/\s+/g, ''))
-      ctx.reports.push({ path: numer.path, code: 'query-shape', severity: 'warning', message: `${numer.role} and total are the same query, so the ratio is always ${numer.role === 'good' ? '1' : '1 (everything bad)'}`, hint: `filter the ${numer.role} events, e.g. code!~"5.." for good` });
+      ctx.reports.push({
+        path: numer.path,
+        code: 'query-shape',
+        severity: 'warning',
+        message: `${numer.role} and total are the same query, so the ratio is always ${numer.role === 'good' ? '1' : '1 (everything bad)'}`,
+        hint: `filter the ${numer.role} events, e.g. code!~"5.." for good`,
+      });
     else if (a?.aggregation && b?.aggregation) {
       const la = labelsOf(a.aggregation);
       const lb = labelsOf(b.aggregation);
       if (la !== lb)
-        ctx.reports.push({ path: numer.path, code: 'query-shape', message: `${numer.role} is aggregated ${la} but total ${lb}; the two sides must have the same labels or the ratio matches no series`, hint: 'use the same by (...) clause in both queries' });
+        ctx.reports.push({
+          path: numer.path,
+          code: 'query-shape',
+          message: `${numer.role} is aggregated ${la} but total ${lb}; the two sides must have the same labels or the ratio matches no series`,
+          hint: 'use the same by (...) clause in both queries',
+        });
     }
   }
 }

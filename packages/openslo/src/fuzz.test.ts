@@ -4,7 +4,7 @@ import { mulberry32 } from '../../../test/support/random';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { buildModel, checkSources, type EngineOptions, type SourceText } from './index';
+import { buildModel, checkSources, type Diagnostic, type EngineOptions, type SourceText } from './index';
 
 /**
  * Seeded fuzz test of the OpenSLO engine.
@@ -26,7 +26,6 @@ const SCALE = Number(process.env.OPENSLO_FUZZ_SCALE ?? 1);
 const SPECS = path.resolve(__dirname, '../../../slo-specs');
 
 // ---------------------------------------------------------------- PRNG
-
 
 /** FNV-1a of a string, to derive one seed per (kind, run). */
 function hash(text: string): number {
@@ -86,7 +85,7 @@ function loadSeeds(): Seed[] {
   }
   // The repository's specs refer to each other (DataSource, Service), so each is checked with the others.
   const specs = listFiles(SPECS, /\.yaml$/).map((p) => ({ file: `slo-specs/${path.relative(SPECS, p).split(path.sep).join('/')}`, text: readFileSync(p, 'utf8') }));
-  specs.forEach((src, i) => seeds.push({ name: src.file, group: specs, target: i, docs: parseDocs(src.text) }));
+  for (const [i, src] of specs.entries()) seeds.push({ name: src.file, group: specs, target: i, docs: parseDocs(src.text) });
   return seeds;
 }
 
@@ -95,11 +94,72 @@ const SEEDS = loadSeeds();
 // ---------------------------------------------------------------- random values
 
 const STRINGS = [
-  '', ' ', 'x', 'SLO', 'SLI', 'openslo/v1', 'openslo/v1alpha', 'openslo.com/v2alpha', 'Prometheus', 'prometheus', 'Occurrences', 'Timeslices',
-  'RatioTimeslices', '28d', '0d', '-1h', '1.5h', '5 m', '1Y', 'Week', 'sum(rate(x[5m]))', 'rate(', 'sum(rate(x{a="b"}[$window]))', '{{', '${window}',
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty', '日本語', '\u0000', '\ud800', '😀', 'a\nb', '"', "'", '#', ': ', '- ', '*', '&a', '!!str',
-  'yes', 'no', 'on', '~', 'null', 'true', '2006-01-02 15:04:05', '2024-02-30 00:00:00', 'America/New_York', 'Local', 'UTC', 'burnrate', 'gte', 'lt',
-  'My SLO', 'UPPER', 'a'.repeat(64), '-', '.', 'a..b', 'x/y', 'example.com/key', 'success', 'failure',
+  '',
+  ' ',
+  'x',
+  'SLO',
+  'SLI',
+  'openslo/v1',
+  'openslo/v1alpha',
+  'openslo.com/v2alpha',
+  'Prometheus',
+  'prometheus',
+  'Occurrences',
+  'Timeslices',
+  'RatioTimeslices',
+  '28d',
+  '0d',
+  '-1h',
+  '1.5h',
+  '5 m',
+  '1Y',
+  'Week',
+  'sum(rate(x[5m]))',
+  'rate(',
+  'sum(rate(x{a="b"}[$window]))',
+  '{{',
+  '${window}',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '日本語',
+  '\u0000',
+  '\ud800',
+  '😀',
+  'a\nb',
+  '"',
+  "'",
+  '#',
+  ': ',
+  '- ',
+  '*',
+  '&a',
+  '!!str',
+  'yes',
+  'no',
+  'on',
+  '~',
+  'null',
+  'true',
+  '2006-01-02 15:04:05',
+  '2024-02-30 00:00:00',
+  'America/New_York',
+  'Local',
+  'UTC',
+  'burnrate',
+  'gte',
+  'lt',
+  'My SLO',
+  'UPPER',
+  'a'.repeat(64),
+  '-',
+  '.',
+  'a..b',
+  'x/y',
+  'example.com/key',
+  'success',
+  'failure',
 ];
 const NUMBERS = [0, 1, 0.5, 0.999, 99.9, 100, 101, 1e308, Number.MAX_SAFE_INTEGER + 2, 5e-324, Infinity, NaN, -0, 2 ** 31, 0.1 + 0.2, 1e21];
 const NEGATIVES = [-1, -0.001, -1e308, -Infinity, -(2 ** 53), -100];
@@ -138,7 +198,12 @@ function randomValue(r: Rng, kind: ValueKind): unknown {
     case 'number':
       return r.chance(0.5) ? r.pick(NUMBERS) : Math.round(r.float() * 1e6) / 1e3;
     case 'string':
-      return r.chance(0.7) ? r.pick(STRINGS) : r.float().toString(36).slice(2, 2 + r.range(1, 12));
+      return r.chance(0.7)
+        ? r.pick(STRINGS)
+        : r
+            .float()
+            .toString(36)
+            .slice(2, 2 + r.range(1, 12));
     case 'boolean':
       return r.chance(0.5);
     case 'null':
@@ -190,7 +255,7 @@ function slots(root: unknown, at = '', out: Slot[] = []): Slot[] {
 }
 
 const show = (v: unknown): string => {
-  const s = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 60)}… (${s.length} chars)` : s;
 };
 
@@ -219,8 +284,34 @@ function replaceValue(r: Rng, docs: unknown[]): string {
 }
 
 const KEY_NAMES = [
-  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', ' ', '0', '-1', 'null', 'true', 'Spec', 'APIVERSION', 'kind ',
-  'metadatа', 'indicatorref', 'objective', 'ratioMetrics', 'thresholdMetric', 'raw', 'good', 'bad', 'total', 'query', 'a.b', 'a/b', 'x'.repeat(300),
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '',
+  ' ',
+  '0',
+  '-1',
+  'null',
+  'true',
+  'Spec',
+  'APIVERSION',
+  'kind ',
+  'metadatа',
+  'indicatorref',
+  'objective',
+  'ratioMetrics',
+  'thresholdMetric',
+  'raw',
+  'good',
+  'bad',
+  'total',
+  'query',
+  'a.b',
+  'a/b',
+  'x'.repeat(300),
 ];
 
 function renameKey(r: Rng, docs: unknown[]): string {
@@ -238,10 +329,75 @@ function renameKey(r: Rng, docs: unknown[]): string {
 }
 
 const PROMQL_TOKENS = [
-  '(', ')', '[', ']', '{', '}', '"', "'", '`', '=~', '!~', '!=', '==', '=', '!', ' by ', ' by (job)', ' without (a)', ' offset 5m', ' @ 1', '@', ':', '[5m:1m]',
-  '5m', '0s', '1e', '0x', 'inf', 'NaN', '\\', ',', '+', '-', '/', '%', '^', ' and ', ' or ', ' unless ', ' on(a) group_left ', 'sum(', 'rate(', 'histogram_quantile(',
-  'label_replace(', 'absent(', 'scalar(', 'vector(1)', '$window', '{{.window}}', '${window}', '#', '\n', '\t', ' ', '\u0000', '\ud800', '日本', '__name__',
-  '{__name__=~".+"}', 'x{a="\\"}', '[1h]', '[0m]', '[99999999999999999999y]', '1e308*', '-0', '.5', 'bool ', 'topk(3, ', 'quantile_over_time(0.9, ',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '`',
+  '=~',
+  '!~',
+  '!=',
+  '==',
+  '=',
+  '!',
+  ' by ',
+  ' by (job)',
+  ' without (a)',
+  ' offset 5m',
+  ' @ 1',
+  '@',
+  ':',
+  '[5m:1m]',
+  '5m',
+  '0s',
+  '1e',
+  '0x',
+  'inf',
+  'NaN',
+  '\\',
+  ',',
+  '+',
+  '-',
+  '/',
+  '%',
+  '^',
+  ' and ',
+  ' or ',
+  ' unless ',
+  ' on(a) group_left ',
+  'sum(',
+  'rate(',
+  'histogram_quantile(',
+  'label_replace(',
+  'absent(',
+  'scalar(',
+  'vector(1)',
+  '$window',
+  '{{.window}}',
+  '${window}',
+  '#',
+  '\n',
+  '\t',
+  ' ',
+  '\u0000',
+  '\ud800',
+  '日本',
+  '__name__',
+  '{__name__=~".+"}',
+  'x{a="\\"}',
+  '[1h]',
+  '[0m]',
+  '[99999999999999999999y]',
+  '1e308*',
+  '-0',
+  '.5',
+  'bool ',
+  'topk(3, ',
+  'quantile_over_time(0.9, ',
 ];
 
 function mutateQuery(r: Rng, docs: unknown[]): string {
@@ -293,7 +449,7 @@ const lines = (t: string) => t.split('\n');
 
 function duplicateKey(r: Rng, text: string): { text: string; what: string } {
   const ls = lines(text);
-  const keyLines = ls.map((l, i) => ({ l, i })).filter(({ l }) => /^\s*(- )?("[^"]+"|'[^']+'|[^\s#:'"{[\-][^:#]*):(\s|$)/.test(l));
+  const keyLines = ls.map((l, i) => ({ l, i })).filter(({ l }) => /^\s*(- )?("[^"]+"|'[^']+'|[^\s#:'"{[-][^:#]*):(\s|$)/.test(l));
   if (keyLines.length) {
     const { l, i } = r.pick(keyLines);
     const indent = /^\s*(- )?/.exec(l)![0].length;
@@ -319,9 +475,53 @@ function truncate(r: Rng, text: string): { text: string; what: string } {
 }
 
 const TOKENS = [
-  '\0', '\t', '{', '}', '[', ']', '*alias', '*a', '&anchor ', '&a ', '---', '\n---\n', '\n...\n', ':', ': ', '- ', '? ', '#', '"', "'", '|', '>', '|-\n',
-  '!!binary ', '!tag ', '!<tag:x> ', '!!map ', '!!int ', '%YAML 1.1\n', '%TAG ! tag:x:\n', '\r', '\r\n', '\u2028', '\ufeff', '\ud800', '\\', '\n', ',', '@',
-  '`', '<<: *a\n', '\u0085', '\u00a0', '\x7f', '\x1b', '&a [*a]', 'x: &a\n  y: *a\n',
+  '\0',
+  '\t',
+  '{',
+  '}',
+  '[',
+  ']',
+  '*alias',
+  '*a',
+  '&anchor ',
+  '&a ',
+  '---',
+  '\n---\n',
+  '\n...\n',
+  ':',
+  ': ',
+  '- ',
+  '? ',
+  '#',
+  '"',
+  "'",
+  '|',
+  '>',
+  '|-\n',
+  '!!binary ',
+  '!tag ',
+  '!<tag:x> ',
+  '!!map ',
+  '!!int ',
+  '%YAML 1.1\n',
+  '%TAG ! tag:x:\n',
+  '\r',
+  '\r\n',
+  '\u2028',
+  '\ufeff',
+  '\ud800',
+  '\\',
+  '\n',
+  ',',
+  '@',
+  '`',
+  '<<: *a\n',
+  '\u0085',
+  '\u00a0',
+  '\x7f',
+  '\x1b',
+  '&a [*a]',
+  'x: &a\n  y: *a\n',
 ];
 
 function randomBytes(r: Rng): string {
@@ -359,8 +559,8 @@ function reindentLine(r: Rng, text: string): { text: string; what: string } {
   const op = r.int(4);
   if (op === 0) ls[i] = ' '.repeat(r.range(1, 4)) + line;
   else if (op === 1) ls[i] = line.slice(Math.min(lead, r.range(1, Math.max(1, lead))));
-  else if (op === 2) ls[i] = '\t' + line.slice(lead);
-  else ls[i] = ' '.repeat(lead) + '\t' + line.slice(lead);
+  else if (op === 2) ls[i] = `\t${line.slice(lead)}`;
+  else ls[i] = `${' '.repeat(lead)}\t${line.slice(lead)}`;
   return { text: ls.join('\n'), what: `reindent-line ${i + 1} (${['indent', 'dedent', 'tab-indent', 'tab-after-indent'][op]})` };
 }
 
@@ -381,25 +581,36 @@ function check(group: SourceText[], options: EngineOptions): Problem | undefined
   let misplaced: Problem | undefined;
   const located = (stage: string, ds: unknown): Problem | undefined => {
     if (!Array.isArray(ds)) return { kind: 'malformed', stage, detail: 'diagnostics is not an array' };
-    for (const d of ds as Record<string, any>[]) {
+    // typed as declared; every field is still checked at run time, since a broken answer is what the fuzzer looks for
+    for (const d of ds as Diagnostic[]) {
       const p = d?.pos;
-      const bad =
-        !['error', 'warning'].includes(d?.severity) ? `severity ${show(d?.severity)}`
-        : typeof d.code !== 'string' || d.code === '' ? 'empty code'
-        : typeof d.message !== 'string' || d.message.trim() === '' ? 'empty message'
-        : typeof p !== 'object' || p === null ? 'no pos'
-        : !files.has(p.file) ? `file ${show(p.file)} is not an input`
-        : !Number.isInteger(p.line) || p.line < 1 ? `line ${show(p.line)}`
-        : !Number.isInteger(p.column) || p.column < 1 ? `column ${show(p.column)}`
-        : typeof d.path !== 'string' ? `path ${show(d.path)}`
-        : d.hint !== undefined && typeof d.hint !== 'string' ? `hint ${show(d.hint)}`
-        : undefined;
+      const bad = !['error', 'warning'].includes(d?.severity)
+        ? `severity ${show(d?.severity)}`
+        : typeof d.code !== 'string' || d.code === ''
+          ? 'empty code'
+          : typeof d.message !== 'string' || d.message.trim() === ''
+            ? 'empty message'
+            : typeof p !== 'object' || p === null
+              ? 'no pos'
+              : !files.has(p.file)
+                ? `file ${show(p.file)} is not an input`
+                : !Number.isInteger(p.line) || p.line < 1
+                  ? `line ${show(p.line)}`
+                  : !Number.isInteger(p.column) || p.column < 1
+                    ? `column ${show(p.column)}`
+                    : typeof d.path !== 'string'
+                      ? `path ${show(d.path)}`
+                      : d.hint !== undefined && typeof d.hint !== 'string'
+                        ? `hint ${show(d.hint)}`
+                        : undefined;
       if (bad) return { kind: 'malformed', stage, detail: `${bad} [${show(d?.code)}] at ${show(p)}: ${show(d?.message)}` };
       const lines = fileLines.get(p.file)!;
       const outside =
-        p.line > lines.length ? `line ${p.line} is past the end of the file (${lines.length} lines)`
-        : p.column > lines[p.line - 1]!.length + 1 ? `column ${p.column} is past the end of line ${p.line} (${lines[p.line - 1]!.length} characters)`
-        : undefined;
+        p.line > lines.length
+          ? `line ${p.line} is past the end of the file (${lines.length} lines)`
+          : p.column > lines[p.line - 1]!.length + 1
+            ? `column ${p.column} is past the end of line ${p.line} (${lines[p.line - 1]!.length} characters)`
+            : undefined;
       if (outside) misplaced ??= { kind: 'misplaced', stage, detail: `${outside} [${show(d.code)}] at ${show(p)}: ${show(d.message)}` };
       try {
         JSON.stringify(d);
@@ -429,10 +640,22 @@ function check(group: SourceText[], options: EngineOptions): Problem | undefined
 
 /** Groups failures that are the same bug: where it was thrown, or which rule was broken. */
 function signature(p: Problem): string {
-  if (p.kind !== 'throw') return `${p.stage}: ${p.kind} diagnostic: ${p.detail.replace(/ at \{.*$/s, '').replace(/\d+/g, 'N').replace(/"[^"\]]*"(?!\])/g, '"…"')}`;
+  if (p.kind !== 'throw')
+    return `${p.stage}: ${p.kind} diagnostic: ${p.detail
+      .replace(/ at \{.*$/s, '')
+      .replace(/\d+/g, 'N')
+      .replace(/"[^"\]]*"(?!\])/g, '"…"')}`;
   const e = p.error as Error;
-  const frame = (e?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l))?.trim().replace(/:\d+:\d+\)?$/, '') ?? '';
-  return `${p.stage}: ${e?.name ?? typeof e}: ${String(e?.message ?? e).split('\n')[0]!.replace(/\d+/g, 'N').slice(0, 80)} ${frame}`;
+  const frame =
+    (e?.stack ?? '')
+      .split('\n')
+      .find((l) => /^\s+at /.test(l))
+      ?.trim()
+      .replace(/:\d+:\d+\)?$/, '') ?? '';
+  return `${p.stage}: ${e?.name ?? typeof e}: ${String(e?.message ?? e)
+    .split('\n')[0]!
+    .replace(/\d+/g, 'N')
+    .slice(0, 80)} ${frame}`;
 }
 
 function describeProblem(p: Problem): string {
@@ -631,7 +854,12 @@ spec:
 
 function billionLaughs(levels = 9, width = 9): string {
   const out = [`l0: &l0 [${Array(width).fill('"lol"').join(', ')}]`];
-  for (let i = 1; i < levels; i++) out.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    out.push(
+      `l${i}: &l${i} [${Array(width)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]`,
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -644,9 +872,12 @@ const HOSTILE: { name: string; text: () => string; code?: string }[] = [
   { name: 'alias bomb in a second document', text: () => `apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: a\n---\n${billionLaughs()}`, code: 'yaml-alias-limit' },
   { name: 'alias bomb in flow style', text: () => `{${billionLaughs().trim().split('\n').join(', ')}}`, code: 'yaml-alias-limit' },
   { name: `[[[…]]] ${DEPTH} levels deep`, text: () => '['.repeat(DEPTH) + ']'.repeat(DEPTH) },
-  { name: `{a: {a: …}} ${DEPTH} levels deep`, text: () => '{a: '.repeat(DEPTH) + '1' + '}'.repeat(DEPTH) },
-  { name: `- - - … ${DEPTH} levels deep (block sequences)`, text: () => '- '.repeat(DEPTH) + 'x\n' },
-  { name: `${DEPTH}-deep list as a label value of an SLO`, text: () => SLO_HEAD.replace('  name: hostile\n', `  name: hostile\n  labels:\n    x: ${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}\n`) + '              query: sum(rate(all[5m]))\n' },
+  { name: `{a: {a: …}} ${DEPTH} levels deep`, text: () => `${'{a: '.repeat(DEPTH)}1${'}'.repeat(DEPTH)}` },
+  { name: `- - - … ${DEPTH} levels deep (block sequences)`, text: () => `${'- '.repeat(DEPTH)}x\n` },
+  {
+    name: `${DEPTH}-deep list as a label value of an SLO`,
+    text: () => `${SLO_HEAD.replace('  name: hostile\n', `  name: hostile\n  labels:\n    x: ${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}\n`)}              query: sum(rate(all[5m]))\n`,
+  },
   { name: `${DEPTH}-deep map as the spec of an SLO`, text: () => `apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: hostile\nspec: ${'{a: '.repeat(DEPTH)}1${'}'.repeat(DEPTH)}\n` },
   { name: `${DEPTH}-deep parentheses as a PromQL query`, text: () => `${SLO_HEAD}              query: "${'('.repeat(DEPTH)}x${')'.repeat(DEPTH)}"\n` },
   { name: 'self-referencing alias (a cycle)', text: () => 'a: &a [*a]\nb: &b {c: *b}\n' },
@@ -656,10 +887,10 @@ const HOSTILE: { name: string; text: () => string; code?: string }[] = [
   {
     name: 'prototype-like keys everywhere',
     text: () =>
-      SLO_HEAD.replace('  name: hostile\n', '  name: hostile\n  __proto__: {polluted: 1}\n  labels: {__proto__: x, constructor: y, toString: z}\n  annotations: {hasOwnProperty: 1}\n').replace(
+      `${SLO_HEAD.replace('  name: hostile\n', '  name: hostile\n  __proto__: {polluted: 1}\n  labels: {__proto__: x, constructor: y, toString: z}\n  annotations: {hasOwnProperty: 1}\n').replace(
         '  service: svc\n',
         '  service: svc\n  __proto__: null\n  constructor: {prototype: 1}\n',
-      ) + '              query: sum(rate(all[5m]))\n__proto__: {apiVersion: x}\n',
+      )}              query: sum(rate(all[5m]))\n__proto__: {apiVersion: x}\n`,
   },
   { name: 'complex keys', text: () => '? [a, b]\n: 1\n? {apiVersion: openslo/v1}\n: 2\n' },
   { name: 'empty file', text: () => '' },
@@ -670,10 +901,13 @@ const HOSTILE: { name: string; text: () => string; code?: string }[] = [
   { name: 'NUL only', text: () => '\0' },
   { name: 'BOM only', text: () => '\ufeff' },
   { name: '1 MB single-line plain value', text: () => `key: ${'a'.repeat(MB)}\n` },
-  { name: '1 MB single-line quoted description of an SLO', text: () => SLO_HEAD.replace('  service: svc\n', `  service: svc\n  description: "${'a '.repeat(MB / 2)}"\n`) + '              query: sum(rate(all[5m]))\n' },
+  {
+    name: '1 MB single-line quoted description of an SLO',
+    text: () => `${SLO_HEAD.replace('  service: svc\n', `  service: svc\n  description: "${'a '.repeat(MB / 2)}"\n`)}              query: sum(rate(all[5m]))\n`,
+  },
   { name: '1 MB single-line PromQL query', text: () => `${SLO_HEAD}              query: ${'a'.repeat(MB)}\n` },
   { name: '1 MB PromQL query of additions', text: () => `${SLO_HEAD}              query: ${'x + '.repeat(MB / 4)}x\n` },
-  { name: '1 MB single-line metadata.name', text: () => SLO_HEAD.replace('name: hostile', `name: ${'a'.repeat(MB)}`) + '              query: sum(rate(all[5m]))\n' },
+  { name: '1 MB single-line metadata.name', text: () => `${SLO_HEAD.replace('name: hostile', `name: ${'a'.repeat(MB)}`)}              query: sum(rate(all[5m]))\n` },
 ];
 
 /** Inputs the fuzzer found mislocated (reduced by hand); kept as fixed cases so they stay reproducible. */

@@ -16,10 +16,12 @@ describe('shiftDecimal', () => {
 });
 
 function specs(dir: string): { file: string; text: string }[] {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? specs(p) : [{ file: path.relative(path.resolve(__dirname, '../../..'), p), text: readFileSync(p, 'utf8') }];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = path.join(dir, f);
+      return statSync(p).isDirectory() ? specs(p) : [{ file: path.relative(path.resolve(__dirname, '../../..'), p), text: readFileSync(p, 'utf8') }];
+    });
 }
 
 describe('buildModel', () => {

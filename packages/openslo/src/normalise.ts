@@ -270,8 +270,7 @@ class Builder {
       name = asStr(asObj(asObj(item).metadata).name);
     }
     const c = asObj(spec.condition);
-    if (c.kind !== 'burnrate')
-      return this.fail(owner, [...specPath, 'condition', 'kind'], `condition kind "${String(c.kind)}" cannot be compiled to Prometheus alerts; only burnrate conditions can`);
+    if (c.kind !== 'burnrate') return this.fail(owner, [...specPath, 'condition', 'kind'], `condition kind "${String(c.kind)}" cannot be compiled to Prometheus alerts; only burnrate conditions can`);
     const lookback = parseDuration(String(c.lookbackWindow).replace(/^-/, '')) as Duration;
     return {
       name,

@@ -28,7 +28,7 @@ export function checkDurationsWithinPeriods(contexts: readonly { ctx: ObjectCont
   const ctxOf = new Map<CheckedObject, ObjectContext>();
   for (const { ctx, obj } of contexts) if (obj) ctxOf.set(obj, ctx);
   for (const { obj } of contexts) {
-    if (!obj || obj.kind !== 'SLO' || (obj.version !== 'openslo/v1' && obj.version !== 'openslo.com/v2alpha')) continue;
+    if (obj?.kind !== 'SLO' || (obj.version !== 'openslo/v1' && obj.version !== 'openslo.com/v2alpha')) continue;
     const spec = asObj(obj.value.spec);
     const period = periodOf(spec);
     if (!period) continue;
@@ -36,7 +36,7 @@ export function checkDurationsWithinPeriods(contexts: readonly { ctx: ObjectCont
       const c = ctxOf.get(owner);
       if (c) withinPeriod(c, path, field, value, period, obj.name);
     };
-    asArr(spec.objectives).forEach((o, i) => check(obj, ['spec', 'objectives', i, 'timeSliceWindow'], 'timeSliceWindow', asObj(o).timeSliceWindow));
+    for (const [i, o] of asArr(spec.objectives).entries()) check(obj, ['spec', 'objectives', i, 'timeSliceWindow'], 'timeSliceWindow', asObj(o).timeSliceWindow);
     for (const { owner, path, condition } of conditionsOf(obj, spec, index)) {
       check(owner, [...path, 'lookbackWindow'], 'lookbackWindow', condition.lookbackWindow);
       check(owner, [...path, 'alertAfter'], 'alertAfter', condition.alertAfter);

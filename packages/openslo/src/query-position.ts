@@ -29,8 +29,8 @@ export function positionInScalar(raw: RawObject, path: readonly PathSeg[], value
     // The indentation is what the source line has in front of the value's line (this also covers |2, |4-).
     const valueLines = value.split('\n');
     const k = valueLines.findIndex((l) => l.trim() !== '');
-    const src0 = k >= 0 ? lines[k] ?? '' : '';
-    const indent = k >= 0 && src0.endsWith(valueLines[k]!) ? src0.length - valueLines[k]!.length : /^ */.exec(src0)?.[0].length ?? 0;
+    const src0 = k >= 0 ? (lines[k] ?? '') : '';
+    const indent = k >= 0 && src0.endsWith(valueLines[k]!) ? src0.length - valueLines[k]!.length : (/^ */.exec(src0)?.[0].length ?? 0);
     let abs = src.offset + bodyStart + 1;
     for (let i = 0; i < lineNo && i < lines.length; i++) abs += (lines[i]?.length ?? 0) + 1;
     return at(abs + indent + col);

@@ -66,14 +66,22 @@ describe('readInputs: --include and --exclude', () => {
     ['an absolute argument, matched below it', ['<abs>/specs'], { include: ['team/**'] }, ['<abs>/specs/team/b.yml', '<abs>/specs/team/c.json']],
     ['a file named on the command line is always read', ['specs/a.yaml', 'helm'], { exclude: ['**/*.yaml'] }, ['specs/a.yaml']],
   ] as [string, string[], ReadOptions, string[]][])('%s', async (_title, paths, opts, expected) => {
-    const files = await shown(paths.map((p) => p.replace('<abs>', cwd)), opts);
+    const files = await shown(
+      paths.map((p) => p.replace('<abs>', cwd)),
+      opts,
+    );
     expect(files.map((f) => f.replace(cwd, '<abs>'))).toEqual(expected);
   });
 
   it('says when the globs leave nothing of a directory', async () => {
     const r = await read(['specs', 'helm'], { exclude: ['helm/**'] });
     expect(r.diagnostics.map((d) => [d.severity, `${d.pos.file}:${d.pos.line}:${d.pos.column}`, d.message, d.hint])).toEqual([
-      ['warning', 'helm:1:1', 'directory has 2 .yaml, .yml or .json files, but --include/--exclude leave none of them', "the globs are matched against each file's path below helm and against its path as shown"],
+      [
+        'warning',
+        'helm:1:1',
+        'directory has 2 .yaml, .yml or .json files, but --include/--exclude leave none of them',
+        "the globs are matched against each file's path below helm and against its path as shown",
+      ],
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { Diagnostic } from './diagnostics';
@@ -110,7 +110,7 @@ export async function readInputs(paths: readonly string[], opts: ReadOptions = {
       continue;
     }
     const abs = path.resolve(cwd, p);
-    let stat;
+    let stat: Stats;
     try {
       stat = await fs.stat(abs);
     } catch {
@@ -130,7 +130,14 @@ export async function readInputs(paths: readonly string[], opts: ReadOptions = {
     if (walked && files.length === 0) {
       const filtered = found.length > 0;
       emptyDirs.push(
-        new Diagnostic('warning', 'input', filtered ? `directory has ${found.length} .yaml, .yml or .json files, but --include/--exclude leave none of them` : 'directory has no .yaml, .yml or .json files', { file: p, line: 1, column: 1 }, '', filtered ? `the globs are matched against each file's path below ${p} and against its path as shown` : undefined),
+        new Diagnostic(
+          'warning',
+          'input',
+          filtered ? `directory has ${found.length} .yaml, .yml or .json files, but --include/--exclude leave none of them` : 'directory has no .yaml, .yml or .json files',
+          { file: p, line: 1, column: 1 },
+          '',
+          filtered ? `the globs are matched against each file's path below ${p} and against its path as shown` : undefined,
+        ),
       );
     }
     for (const { f, shown } of files) {

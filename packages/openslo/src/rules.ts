@@ -3,8 +3,22 @@ import { COMPAT } from './compat';
 import type { ObjectContext, RefKind } from './context';
 import type { PathSeg } from './diagnostics';
 import {
-  annotationKeyProblem, CALENDAR_WORDS, durationProblem, isCalendarStartTime, isTimeZone, LABEL_KEY, LONGER_THAN_MAX_PERIOD, LOOSE_NAME,
-  MAX_DESCRIPTION_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_NAME_LENGTH, MAX_PERIOD_MINUTES, parseDuration, RFC1123_LABEL, shorthandMinutes, WEEKDAYS,
+  annotationKeyProblem,
+  CALENDAR_WORDS,
+  durationProblem,
+  isCalendarStartTime,
+  isTimeZone,
+  LABEL_KEY,
+  LONGER_THAN_MAX_PERIOD,
+  LOOSE_NAME,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PERIOD_MINUTES,
+  parseDuration,
+  RFC1123_LABEL,
+  shorthandMinutes,
+  WEEKDAYS,
 } from './formats';
 import * as common from './schema/common';
 import * as v1 from './schema/v1';
@@ -60,7 +74,10 @@ const V2ALPHA: Dialect = {
 
 export function checkName(ctx: ObjectContext, path: PathSeg[], value: unknown, what: string): void {
   if (typeof value !== 'string') return;
-  if (value === '') return ctx.error(path, 'name-format', `${what} must not be empty`);
+  if (value === '') {
+    ctx.error(path, 'name-format', `${what} must not be empty`);
+    return;
+  }
   if (RFC1123_LABEL.test(value) && value.length <= MAX_NAME_LENGTH) return;
   const fix = nameFix(value);
   if (LOOSE_NAME.test(value) && value.length <= MAX_NAME_LENGTH) {
@@ -73,15 +90,18 @@ export function checkName(ctx: ObjectContext, path: PathSeg[], value: unknown, w
 /** An RFC 1123 name that keeps the letters of `value` (été → ete), or '' when none are left. */
 export function nameFix(value: string): string {
   const trim = (t: string) => t.replace(/^-+|-+$/g, '');
-  return trim(trim(transliterate(value, /[^A-Za-z0-9]+/g)).toLowerCase().slice(0, MAX_NAME_LENGTH));
+  return trim(
+    trim(transliterate(value, /[^A-Za-z0-9]+/g))
+      .toLowerCase()
+      .slice(0, MAX_NAME_LENGTH),
+  );
 }
 
 export function checkMetadata(ctx: ObjectContext, base: PathSeg[], metadata: unknown): void {
   const md = asObj(metadata);
   checkName(ctx, [...base, 'name'], md.name, 'name');
   const dn = asStr(md.displayName);
-  if (dn !== undefined && dn.length > MAX_DISPLAY_NAME_LENGTH)
-    ctx.error([...base, 'displayName'], 'length', `displayName must be at most ${MAX_DISPLAY_NAME_LENGTH} characters (got ${dn.length})`);
+  if (dn !== undefined && dn.length > MAX_DISPLAY_NAME_LENGTH) ctx.error([...base, 'displayName'], 'length', `displayName must be at most ${MAX_DISPLAY_NAME_LENGTH} characters (got ${dn.length})`);
   for (const key of Object.keys(asObj(md.labels)))
     if (!LABEL_KEY.test(key))
       ctx.error([...base, 'labels', key], 'label-key', `label key "${key}" must be at most 63 characters, begin and end with a letter or digit, with only "-", "_", "." between`, undefined, 'key');
@@ -104,7 +124,10 @@ function checkDescription(ctx: ObjectContext, path: PathSeg[], spec: Obj): void 
 const built = new Map<string, z.ZodType>();
 function cached(key: string, make: () => z.ZodType): z.ZodType {
   let s = built.get(key);
-  if (!s) built.set(key, (s = make()));
+  if (!s) {
+    s = make();
+    built.set(key, s);
+  }
   return s;
 }
 
@@ -154,7 +177,12 @@ export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: Ap
     return undefined;
   }
   if (typeof apiVersion !== 'string' || !(apiVersion in VERSIONS)) {
-    ctx.error(['apiVersion'], 'api-version', `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`, typeof apiVersion === 'string' ? apiVersionHint(apiVersion) : undefined);
+    ctx.error(
+      ['apiVersion'],
+      'api-version',
+      `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`,
+      typeof apiVersion === 'string' ? apiVersionHint(apiVersion) : undefined,
+    );
     return undefined;
   }
   const version = apiVersion as ApiVersion;
@@ -178,7 +206,11 @@ export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: Ap
 }
 
 /** Spellings of the OpenSLO apiVersions compared loosely: any case, with or without ".com". */
-const looseVersion = (v: string) => v.toLowerCase().replace(/\.com\//, '/').replace(/\s+/g, '');
+const looseVersion = (v: string) =>
+  v
+    .toLowerCase()
+    .replace(/\.com\//, '/')
+    .replace(/\s+/g, '');
 
 /** How to fix an unsupported apiVersion: the supported one it is a variant or a typo of. */
 function apiVersionHint(apiVersion: string): string | undefined {
@@ -198,8 +230,7 @@ const KIND_ALIASES: Record<string, string> = {
 
 function kindHint(kind: string, kinds: readonly string[]): string | undefined {
   const alias = KIND_ALIASES[kind] ?? KIND_ALIASES[kind.toLowerCase()];
-  if (alias && kinds.includes(alias))
-    return `the OpenSLO kind is ${alias}: write kind: ${alias} (${kind} is the name Kubernetes SLO operators such as Pyrra give their custom resource)`;
+  if (alias && kinds.includes(alias)) return `the OpenSLO kind is ${alias}: write kind: ${alias} (${kind} is the name Kubernetes SLO operators such as Pyrra give their custom resource)`;
   return didYouMean(kind, kinds);
 }
 
@@ -269,14 +300,17 @@ function checkSpec(ctx: ObjectContext, d: Dialect, kind: string, spec: Obj, path
   if (kind !== 'SLI') checkDescription(ctx, path, spec);
   switch (kind) {
     case 'SLO':
-      return checkSlo(ctx, d, spec, path);
+      checkSlo(ctx, d, spec, path);
+      return;
     case 'SLI':
       checkSliSpec(ctx, d, spec, path, 'sli');
       return;
     case 'AlertPolicy':
-      return checkAlertPolicySpec(ctx, d, spec, path);
+      checkAlertPolicySpec(ctx, d, spec, path);
+      return;
     case 'AlertCondition':
-      return checkAlertConditionSpec(ctx, spec, path);
+      checkAlertConditionSpec(ctx, spec, path);
+      return;
     default:
       return;
   }
@@ -308,7 +342,13 @@ function checkSliSpec(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]
   const counter = r.counter === true;
   if (raw) {
     if (good || bad || total)
-      ctx.error([...rp, 'raw'], 'ratio-shape', `raw cannot be used together with ${[good && 'good', bad && 'bad', total && 'total'].filter(Boolean).join('/')}; use raw + rawType, or good/bad + total`, undefined, 'key');
+      ctx.error(
+        [...rp, 'raw'],
+        'ratio-shape',
+        `raw cannot be used together with ${[good && 'good', bad && 'bad', total && 'total'].filter(Boolean).join('/')}; use raw + rawType, or good/bad + total`,
+        undefined,
+        'key',
+      );
     if (!has(r, 'rawType')) ctx.error(rp, 'ratio-shape', 'raw needs rawType: success (raw is a success ratio) or failure (raw is an error ratio)');
     checkMetric(ctx, d, asObj(r.raw), [...rp, 'raw'], 'raw', group, counter);
   } else {
@@ -353,7 +393,13 @@ function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): v
   if (has(spec, 'service') && spec.service === '') ctx.error([...path, 'service'], 'required', 'service must not be empty');
   if (has(spec, I) && has(spec, IR)) ctx.error([...path, IR], 'indicator', `set either ${I} or ${IR}, not both`, undefined, 'key');
   if (composite && specLevel)
-    ctx.error([...path, has(spec, I) ? I : IR], 'indicator', `objectives[] declare their own ${I}/${IR} (a composite SLO), so spec.${has(spec, I) ? I : IR} must not be set`, `move it into the objectives, or remove it from the objectives`, 'key');
+    ctx.error(
+      [...path, has(spec, I) ? I : IR],
+      'indicator',
+      `objectives[] declare their own ${I}/${IR} (a composite SLO), so spec.${has(spec, I) ? I : IR} must not be set`,
+      `move it into the objectives, or remove it from the objectives`,
+      'key',
+    );
   if (!composite && !specLevel) ctx.error(path, 'indicator', `an SLO needs ${I} (inline SLI) or ${IR} (name of an SLI)`, `add ${IR}: <sli-name> or an inline ${I}`);
 
   let sliShape: SliShape = 'unknown';
@@ -367,7 +413,7 @@ function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): v
   const tw = spec.timeWindow;
   if (Array.isArray(tw)) {
     if (tw.length !== 1) ctx.error([...path, 'timeWindow'], 'time-window', `timeWindow must contain exactly one item (got ${tw.length})`);
-    tw.forEach((w, i) => checkTimeWindow(ctx, asObj(w), [...path, 'timeWindow', i]));
+    for (const [i, w] of tw.entries()) checkTimeWindow(ctx, asObj(w), [...path, 'timeWindow', i]);
   }
 
   const method = asStr(spec.budgetingMethod);
@@ -389,7 +435,7 @@ function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): v
   if (!has(spec, 'objectives')) ctx.compat(path, 'objectives-missing', `${COMPAT['objectives-missing'].strict}; add objectives: [{target: 0.999}]`);
   else if (Array.isArray(spec.objectives) && objectives.length === 0) ctx.error([...path, 'objectives'], 'required', 'objectives must contain at least one objective');
 
-  asArr(spec.alertPolicies).forEach((p, i) => checkAlertPolicyItem(ctx, d, p, [...path, 'alertPolicies', i]));
+  for (const [i, p] of asArr(spec.alertPolicies).entries()) checkAlertPolicyItem(ctx, d, p, [...path, 'alertPolicies', i]);
 }
 
 /** The metric source spec of the SLI that applies to an objective, if inline (for slogen-style comparisons). */
@@ -421,7 +467,8 @@ function checkTimeWindow(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
   const duration = asStr(w.duration);
   if (duration !== undefined) checkPeriod(ctx, [...path, 'duration'], duration);
   if (rolling && cal) {
-    if (has(cal, 'startTime')) ctx.error([...path, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', 'remove calendar, or set isRolling: false', 'key');
+    if (has(cal, 'startTime'))
+      ctx.error([...path, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', 'remove calendar, or set isRolling: false', 'key');
     else ctx.compat([...path, 'calendar'], 'rolling-with-calendar', COMPAT['rolling-with-calendar'].strict, 'key');
   }
   if (!rolling && !cal)
@@ -432,8 +479,7 @@ function checkTimeWindow(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
 
 function checkPeriod(ctx: ObjectContext, path: PathSeg[], duration: string): void {
   if (tooLong(ctx, path, duration, duration, 'duration') || parseDuration(duration)) return;
-  if (duration in CALENDAR_WORDS)
-    ctx.compat(path, 'calendar-word-duration', `duration "${duration}": ${COMPAT['calendar-word-duration'].strict}; write ${CALENDAR_WORDS[duration]!.text}`);
+  if (duration in CALENDAR_WORDS) ctx.compat(path, 'calendar-word-duration', `duration "${duration}": ${COMPAT['calendar-word-duration'].strict}; write ${CALENDAR_WORDS[duration]!.text}`);
   else ctx.error(path, 'duration', `duration ${durationProblem(duration)}`);
 }
 
@@ -443,7 +489,13 @@ function checkCalendar(ctx: ObjectContext, cal: Obj, path: PathSeg[]): void {
   const start = asStr(cal.startTime);
   if (start !== undefined && !isCalendarStartTime(start)) {
     if (WEEKDAYS.includes(start)) ctx.compat([...path, 'startTime'], 'calendar-weekday-start', `startTime "${start}": ${COMPAT['calendar-weekday-start'].strict}`);
-    else ctx.error([...path, 'startTime'], 'calendar', `startTime "${start}" must be a date and time without time zone, "YYYY-MM-DD hh:mm:ss"`, 'for example startTime: "2024-01-01 00:00:00" and put the zone in timeZone');
+    else
+      ctx.error(
+        [...path, 'startTime'],
+        'calendar',
+        `startTime "${start}" must be a date and time without time zone, "YYYY-MM-DD hh:mm:ss"`,
+        'for example startTime: "2024-01-01 00:00:00" and put the zone in timeZone',
+      );
   }
   checkTimeZone(ctx, cal.timeZone, [...path, 'timeZone']);
 }
@@ -474,17 +526,29 @@ function checkObjective(ctx: ObjectContext, o: Obj, path: PathSeg[], method: str
   if (shape === 'threshold') {
     if (!has(o, 'op') || !has(o, 'value')) {
       if (sourceDefinesSlices) ctx.compat(path, 'threshold-in-source', COMPAT['threshold-in-source'].strict);
-      else ctx.error(path, 'threshold-objective', `the SLI is a thresholdMetric, so the objective needs ${[!has(o, 'op') && 'op', !has(o, 'value') && 'value'].filter(Boolean).join(' and ')}`, 'e.g. op: lte and value: 0.3 (good when the metric is at most 0.3)');
+      else
+        ctx.error(
+          path,
+          'threshold-objective',
+          `the SLI is a thresholdMetric, so the objective needs ${[!has(o, 'op') && 'op', !has(o, 'value') && 'value'].filter(Boolean).join(' and ')}`,
+          'e.g. op: lte and value: 0.3 (good when the metric is at most 0.3)',
+        );
     }
   } else if (shape === 'ratio') {
-    if (has(o, 'value')) ctx.error([...path, 'value'], 'ratio-objective', 'value must not be set when the SLI is a ratioMetric (it is only meaningful for a thresholdMetric)', 'remove value (and op)', 'key');
+    if (has(o, 'value'))
+      ctx.error([...path, 'value'], 'ratio-objective', 'value must not be set when the SLI is a ratioMetric (it is only meaningful for a thresholdMetric)', 'remove value (and op)', 'key');
     else if (has(o, 'op')) ctx.compat([...path, 'op'], 'ratio-objective-op', COMPAT['ratio-objective-op'].strict, 'key');
   }
 }
 
 /** Zero is in range but promises nothing: said, as it is surely a mistake, without refusing it. */
 function zeroTarget(ctx: ObjectContext, path: PathSeg[], field: string): void {
-  ctx.warn(path, 'target', `a ${field} of 0 is met even when every event is bad, so this objective never uses any error budget`, `write the share of good events you promise, e.g. ${field === 'target' ? 'target: 0.999' : 'targetPercent: 99.9'}`);
+  ctx.warn(
+    path,
+    'target',
+    `a ${field} of 0 is met even when every event is bad, so this objective never uses any error budget`,
+    `write the share of good events you promise, e.g. ${field === 'target' ? 'target: 0.999' : 'targetPercent: 99.9'}`,
+  );
 }
 
 // ---------------------------------------------------------------- alerting
@@ -517,7 +581,12 @@ function refOrInline(
     return;
   }
   if (isInline) {
-    schema(ctx, cached(`${kind} inline`, () => common.inline(kind, inlineSpec())), item, path);
+    schema(
+      ctx,
+      cached(`${kind} inline`, () => common.inline(kind, inlineSpec())),
+      item,
+      path,
+    );
     checkMetadata(ctx, [...path, 'metadata'], item.metadata);
     if (isObj(item.spec)) {
       checkDescription(ctx, [...path, 'spec'], item.spec);
@@ -526,7 +595,12 @@ function refOrInline(
     return;
   }
   const keys = Object.keys(item);
-  ctx.error(path, 'ref-or-inline', `must be {${refKey}: <name>} or an inline ${kind} (kind, metadata, spec)`, keys.length ? didYouMean(keys[0]!, [refKey]) ?? `unexpected field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : undefined);
+  ctx.error(
+    path,
+    'ref-or-inline',
+    `must be {${refKey}: <name>} or an inline ${kind} (kind, metadata, spec)`,
+    keys.length ? (didYouMean(keys[0]!, [refKey]) ?? `unexpected field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`) : undefined,
+  );
   schema(ctx, cached(`${kind} ref`, refSchema), item, path);
 }
 
@@ -551,14 +625,14 @@ function checkAlertPolicySpec(ctx: ObjectContext, _d: Dialect, spec: Obj, path: 
       if (allInline) ctx.compat([...path, 'conditions'], 'multiple-conditions', msg);
       else ctx.error([...path, 'conditions'], 'multiple-conditions', msg, 'give each condition its own AlertPolicy');
     }
-    conditions.forEach((c, i) =>
-      refOrInline(ctx, c, [...path, 'conditions', i], 'conditionRef', 'AlertCondition', common.conditionRef, common.alertConditionSpec, (s, p) => checkAlertConditionSpec(ctx, s, p)),
-    );
+    for (const [i, c] of conditions.entries())
+      refOrInline(ctx, c, [...path, 'conditions', i], 'conditionRef', 'AlertCondition', common.conditionRef, common.alertConditionSpec, (s, p) => checkAlertConditionSpec(ctx, s, p));
   }
   const targets = spec.notificationTargets;
   if (Array.isArray(targets)) {
     if (targets.length === 0) ctx.error([...path, 'notificationTargets'], 'notification-targets', 'notificationTargets must contain at least one target');
-    targets.forEach((t, i) => refOrInline(ctx, t, [...path, 'notificationTargets', i], 'targetRef', 'AlertNotificationTarget', common.targetRef, common.alertNotificationTargetSpec, () => undefined));
+    for (const [i, t] of targets.entries())
+      refOrInline(ctx, t, [...path, 'notificationTargets', i], 'targetRef', 'AlertNotificationTarget', common.targetRef, common.alertNotificationTargetSpec, () => undefined);
   }
 }
 
@@ -581,7 +655,7 @@ function checkAlertConditionSpec(ctx: ObjectContext, spec: Obj, path: PathSeg[])
   if (!has(c, 'threshold')) ctx.error(cp, 'condition', 'a burnrate condition needs threshold (the burn-rate factor, e.g. 14.4)');
   if (!has(c, 'lookbackWindow')) ctx.error(cp, 'condition', 'a burnrate condition needs lookbackWindow (the long alert window, e.g. 1h)');
   const lb = asStr(c.lookbackWindow);
-  if (lb !== undefined && lb.startsWith('-') && shorthandMinutes(lb.slice(1)) !== undefined) {
+  if (lb?.startsWith('-') && shorthandMinutes(lb.slice(1)) !== undefined) {
     if (!tooLong(ctx, [...cp, 'lookbackWindow'], lb, lb.slice(1), 'lookbackWindow'))
       ctx.compat([...cp, 'lookbackWindow'], 'negative-lookback', `lookbackWindow "${lb}": ${COMPAT['negative-lookback'].strict}`);
   } else checkDuration(ctx, [...cp, 'lookbackWindow'], c.lookbackWindow, 'lookbackWindow');
@@ -596,7 +670,7 @@ function checkV1alphaSlo(ctx: ObjectContext, spec: Obj, name: string | undefined
   const path: PathSeg[] = ['spec'];
   const objectives = asArr(spec.objectives);
   const ratio = objectives.some((o) => isObj(o) && has(o, 'ratioMetrics'));
-  if (ratio && has(spec, 'indicator')) ctx.error([...path, 'indicator'], 'indicator', "set either indicator or objectives[].ratioMetrics, not both", undefined, 'key');
+  if (ratio && has(spec, 'indicator')) ctx.error([...path, 'indicator'], 'indicator', 'set either indicator or objectives[].ratioMetrics, not both', undefined, 'key');
   if (!ratio && !has(spec, 'indicator')) ctx.error(path, 'indicator', 'a v1alpha SLO needs indicator.thresholdMetric or objectives[].ratioMetrics');
   const tw = spec.timeWindows;
   if (tw === undefined || tw === null) {

@@ -10,7 +10,10 @@ import { parseSource } from './source';
 
 /** Sloth's own formats (shared/conformance/sloth, INDEX.md section 7): prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel. */
 
-const files = (dir: string) => readdirSync(path.join(CORPUS, dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = (dir: string) =>
+  readdirSync(path.join(CORPUS, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 const text = (dir: string, file: string) => readFileSync(path.join(CORPUS, dir, file), 'utf8');
 const check = (dir: string, file: string): EngineResult => checkSources([{ file: `${dir}/${file}`, text: text(dir, file) }]);
 const errorsOf = (r: EngineResult) => r.diagnostics.filter((d) => d.severity === 'error');
@@ -87,10 +90,34 @@ describe('buildModel of Sloth documents', () => {
   itWithCorpus.each([
     ['sloth-examples__getting-started.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'prometheus/v1']]],
     ['sloth-examples__k8s-getting-started.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'sloth.slok.dev/v1']]],
-    ['sloth-examples__home-wifi.yml', [['home-wifi', 'good-wifi-client-satisfaction', '0.95', 'ratio', 'prometheus/v1'], ['home-wifi', 'risk-wifi-client-satisfaction', '0.999', 'ratio', 'prometheus/v1']]],
-    ['sloth-examples__kubernetes-apiserver.yml', [['k8s-apiserver', 'requests-availability', '0.999', 'ratio', 'prometheus/v1'], ['k8s-apiserver', 'requests-latency', '0.99', 'ratio', 'prometheus/v1']]],
-    ['sloth-examples__multifile.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'prometheus/v1'], ['myservice2', 'requests-availability', '0.9999', 'ratio', 'prometheus/v1']]],
-    ['sloth-examples__k8s-multifile.yml', [['myservice', 'requests-availability', '0.999', 'ratio', 'sloth.slok.dev/v1'], ['myservice2', 'requests-availability', '0.9999', 'ratio', 'sloth.slok.dev/v1']]],
+    [
+      'sloth-examples__home-wifi.yml',
+      [
+        ['home-wifi', 'good-wifi-client-satisfaction', '0.95', 'ratio', 'prometheus/v1'],
+        ['home-wifi', 'risk-wifi-client-satisfaction', '0.999', 'ratio', 'prometheus/v1'],
+      ],
+    ],
+    [
+      'sloth-examples__kubernetes-apiserver.yml',
+      [
+        ['k8s-apiserver', 'requests-availability', '0.999', 'ratio', 'prometheus/v1'],
+        ['k8s-apiserver', 'requests-latency', '0.99', 'ratio', 'prometheus/v1'],
+      ],
+    ],
+    [
+      'sloth-examples__multifile.yml',
+      [
+        ['myservice', 'requests-availability', '0.999', 'ratio', 'prometheus/v1'],
+        ['myservice2', 'requests-availability', '0.9999', 'ratio', 'prometheus/v1'],
+      ],
+    ],
+    [
+      'sloth-examples__k8s-multifile.yml',
+      [
+        ['myservice', 'requests-availability', '0.999', 'ratio', 'sloth.slok.dev/v1'],
+        ['myservice2', 'requests-availability', '0.9999', 'ratio', 'sloth.slok.dev/v1'],
+      ],
+    ],
     ['sloth-examples__raw-home-wifi.yml', [['home-wifi', 'wifi-client-satisfaction', '0.95', 'raw', 'prometheus/v1']]],
     ['sloth-examples__no-alerts.yml', [['myapp', 'http-availability', '0.9999', 'ratio', 'prometheus/v1']]],
   ])('%s', (file, expected) => expect(summary(file)).toEqual(expected));
@@ -140,7 +167,12 @@ describe('buildModel of Sloth documents', () => {
   itWithCorpus('reads the camelCase fields of the Kubernetes resource the same way', () => {
     const [k8s] = model('sloth-examples__k8s-getting-started.yml');
     const [prom] = model('sloth-examples__getting-started.yml');
-    const strip = (s: typeof k8s) => ({ ...s, pos: undefined, apiVersion: undefined, objectives: s!.objectives.map((o) => ({ ...o, indicator: { ...o.indicator, bad: undefined, total: undefined } })) });
+    const strip = (s: typeof k8s) => ({
+      ...s,
+      pos: undefined,
+      apiVersion: undefined,
+      objectives: s!.objectives.map((o) => ({ ...o, indicator: { ...o.indicator, bad: undefined, total: undefined } })),
+    });
     expect(strip(k8s)).toEqual(strip(prom));
     const ind = k8s!.objectives[0]!.indicator;
     expect(ind.kind === 'ratio' && [ind.bad?.promql, ind.bad?.pos.line, ind.total.pos.line]).toEqual([
@@ -257,8 +289,7 @@ describeWithCorpus('sloth/integration/inputs', () => {
   it.each(plugin)('%s is refused: plugins cannot be compiled', (file) => expectPluginRefusal(check('sloth/integration/inputs', file)));
 
   it('in-base.yaml and in-base-k8s.yaml give the same SLOs', () => {
-    const key = (file: string) =>
-      buildModel(check('sloth/integration/inputs', file)).slos.map((s) => ({ ...s, pos: undefined, apiVersion: undefined, objectives: s.objectives.map((o) => o.target) }));
+    const key = (file: string) => buildModel(check('sloth/integration/inputs', file)).slos.map((s) => ({ ...s, pos: undefined, apiVersion: undefined, objectives: s.objectives.map((o) => o.target) }));
     expect(key('sloth-it__in-base-k8s.yaml')).toEqual(key('sloth-it__in-base.yaml'));
     expect(key('sloth-it__in-base.yaml').map((s) => [s.name, s.objectives, s.alerting?.page.enabled, s.ruleLabels])).toEqual([
       ['slo1', ['0.999'], true, { global01k1: 'global01v1', global02k1: 'global02v1' }],
@@ -325,14 +356,26 @@ describe('Sloth rules, located', () => {
     ['missing service', DOC({}).replace('service: "svc"\n', ''), ['E 1:1  [required]']],
     ['service with a slash', DOC({}).replace('service: "svc"', 'service: "team/svc"'), ['E 2:10 service [name-format]']],
     ['an SLI with no type', DOC({ sli: '      {}\n' }), ['E 8:7 slos[0].sli [sli-type]']],
-    ['an SLI with two types', DOC({ sli: '      events:\n        error_query: sum(rate(e[{{.window}}]))\n        total_query: sum(rate(t[{{.window}}]))\n      raw:\n        error_ratio_query: sum(rate(e[{{.window}}]))\n' }), ['E 11:7 slos[0].sli.raw [sli-type]']],
+    [
+      'an SLI with two types',
+      DOC({ sli: '      events:\n        error_query: sum(rate(e[{{.window}}]))\n        total_query: sum(rate(t[{{.window}}]))\n      raw:\n        error_ratio_query: sum(rate(e[{{.window}}]))\n' }),
+      ['E 11:7 slos[0].sli.raw [sli-type]'],
+    ],
     ['an SLI plugin', DOC({ sli: '      plugin:\n        id: sloth-common/availability\n        options: {job: svc}\n' }), ['E 8:7 slos[0].sli.plugin [sloth-plugin]']],
     ['an SLO plugin chain', DOC({ slo: '    plugins:\n      chain:\n        - id: sloth.dev/core/debug/v1\n' }), ['E 7:5 slos[0].plugins [sloth-plugin]']],
     ['a document plugin chain', DOC({ top: 'slo_plugins:\n  chain:\n    - id: x/y\n' }), ['E 13:1 slo_plugins [sloth-plugin]']],
-    ['the same error and total query', DOC({ sli: '      events:\n        error_query: sum(rate(t[{{.window}}]))\n        total_query: sum(rate(t[{{ .window }}]))\n' }), ['E 10:22 slos[0].sli.events.total_query [same-query]']],
+    [
+      'the same error and total query',
+      DOC({ sli: '      events:\n        error_query: sum(rate(t[{{.window}}]))\n        total_query: sum(rate(t[{{ .window }}]))\n' }),
+      ['E 10:22 slos[0].sli.events.total_query [same-query]'],
+    ],
     ['a query without {{.window}}', DOC({ sli: '      raw:\n        error_ratio_query: sum(rate(e[5m])) / sum(rate(t[5m]))\n' }), ['E 9:28 slos[0].sli.raw.error_ratio_query [window-placeholder]']],
     ['a missing total query', DOC({ sli: '      events:\n        error_query: sum(rate(e[{{.window}}]))\n' }), ['E 9:9 slos[0].sli.events.total_query [required]']],
-    ['a PromQL error points into the query', DOC({ sli: '      events:\n        error_query: sum(rate(e[{{.window}}])\n        total_query: sum(rate(t[{{.window}}]))\n' }), ['E 9:25 slos[0].sli.events.error_query [promql]'] /* the unclosed parenthesis */],
+    [
+      'a PromQL error points into the query',
+      DOC({ sli: '      events:\n        error_query: sum(rate(e[{{.window}}])\n        total_query: sum(rate(t[{{.window}}]))\n' }),
+      ['E 9:25 slos[0].sli.events.error_query [promql]'] /* the unclosed parenthesis */,
+    ],
     ['no alert name with alerts enabled', DOC({ alerting: '      page_alert: {disable: true}\n' }), ['E 12:7 slos[0].alerting [alert-name]']],
     ['no alerting block at all', DOC({}).replace('    alerting:\n      name: SvcAlert\n', ''), ['E 5:5 slos[0] [alert-name]']],
     ['no alert name, both alerts disabled', DOC({ alerting: '      page_alert: {disable: true}\n      ticket_alert: {disable: true}\n' }), []],
@@ -346,9 +389,21 @@ describe('Sloth rules, located', () => {
     ['an unsupported CRD apiVersion', 'apiVersion: sloth.slok.dev/v2\nkind: PrometheusServiceLevel\n', ['E 1:13 apiVersion [api-version]']],
     ['an AlertWindows file', 'apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n', ['E 2:7 kind [kind]']],
     ['a CRD without kind', 'apiVersion: sloth.slok.dev/v1\nmetadata: {name: x}\n', ['E 1:1  [required]']],
-    ['a CRD with an empty service', K8S('    - name: avail\n      objective: 99\n      sli: {raw: {errorRatioQuery: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n').replace('service: svc', 'service: ""'), ['E 6:12 spec.service [required]']],
-    ['a CRD with the snake_case spelling', K8S('    - name: avail\n      objective: 99\n      sli: {raw: {error_ratio_query: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n'), ['E 10:18 spec.slos[0].sli.raw.errorRatioQuery [required]', 'E 10:19 spec.slos[0].sli.raw.error_ratio_query [unknown-field]']],
-    ['a CRD exported by kubectl', K8S('    - name: avail\n      objective: 99\n      sli: {raw: {errorRatioQuery: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n').replace('  name: svc\n', '  name: svc\n  namespace: monitoring\n  uid: 1234\n  resourceVersion: "5"\n') + 'status:\n  processedSLOs: 1\n', []],
+    [
+      'a CRD with an empty service',
+      K8S('    - name: avail\n      objective: 99\n      sli: {raw: {errorRatioQuery: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n').replace('service: svc', 'service: ""'),
+      ['E 6:12 spec.service [required]'],
+    ],
+    [
+      'a CRD with the snake_case spelling',
+      K8S('    - name: avail\n      objective: 99\n      sli: {raw: {error_ratio_query: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n'),
+      ['E 10:18 spec.slos[0].sli.raw.errorRatioQuery [required]', 'E 10:19 spec.slos[0].sli.raw.error_ratio_query [unknown-field]'],
+    ],
+    [
+      'a CRD exported by kubectl',
+      `${K8S('    - name: avail\n      objective: 99\n      sli: {raw: {errorRatioQuery: "sum(rate(x[{{.window}}]))"}}\n      alerting: {name: A}\n').replace('  name: svc\n', '  name: svc\n  namespace: monitoring\n  uid: 1234\n  resourceVersion: "5"\n')}status:\n  processedSLOs: 1\n`,
+      [],
+    ],
   ])('%s', (_title, text, expected) => expect(run(text)).toEqual(expected));
 
   it('says which spelling a format uses', () => {
@@ -365,7 +420,7 @@ describe('Sloth rules, located', () => {
   });
 
   it('rejects duplicate SLO names within a document', () => {
-    const twice = DOC({}) + '  - name: availability\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(x[{{.window}}]))\n    alerting:\n      name: B\n';
+    const twice = `${DOC({})}  - name: availability\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(x[{{.window}}]))\n    alerting:\n      name: B\n`;
     expect(run(twice)).toEqual(['E 13:11 slos[1].name [duplicate-slo]']);
   });
 
@@ -402,7 +457,11 @@ describe('Sloth names: the suggested fix keeps the letters', () => {
   it.each([
     ['"été"', 'SLO name "été" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "ete"'],
     ['"my slo"', 'SLO name "my slo" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "my-slo"'],
-    ['"disponibilité API"', 'SLO name "disponibilité API" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)', 'use "disponibilite-API"'],
+    [
+      '"disponibilité API"',
+      'SLO name "disponibilité API" must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-" (Sloth\'s name rule)',
+      'use "disponibilite-API"',
+    ],
   ])('%s', (name, message, hint) => {
     const [e] = errorsOf(checkSources([{ file: 'in.yaml', text: DOC({ name }) }]));
     expect([e?.message, e?.hint]).toEqual([message, hint]);

@@ -81,7 +81,12 @@ function checkVersion(ctx: ObjectContext, value: Obj): SlothVersion | undefined 
     return K8S_V1;
   }
   if (value.version !== PROMETHEUS_V1) {
-    ctx.error(['version'], 'api-version', `unsupported Sloth spec version ${JSON.stringify(value.version)}; supported: ${PROMETHEUS_V1}`, didYouMean(String(value.version), [PROMETHEUS_V1]) ?? `use version: "${PROMETHEUS_V1}"`);
+    ctx.error(
+      ['version'],
+      'api-version',
+      `unsupported Sloth spec version ${JSON.stringify(value.version)}; supported: ${PROMETHEUS_V1}`,
+      didYouMean(String(value.version), [PROMETHEUS_V1]) ?? `use version: "${PROMETHEUS_V1}"`,
+    );
     return undefined;
   }
   return PROMETHEUS_V1;
@@ -199,7 +204,12 @@ function checkSli(ctx: ObjectContext, f: SlothFields, slo: Obj, path: PathSeg[],
   const sp = [...path, 'sli'];
   const kinds = (['events', 'raw', 'plugin'] as const).filter((k) => has(sli, k));
   if (kinds.length === 0) {
-    ctx.error(sp, 'sli-type', `an SLI needs exactly one of events (${f.errorQuery} and ${f.totalQuery}), raw (${f.errorRatioQuery}) or plugin; this one has none`, `add events with ${f.errorQuery} and ${f.totalQuery}`);
+    ctx.error(
+      sp,
+      'sli-type',
+      `an SLI needs exactly one of events (${f.errorQuery} and ${f.totalQuery}), raw (${f.errorRatioQuery}) or plugin; this one has none`,
+      `add events with ${f.errorQuery} and ${f.totalQuery}`,
+    );
     return;
   }
   if (kinds.length > 1) ctx.error([...sp, kinds[1]!], 'sli-type', `an SLI needs exactly one of events, raw or plugin; this one has ${kinds.join(' and ')}`, `keep one of ${kinds.join(', ')}`, 'key');
@@ -219,7 +229,12 @@ function checkSli(ctx: ObjectContext, f: SlothFields, slo: Obj, path: PathSeg[],
     const total = checkQuery(ctx, sli.events, ep, f.totalQuery);
     const same = bad !== undefined && total !== undefined && bad.replace(/\s+/g, '') === total.replace(/\s+/g, '');
     if (same)
-      ctx.error([...ep, f.totalQuery], 'same-query', `${f.errorQuery} and ${f.totalQuery} are the same query, so every event would count as an error`, `select only the failed events in ${f.errorQuery}, e.g. code=~"5.."`);
+      ctx.error(
+        [...ep, f.totalQuery],
+        'same-query',
+        `${f.errorQuery} and ${f.totalQuery} are the same query, so every event would count as an error`,
+        `select only the failed events in ${f.errorQuery}, e.g. code=~"5.."`,
+      );
     if (bad !== undefined) pushQuery(ctx, [...ep, f.errorQuery], bad, 'bad', group);
     // identical queries are checked once, and not paired again by the engine
     if (total !== undefined && !same) pushQuery(ctx, [...ep, f.totalQuery], total, 'total', group);
@@ -309,7 +324,12 @@ export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: Slot
     if (sloName !== undefined) {
       const first = inDocument.get(sloName);
       if (first) {
-        ctx.error([...path, 'name'], 'duplicate-slo', `duplicate SLO name "${sloName}": ${formatPath(first)} (line ${ctx.raw.locate([...first, 'name']).line}) already uses it; SLO names must be unique within a service`, 'rename one of them');
+        ctx.error(
+          [...path, 'name'],
+          'duplicate-slo',
+          `duplicate SLO name "${sloName}": ${formatPath(first)} (line ${ctx.raw.locate([...first, 'name']).line}) already uses it; SLO names must be unique within a service`,
+          'rename one of them',
+        );
       } else {
         inDocument.set(sloName, path);
         if (service !== undefined && seen) {

@@ -273,14 +273,7 @@ function walkSpots(root: Spot | undefined, path: readonly PathSeg[]): { spot: Sp
  * The raw objects of a file's documents. Positions are worked out when read: from the quick read's spots
  * where they tell, otherwise from yaml's Documents (built on first need for a quick read).
  */
-function rawObjects(
-  file: string,
-  text: string,
-  values: readonly unknown[],
-  docs: () => readonly Document.Parsed[],
-  lines: () => Lines,
-  spots?: () => readonly (Spot | undefined)[],
-): RawObject[] {
+function rawObjects(file: string, text: string, values: readonly unknown[], docs: () => readonly Document.Parsed[], lines: () => Lines, spots?: () => readonly (Spot | undefined)[]): RawObject[] {
   const objects: RawObject[] = [];
   values.forEach((value, docIndex) => {
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`, or one with errors
@@ -309,7 +302,7 @@ function rawObjects(
         return { offset: node.range[0], end: node.range[1], type: String(node.type ?? 'PLAIN') };
       },
     });
-    if (Array.isArray(value)) value.forEach((item, i) => objects.push(make(item, [i])));
+    if (Array.isArray(value)) for (const [i, item] of value.entries()) objects.push(make(item, [i]));
     else objects.push(make(value, []));
   });
   return objects;
@@ -337,7 +330,17 @@ export function parseSource(file: string, text: string): ParsedFile {
       events = undefined; // the spots replace them
       return s;
     });
-    return { objects: rawObjects(file, text, quick.values, once(() => yamlDocuments(text)), lines, spots), diagnostics: [] };
+    return {
+      objects: rawObjects(
+        file,
+        text,
+        quick.values,
+        once(() => yamlDocuments(text)),
+        lines,
+        spots,
+      ),
+      diagnostics: [],
+    };
   }
   return readWithYaml(file, text, lines());
 }
@@ -391,10 +394,21 @@ function readWithYaml(file: string, text: string, lines: Lines): ParsedFile {
       return undefined;
     }
     if (value !== null && value !== undefined && nestingDepth(value, MAX_DEPTH) > MAX_DEPTH) {
-      diagnostics.push(new Diagnostic('error', 'too-deep', `the document is nested more than ${MAX_DEPTH} levels deep; OpenSLO documents need far fewer`, lines.pos(file, doc.contents?.range?.[0] ?? 0), ''));
+      diagnostics.push(
+        new Diagnostic('error', 'too-deep', `the document is nested more than ${MAX_DEPTH} levels deep; OpenSLO documents need far fewer`, lines.pos(file, doc.contents?.range?.[0] ?? 0), ''),
+      );
       return undefined;
     }
     return value;
   });
-  return { objects: rawObjects(file, text, values, () => docs, () => lines), diagnostics };
+  return {
+    objects: rawObjects(
+      file,
+      text,
+      values,
+      () => docs,
+      () => lines,
+    ),
+    diagnostics,
+  };
 }

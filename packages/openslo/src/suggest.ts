@@ -56,5 +56,8 @@ export function withArticle(word: string): string {
  * dropped (NFKD splits é into e and a combining mark), and whatever is still not allowed becomes "-".
  */
 export function transliterate(value: string, invalid: RegExp): string {
-  return value.normalize('NFKD').replace(/\p{M}+/gu, '').replace(invalid, '-');
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(invalid, '-');
 }

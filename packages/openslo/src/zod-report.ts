@@ -38,15 +38,13 @@ function rangeHint(field: string, input: unknown): string | undefined {
     if (input >= 100) return 'a targetPercent of 100 or more leaves no error budget: every error burns all of it; use e.g. 99.9';
     if (input < 0) return 'targetPercent is the percentage of good events, from 0 up to (not including) 100, e.g. 99.9';
   }
-  if (field === 'timeSliceTarget' && typeof input === 'number' && input > 1 && input <= 100)
-    return `timeSliceTarget is a fraction: write ${+(input / 100).toPrecision(12)}`;
+  if (field === 'timeSliceTarget' && typeof input === 'number' && input > 1 && input <= 100) return `timeSliceTarget is a fraction: write ${+(input / 100).toPrecision(12)}`;
   return undefined;
 }
 
 /** Fields of other SLO formats that land in OpenSLO documents, with the OpenSLO way of writing them. */
 const FOREIGN_KEYS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
-  prometheus:
-    'prometheus: {promql: ...} is how Nobl9 writes a metric; OpenSLO writes metricSource: {type: Prometheus, spec: {query: ...}} (under ratioMetric good/bad/total or thresholdMetric)',
+  prometheus: 'prometheus: {promql: ...} is how Nobl9 writes a metric; OpenSLO writes metricSource: {type: Prometheus, spec: {query: ...}} (under ratioMetric good/bad/total or thresholdMetric)',
   promql: 'did you mean "query"? OpenSLO puts the PromQL in query',
 });
 
@@ -75,7 +73,12 @@ export function findingsFromZod(issues: readonly z.core.$ZodIssue[], base: reado
           path,
           code: input === undefined ? 'required' : 'type',
           // zod's own wording ("Invalid input: expected object, received undefined") is for programmers
-          message: input === undefined ? (iss.message.startsWith('Invalid input') ? `is required (${iss.expected === 'object' ? 'a map' : iss.expected})` : iss.message) : `${iss.message} (got ${show(input)})`,
+          message:
+            input === undefined
+              ? iss.message.startsWith('Invalid input')
+                ? `is required (${iss.expected === 'object' ? 'a map' : iss.expected})`
+                : iss.message
+              : `${iss.message} (got ${show(input)})`,
         });
         break;
       case 'invalid_value': {

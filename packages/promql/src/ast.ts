@@ -28,7 +28,11 @@ export class UnsupportedQuery extends Error {}
 export function toAst(query: string): AstNode {
   const tree = parsePromql(query);
   let broken = false;
-  tree.iterate({ enter: (n) => void (n.type.isError && (broken = true)) });
+  tree.iterate({
+    enter: (n) => {
+      if (n.type.isError) broken = true;
+    },
+  });
   const root = exprChildren(tree.topNode)[0];
   if (broken || !root) throw new UnsupportedQuery('the query does not parse');
   return convert(root, query);
@@ -56,7 +60,11 @@ function secondsOf(n: SyntaxNode | undefined, q: string): number {
 }
 
 function labelsOf(n: SyntaxNode | undefined, q: string): string[] {
-  return n ? children(n).filter((c) => c.type.name === 'LabelName' || c.type.name === 'QuotedLabelName').map((c) => (c.type.name === 'LabelName' ? textOf(q, c) : unquote(textOf(q, c)))) : [];
+  return n
+    ? children(n)
+        .filter((c) => c.type.name === 'LabelName' || c.type.name === 'QuotedLabelName')
+        .map((c) => (c.type.name === 'LabelName' ? textOf(q, c) : unquote(textOf(q, c))))
+    : [];
 }
 
 function selectorOf(n: SyntaxNode, q: string): AstSelector {
@@ -117,7 +125,14 @@ function convert(n: SyntaxNode, q: string): AstNode {
     }
     case 'BinaryExpr': {
       const opNode = children(n).find((c) => !c.type.is('Expr') && c.type.name !== 'BoolModifier' && c.type.name !== 'MatchingModifierClause');
-      const node: Extract<AstNode, { t: 'bin' }> = { t: 'bin', op: textOf(q, opNode!).toLowerCase(), lhs: convert(first!, q), rhs: convert(second!, q), bool: child(n, 'BoolModifier') !== undefined, include: [] };
+      const node: Extract<AstNode, { t: 'bin' }> = {
+        t: 'bin',
+        op: textOf(q, opNode!).toLowerCase(),
+        lhs: convert(first!, q),
+        rhs: convert(second!, q),
+        bool: child(n, 'BoolModifier') !== undefined,
+        include: [],
+      };
       const matching = child(n, 'MatchingModifierClause');
       if (matching) {
         const [labels, include] = children(matching).filter((c) => c.type.name === 'GroupingLabels');

@@ -18,7 +18,7 @@ describe('boundSpellings', () => {
     ['1e21', { prometheus3: '1e+21', go: '1e+21', python: '1e+21', js: '1e+21', java: '1.0E21' }],
     ['-2.5e-7', { prometheus3: '-2.5e-07', go: '-2.5e-07', python: '-2.5e-07', js: '-2.5e-7', java: '-2.5E-7' }],
   ];
-  it.each(stored)('%s: every writer\'s spelling is among them', (bound, writers) => {
+  it.each(stored)("%s: every writer's spelling is among them", (bound, writers) => {
     const spellings = boundSpellings(bound);
     expect(Object.entries(writers).filter(([, s]) => !spellings?.includes(s))).toEqual([]);
   });

@@ -89,10 +89,7 @@ function analyse(original: string, text: string, placeholderMap: OffsetMap): Omi
 
   const parsed = parseWithRepairs(text);
   const map = composeMaps(placeholderMap, parsed.map);
-  const syntax = [
-    ...toOriginal(parsed.problems, placeholderMap, original.length),
-    ...toOriginal(syntaxProblems(parsed.tree, parsed.text), map, original.length),
-  ];
+  const syntax = [...toOriginal(parsed.problems, placeholderMap, original.length), ...toOriginal(syntaxProblems(parsed.tree, parsed.text), map, original.length)];
   if (syntax.length > 0) return { ok: false, problems: sortProblems(syntax) };
 
   const types = new ValueTypes(parsed.text);

@@ -19,11 +19,22 @@ describe('function tables agree with the installed grammar', () => {
     expect(grammarAcceptsCall(name)).toBe(false);
   });
 
-  it.each(['rate', 'increase', 'irate', 'delta', 'idelta', 'deriv', 'resets', 'changes', 'predict_linear',
-    'double_exponential_smoothing', 'absent_over_time', 'present_over_time', 'sum_over_time', 'quantile_over_time'])(
-    '%s takes a range vector',
-    (name) => expect(isRangeFunction(name)).toBe(true),
-  );
+  it.each([
+    'rate',
+    'increase',
+    'irate',
+    'delta',
+    'idelta',
+    'deriv',
+    'resets',
+    'changes',
+    'predict_linear',
+    'double_exponential_smoothing',
+    'absent_over_time',
+    'present_over_time',
+    'sum_over_time',
+    'quantile_over_time',
+  ])('%s takes a range vector', (name) => expect(isRangeFunction(name)).toBe(true));
 
   it.each(['abs', 'histogram_quantile', 'sum', 'constructor', '__proto__'])('%s does not take a range vector', (name) => {
     expect(isRangeFunction(name)).toBe(false);

@@ -1,3 +1,4 @@
+// @integration: runs promtool
 /**
  * Rewritten `le` matchers run through promtool against bucket series stored the way Prometheus 2 (what the
  * client wrote, e.g. `1`) and Prometheus 3 (Go float formatting, e.g. `1.0`) store them.

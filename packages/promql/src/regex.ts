@@ -1,24 +1,29 @@
 /**
- * Label-matcher regular expressions: compiling Prometheus (RE2) patterns as JS RegExps, and
- * making up a few strings a pattern matches.
+ * Label-matcher regular expressions: matching label values the way Prometheus does, and making up a
+ * few strings a pattern matches.
  *
- * JS RegExp stands in for RE2 here. That is fine for the simple patterns SLI queries use
- * (`5..`, `2xx|3xx`, `(5..|429)`, `GET|POST`); a pattern JS cannot compile counts as matching
- * nothing. The example generator covers literals, `.`, escapes, character classes, groups,
- * alternation and repetition; anything else (back references, `\pN`, ...) falls back to a fixed
- * list of guesses, and every result is checked against the compiled pattern anyway.
+ * Patterns are compiled with re2js, a port of RE2 (Go's regexp), so what matches here is what
+ * Prometheus selects: inline flags anywhere (`a(?i)b`), Unicode classes (`\pL`, `\p{Greek}`), POSIX
+ * classes, `\Q...\E`, ASCII-only `\s`, and RE2's syntax errors (back references, look-arounds,
+ * repeat counts over 1000). A pattern RE2 rejects counts as matching nothing, as Prometheus refuses
+ * the query.
  */
+import { RE2JS } from 're2js';
+
+/** A compiled label-matcher pattern; `test` is true when the pattern matches the whole value. */
+export interface AnchoredRegex {
+  test(value: string): boolean;
+}
 
 /** Compiled patterns by source; matchers repeat a lot when synthesising series. */
-const cache = new Map<string, RegExp | null>();
+const cache = new Map<string, AnchoredRegex | null>();
 const CACHE_LIMIT = 500;
 
 /**
  * `re` anchored at both ends as Prometheus does (`^(?s:re)$`: since Prometheus 3, `.` also matches
- * a newline); undefined if JS cannot compile it. A leading RE2 flag group such as `(?i)` becomes a
- * JS flag, since Node 20 does not support inline flags.
+ * a newline); undefined if RE2 rejects the pattern.
  */
-export function compileAnchored(re: string): RegExp | undefined {
+export function compileAnchored(re: string): AnchoredRegex | undefined {
   const hit = cache.get(re);
   if (hit !== undefined) return hit ?? undefined;
   const compiled = compile(re);
@@ -27,107 +32,18 @@ export function compileAnchored(re: string): RegExp | undefined {
   return compiled;
 }
 
-function compile(re: string): RegExp | undefined {
-  let source = re;
-  let flags = 's';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    const f = lead[1] ?? '';
-    // Ungreedy mode has no JS equivalent; it does not change what matches when the whole
-    // string must match, so it is simply dropped.
-    if (f.includes('i')) flags += 'i';
-    if (f.includes('m')) flags += 'm';
-    source = source.slice(lead[0].length);
-  }
-  const translated = translateRe2(source);
-  if (translated === undefined) return undefined;
+function compile(re: string): AnchoredRegex | undefined {
+  let pattern: RE2JS;
   try {
-    // Compiled alone first: wrapping an unbalanced pattern like `a)|(b` could make it valid.
-    new RegExp(translated, flags);
-    return new RegExp(`^(?:${translated})$`, flags);
+    // DOTALL puts `(?s)` in front of the pattern instead of wrapping it in a group, so an unbalanced
+    // `a)|(b` stays an error, as in Prometheus, which parses the pattern on its own first.
+    pattern = RE2JS.compile(re, RE2JS.DOTALL);
   } catch {
+    // Syntax errors, and "nests too deeply" style limits.
     return undefined;
   }
-}
-
-/** POSIX classes as the inside of a JS character class. */
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7f', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f',
-  digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ', upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
-};
-
-/**
- * RE2 syntax that JS (without the `u` flag) would read differently, rewritten or refused:
- * `[[:digit:]]`, `[]a]`, `\A`, `\z`, `\Q...\E`, `\x{41}` and `(?P<name>`. Unicode classes
- * (`\pL`), `\C` and `\1` are refused: JS would silently read them differently.
- */
-function translateRe2(src: string): string | undefined {
-  let out = '';
-  let inClass = false;
-  /** Right after `[` or `[^`, where RE2 reads `]` as a literal and JS as the end of the class. */
-  let classStart = false;
-  for (let i = 0; i < src.length; ) {
-    const c = src[i] as string;
-    if (c === '\\') {
-      const d = src[i + 1];
-      // Back references do not exist in RE2; JS would accept them.
-      if (d === undefined || d === 'p' || d === 'P' || d === 'C' || /[1-9]/.test(d)) return undefined;
-      classStart = false;
-      if (d === 'Q') {
-        const end = src.indexOf('\\E', i + 2);
-        const literal = src.slice(i + 2, end < 0 ? undefined : end);
-        out += literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-        i = end < 0 ? src.length : end + 2;
-        continue;
-      }
-      if (d === 'x' && src[i + 2] === '{') {
-        const m = /^\{([0-9A-Fa-f]{1,4})\}/.exec(src.slice(i + 2));
-        if (!m) return undefined;
-        out += `\\u${(m[1] ?? '').padStart(4, '0')}`;
-        i += 2 + m[0].length;
-        continue;
-      }
-      if (!inClass && (d === 'A' || d === 'z')) out += d === 'A' ? '^' : '$';
-      else out += c + d;
-      i += 2;
-      continue;
-    }
-    if (inClass) {
-      const posix = c === '[' ? /^\[:(\^?)([a-z]+):\]/.exec(src.slice(i)) : null;
-      if (posix) {
-        const body = POSIX_CLASSES[posix[2] ?? ''];
-        if (posix[1] || body === undefined) return undefined;
-        out += body;
-        i += posix[0].length;
-      } else if (c === ']') {
-        out += classStart ? '\\]' : ']';
-        if (!classStart) inClass = false;
-        i++;
-      } else {
-        out += c === '[' ? '\\[' : c;
-        i++;
-      }
-      classStart = false;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      classStart = true;
-      const negated = src[i + 1] === '^';
-      out += negated ? '[^' : '[';
-      i += negated ? 2 : 1;
-      continue;
-    }
-    if (src.startsWith('(?P<', i)) {
-      out += '(?<';
-      i += 4;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return inClass ? undefined : out;
+  // testExact anchors at both ends; RE2JS#test would search for a match anywhere in the value.
+  return { test: (value) => pattern.testExact(value) };
 }
 
 /** How many examples each part of a pattern contributes; keeps products and alternations small. */
@@ -138,32 +54,51 @@ const MAX_REPEAT = 64;
 const MAX_DEPTH = 50;
 
 /**
- * A few strings `re` should match, best first: the first alternative first, `.` as `0`,
- * character classes resolved to their first member. Not verified here; may throw on constructs
- * it does not handle.
+ * A few strings `re` matches, best first: the first alternative first, `.` as `0`, character
+ * classes resolved to their first member. The candidates come from a small parser of RE2 syntax
+ * that ignores flags and anchors; only those the compiled pattern matches are returned, so a
+ * pattern RE2 rejects, or one the parser cannot read, gives none.
  */
 export function regexExamples(re: string): string[] {
-  return examples(new RegexParser(re).parseAll());
+  const compiled = compileAnchored(re);
+  if (!compiled) return [];
+  let candidates: string[];
+  try {
+    candidates = examples(new RegexParser(re).parseAll());
+  } catch {
+    // A construct the generator does not read (octal escapes, `\p` classes outside its pool, ...).
+    return [];
+  }
+  return [...new Set(candidates)].filter((s) => compiled.test(s));
 }
 
-type RNode =
-  | { t: 'text'; s: string }
-  | { t: 'chars'; options: string[] }
-  | { t: 'seq'; items: RNode[] }
-  | { t: 'alt'; alts: RNode[] }
-  | { t: 'rep'; node: RNode; min: number; max: number };
+type RNode = { t: 'text'; s: string } | { t: 'chars'; options: string[] } | { t: 'seq'; items: RNode[] } | { t: 'alt'; alts: RNode[] } | { t: 'rep'; node: RNode; min: number; max: number };
 
 const EMPTY: RNode = { t: 'text', s: '' };
 
 class UnsupportedRegex extends Error {}
 
-/** Representatives for the escape classes, and what a negated class tries. */
-const CLASS_ESCAPES: Readonly<Record<string, string>> = { d: '0', D: 'a', w: 'a', W: '-', s: ' ', S: 'a' };
+/** Typical members of the Perl classes: `\w+` reads better as `a` than as `0`. */
+const PERL_CLASS_PICKS: Readonly<Record<string, string>> = { d: '0', D: 'a', w: 'a', W: '-', s: ' ', S: 'a' };
 const CHAR_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07' };
-const ESCAPE_CLASSES: Readonly<Record<string, RegExp>> = { d: /\d/, D: /\D/, w: /\w/, W: /\W/, s: /\s/, S: /\S/ };
-/** Characters tried, in order, for a class: digits first so `[^a-z]` gives `0` and `[0-9]` gives `0`. */
-const CHAR_POOL = ['0', 'a', 'x', '1', 'z', 'A', 'Z', '9', '_', '-', '.', ' ', '/', ':'];
+/**
+ * Characters tried, in order, for negated, POSIX and Unicode classes: digits first so `[^a-z]`
+ * gives `0`; a few letters of other scripts last, for `\pL` or `\p{Greek}`.
+ */
+const CHAR_POOL = ['0', 'a', 'x', '1', 'z', 'A', 'Z', '9', '_', '-', '.', ' ', '/', ':', 'é', 'α', 'ж', '中'];
 
+/** The first CHAR_POOL characters the class `cls` (RE2 syntax, e.g. `[^a-z]` or `\pL`) contains. */
+function poolMembers(cls: string, max: number): string[] {
+  const re = compileAnchored(cls);
+  const out = re ? CHAR_POOL.filter((ch) => re.test(ch)).slice(0, max) : [];
+  if (out.length === 0) throw new UnsupportedRegex(`no character found for ${cls}`);
+  return out;
+}
+
+/**
+ * Reads patterns RE2 has already accepted, so it checks little syntax itself; set membership of
+ * classes is left to RE2 (poolMembers).
+ */
 class RegexParser {
   private pos = 0;
   private depth = 0;
@@ -199,7 +134,7 @@ class RegexParser {
     return { t: 'seq', items };
   }
 
-  /** One optional repetition operator after an atom (RE2 rejects `a**`, and so do we). */
+  /** One optional repetition operator after an atom (RE2 rejects `a**`). */
   private parseQuantified(atom: RNode): RNode {
     const c = this.peek();
     let min: number;
@@ -222,19 +157,20 @@ class RegexParser {
   }
 
   private parseAtom(): RNode {
+    const start = this.pos;
     const c = this.src[this.pos++] as string;
     switch (c) {
       case '(':
         return this.parseGroup();
       case '[':
-        return this.parseClass();
+        return this.parseClass(start);
       case '.':
         return { t: 'chars', options: ['0'] };
       case '^':
       case '$':
         return EMPTY;
       case '\\':
-        return this.parseEscape(false).node;
+        return this.parseEscape(false);
       case '*':
       case '+':
       case '?':
@@ -262,38 +198,42 @@ class RegexParser {
   }
 
   /** An escape after the backslash; `inClass` for `[...]`, where `\b` etc. mean nothing useful. */
-  private parseEscape(inClass: boolean): { node: RNode; test: (ch: string) => boolean } {
+  private parseEscape(inClass: boolean): RNode {
+    const escStart = this.pos - 1;
     const c = this.src[this.pos++];
     if (c === undefined) throw new UnsupportedRegex('trailing backslash');
-    const cls = ESCAPE_CLASSES[c];
-    if (cls) return { node: { t: 'chars', options: [CLASS_ESCAPES[c] ?? 'a'] }, test: (ch) => cls.test(ch) };
-    const literal = (s: string) => ({ node: { t: 'text', s } as RNode, test: (ch: string) => ch === s });
-    if (!inClass && (c === 'b' || c === 'B' || c === 'A' || c === 'z')) return { node: EMPTY, test: () => false };
+    const pick = PERL_CLASS_PICKS[c];
+    if (pick !== undefined) return { t: 'chars', options: [pick] };
+    if (c === 'p' || c === 'P') {
+      const name = this.peek() === '{' ? /^\{[^}]*\}/.exec(this.src.slice(this.pos))?.[0] : this.peek();
+      if (name === undefined) throw new UnsupportedRegex('bad Unicode class');
+      this.pos += name.length;
+      return { t: 'chars', options: poolMembers(this.src.slice(escStart, this.pos), 1) };
+    }
+    if (!inClass && (c === 'b' || c === 'B' || c === 'A' || c === 'z')) return EMPTY;
     const simple = CHAR_ESCAPES[c];
-    if (simple !== undefined) return literal(simple);
+    if (simple !== undefined) return { t: 'text', s: simple };
     if (c === 'x') {
       const m = /^(?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{2}))/.exec(this.src.slice(this.pos));
       if (!m) throw new UnsupportedRegex('bad \\x escape');
       this.pos += m[0].length;
-      const cp = parseInt(m[1] ?? m[2] ?? '0', 16);
-      if (cp > 0x10ffff) throw new UnsupportedRegex('bad \\x escape');
-      return literal(String.fromCodePoint(cp));
+      return { t: 'text', s: String.fromCodePoint(parseInt(m[1] ?? m[2] ?? '0', 16)) };
     }
     if (!inClass && c === 'Q') {
       const end = this.src.indexOf('\\E', this.pos);
       const text = this.src.slice(this.pos, end < 0 ? undefined : end);
       this.pos = end < 0 ? this.src.length : end + 2;
-      return literal(text);
+      return { t: 'text', s: text };
     }
-    // RE2 allows escaping any punctuation; letters and digits are classes or references we skip.
+    // RE2 allows escaping any punctuation; letters and digits left here are octal escapes we skip.
     if (/[A-Za-z0-9]/.test(c)) throw new UnsupportedRegex(`unsupported escape \\${c}`);
-    return literal(c);
+    return { t: 'text', s: c };
   }
 
-  private parseClass(): RNode {
+  /** `[...]` from `start` (its `[`): literal members and range starts first, RE2 for negated classes. */
+  private parseClass(start: number): RNode {
     const negated = this.peek() === '^';
     if (negated) this.pos++;
-    const tests: ((ch: string) => boolean)[] = [];
     const firsts: string[] = [];
     let first = true;
     for (;;) {
@@ -304,53 +244,32 @@ class RegexParser {
         break;
       }
       first = false;
-      const posix = /^\[:(\^?)([a-z]+):\]/.exec(this.src.slice(this.pos));
+      const posix = /^\[:\^?[a-z]+:\]/.exec(this.src.slice(this.pos));
       if (posix) {
-        const body = POSIX_CLASSES[posix[2] ?? ''];
-        if (body === undefined) throw new UnsupportedRegex('unknown POSIX class');
-        const re = new RegExp(`[${body}]`);
         this.pos += posix[0].length;
-        const test = posix[1] ? (ch: string) => !re.test(ch) : (ch: string) => re.test(ch);
-        tests.push(test);
-        const rep = CHAR_POOL.find(test);
-        if (rep !== undefined) firsts.push(rep);
+        if (!negated) firsts.push(...poolMembers(`[${posix[0]}]`, 1));
         continue;
       }
-      const lo = this.classChar();
-      if (this.peek() === '-' && this.src[this.pos + 1] !== ']' && this.src[this.pos + 1] !== undefined && lo.single !== undefined) {
+      const lo = this.classItem();
+      if (this.peek() === '-' && this.src[this.pos + 1] !== ']' && this.src[this.pos + 1] !== undefined) {
         this.pos++;
-        const hi = this.classChar();
-        if (hi.single === undefined) throw new UnsupportedRegex('bad range');
-        const [a, b] = [lo.single.codePointAt(0) ?? 0, hi.single.codePointAt(0) ?? 0];
-        if (b < a) throw new UnsupportedRegex('bad range');
-        tests.push((ch) => {
-          const cp = ch.codePointAt(0) ?? -1;
-          return cp >= a && cp <= b;
-        });
-        firsts.push(lo.single);
-        continue;
+        this.classItem();
       }
-      tests.push(lo.test);
-      firsts.push(lo.rep);
+      firsts.push(lo);
     }
-    const member = (ch: string) => tests.some((t) => t(ch));
-    if (negated) {
-      const options = CHAR_POOL.filter((ch) => !member(ch)).slice(0, 2);
-      if (options.length === 0) throw new UnsupportedRegex('no character found for a negated class');
-      return { t: 'chars', options };
-    }
-    const options = [...new Set(firsts)].slice(0, 2);
+    const options = negated ? poolMembers(this.src.slice(start, this.pos), 2) : [...new Set(firsts)].slice(0, 2);
     if (options.length === 0) throw new UnsupportedRegex('empty class');
     return { t: 'chars', options };
   }
 
-  /** One item of a class: a plain or escaped character (`single`), or an escape class. */
-  private classChar(): { single?: string; rep: string; test: (ch: string) => boolean } {
+  /** One character of a class, or a member of an escape class such as `\d` or `\pL` in it. */
+  private classItem(): string {
     const c = this.src[this.pos++] as string;
-    if (c !== '\\') return { single: c, rep: c, test: (ch) => ch === c };
-    const { node, test } = this.parseEscape(true);
-    if (node.t === 'text') return { single: node.s, rep: node.s, test };
-    return { rep: node.t === 'chars' ? (node.options[0] ?? 'a') : 'a', test };
+    if (c !== '\\') return c;
+    const node = this.parseEscape(true);
+    if (node.t === 'text') return node.s;
+    if (node.t === 'chars' && node.options[0] !== undefined) return node.options[0];
+    throw new UnsupportedRegex('bad class item');
   }
 }
 
@@ -366,8 +285,11 @@ function examples(node: RNode): string[] {
       for (const item of node.items) {
         const ex = examples(item);
         const pairs: { s: string; rank: number; j: number }[] = [];
-        acc.forEach((a, i) => ex.forEach((b, j) => pairs.push({ s: a + b, rank: i + j, j })));
-        acc = pairs.sort((p, q) => p.rank - q.rank || p.j - q.j).slice(0, MAX_EXAMPLES).map((p) => p.s);
+        for (const [i, a] of acc.entries()) for (const [j, b] of ex.entries()) pairs.push({ s: a + b, rank: i + j, j });
+        acc = pairs
+          .sort((p, q) => p.rank - q.rank || p.j - q.j)
+          .slice(0, MAX_EXAMPLES)
+          .map((p) => p.s);
       }
       return acc;
     }

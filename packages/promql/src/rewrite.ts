@@ -3,17 +3,7 @@
  * rules, and `le` matchers that work on both Prometheus 2 and 3. All edits are made at the
  * positions of syntax tree nodes; the rest of the text is kept byte for byte.
  */
-import {
-  AggregateExpr,
-  FunctionCallBody,
-  LabelMatchers,
-  OffsetExpr,
-  QuotedLabelMatcher,
-  QuotedLabelName,
-  StepInvariantExpr,
-  UnquotedLabelMatcher,
-  VectorSelector,
-} from '@prometheus-io/lezer-promql';
+import { AggregateExpr, FunctionCallBody, LabelMatchers, OffsetExpr, QuotedLabelMatcher, QuotedLabelName, StepInvariantExpr, UnquotedLabelMatcher, VectorSelector } from '@prometheus-io/lezer-promql';
 import { boundSpellings, regexBoundSpellings } from './bounds';
 import { checkPromql } from './check';
 import { DURATION_HINT, durationSeconds } from './durations';
@@ -57,10 +47,10 @@ export function toRate(query: string, opts: { window: string; counter: boolean }
   if (shape.valueType === 'matrix') {
     return {
       ok: false,
-      reason: 'query returns a range vector (like x[5m]), a recording rule needs an instant vector; ' + SHAPE_ADVICE,
+      reason: `query returns a range vector (like x[5m]), a recording rule needs an instant vector; ${SHAPE_ADVICE}`,
     };
   }
-  if (shape.valueType === 'string') return { ok: false, reason: 'query is a string literal, not a rate; ' + SHAPE_ADVICE };
+  if (shape.valueType === 'string') return { ok: false, reason: `query is a string literal, not a rate; ${SHAPE_ADVICE}` };
   if (shape.usesRangeFunction || opts.counter !== true) return { ok: true, promql: text };
 
   // checkPromql found no unknown functions, so the text parses as it is, without repairs.
@@ -125,7 +115,7 @@ export function rewriteLeMatchers(query: string): string {
   do {
     if (cursor.type.id !== UnquotedLabelMatcher && cursor.type.id !== QuotedLabelMatcher) continue;
     const parts = matcherParts(cursor.node, text);
-    if (!parts || parts.matcher.label !== 'le') continue;
+    if (parts?.matcher.label !== 'le') continue;
     const rewritten = rewriteLe(parts.matcher);
     if (rewritten === undefined) continue;
     const quote = text[parts.value.from] ?? '"';

@@ -9,9 +9,28 @@ import { firstChildOfType, parsePromql, textOf, type SyntaxNode } from './tree';
 
 /** Functions whose result can be NaN or ±Inf for finite input (or for no traffic, as a quantile of nothing). */
 const NON_FINITE_FUNCTIONS: ReadonlySet<string> = new Set([
-  'histogram_quantile', 'histogram_quantiles', 'histogram_fraction', 'histogram_avg', 'histogram_stddev', 'histogram_stdvar',
-  'ln', 'log2', 'log10', 'sqrt', 'exp', 'acos', 'asin', 'atanh', 'acosh', 'predict_linear', 'deriv', 'quantile_over_time',
-  'stddev_over_time', 'stdvar_over_time', 'mad_over_time', 'double_exponential_smoothing',
+  'histogram_quantile',
+  'histogram_quantiles',
+  'histogram_fraction',
+  'histogram_avg',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'ln',
+  'log2',
+  'log10',
+  'sqrt',
+  'exp',
+  'acos',
+  'asin',
+  'atanh',
+  'acosh',
+  'predict_linear',
+  'deriv',
+  'quantile_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'mad_over_time',
+  'double_exponential_smoothing',
 ]);
 
 /** Binary operators that divide or raise: `0 / 0`, `x % 0` and `0 ^ -1` are not finite. */

@@ -22,31 +22,56 @@ describe('selectors', () => {
     ['bare selector', 'up', [{ metric: 'up', matchers: [] }]],
     ['fixed range', 'rate(x[1m])', [{ metric: 'x', matchers: [], range: '1m' }]],
     ['$window range', 'rate(x{a="b"}[$window])', [{ metric: 'x', matchers: [{ label: 'a', op: '=', value: 'b' }], range: '5m' }]],
-    ['all operators', 'x{a="1", b!="2", c=~"3.*", d!~"4|5"}', [{
-      metric: 'x',
-      matchers: [
-        { label: 'a', op: '=', value: '1' },
-        { label: 'b', op: '!=', value: '2' },
-        { label: 'c', op: '=~', value: '3.*' },
-        { label: 'd', op: '!~', value: '4|5' },
+    [
+      'all operators',
+      'x{a="1", b!="2", c=~"3.*", d!~"4|5"}',
+      [
+        {
+          metric: 'x',
+          matchers: [
+            { label: 'a', op: '=', value: '1' },
+            { label: 'b', op: '!=', value: '2' },
+            { label: 'c', op: '=~', value: '3.*' },
+            { label: 'd', op: '!~', value: '4|5' },
+          ],
+        },
       ],
-    }]],
-    ['histogram ratio', 'sum(rate(h_bucket{le="0.3"}[5m])) / sum(rate(h_count[5m]))', [
-      { metric: 'h_bucket', matchers: [{ label: 'le', op: '=', value: '0.3' }], range: '5m' },
-      { metric: 'h_count', matchers: [], range: '5m' },
-    ]],
-    ['escapes are unquoted', 'x{path="a\\"b", re=~"1\\\\.0", raw=~`1\\.0`}', [{
-      metric: 'x',
-      matchers: [
-        { label: 'path', op: '=', value: 'a"b' },
-        { label: 're', op: '=~', value: '1\\.0' },
-        { label: 'raw', op: '=~', value: '1\\.0' },
+    ],
+    [
+      'histogram ratio',
+      'sum(rate(h_bucket{le="0.3"}[5m])) / sum(rate(h_count[5m]))',
+      [
+        { metric: 'h_bucket', matchers: [{ label: 'le', op: '=', value: '0.3' }], range: '5m' },
+        { metric: 'h_count', matchers: [], range: '5m' },
       ],
-    }]],
-    ['__name__ matcher', '{__name__="up", job="a"}', [{
-      metric: 'up',
-      matchers: [{ label: '__name__', op: '=', value: 'up' }, { label: 'job', op: '=', value: 'a' }],
-    }]],
+    ],
+    [
+      'escapes are unquoted',
+      'x{path="a\\"b", re=~"1\\\\.0", raw=~`1\\.0`}',
+      [
+        {
+          metric: 'x',
+          matchers: [
+            { label: 'path', op: '=', value: 'a"b' },
+            { label: 're', op: '=~', value: '1\\.0' },
+            { label: 'raw', op: '=~', value: '1\\.0' },
+          ],
+        },
+      ],
+    ],
+    [
+      '__name__ matcher',
+      '{__name__="up", job="a"}',
+      [
+        {
+          metric: 'up',
+          matchers: [
+            { label: '__name__', op: '=', value: 'up' },
+            { label: 'job', op: '=', value: 'a' },
+          ],
+        },
+      ],
+    ],
     ['__name__ regex', '{__name__=~"http_.*"}', [{ matchers: [{ label: '__name__', op: '=~', value: 'http_.*' }] }]],
     ['UTF-8 names', '{"http.requests", "k8s.pod"="p"}', [{ metric: 'http.requests', matchers: [{ label: 'k8s.pod', op: '=', value: 'p' }] }]],
     ['subquery: the selector itself has no range', 'max_over_time(x[1h:5m])', [{ metric: 'x', matchers: [] }]],
@@ -69,7 +94,11 @@ describe('selectors', () => {
   it('maps positions across several placeholders on several lines', () => {
     const q = 'sum(rate(a{x="1"}[{{ .window }}]))\n/\nsum(rate(b[${window}])) + c';
     const got = selectors(q).map((s) => [q.slice(s.from, s.to), s.range]);
-    expect(got).toEqual([['a{x="1"}', '5m'], ['b', '5m'], ['c', undefined]]);
+    expect(got).toEqual([
+      ['a{x="1"}', '5m'],
+      ['b', '5m'],
+      ['c', undefined],
+    ]);
   });
 });
 
@@ -93,10 +122,8 @@ describe('matchesSelector', () => {
     ['x{code=""}', { __name__: 'x' }, true],
     ['x{code=""}', { __name__: 'x', code: '' }, true],
     ['x{code!="200"}', { __name__: 'x', code: '201' }, true],
-    ['localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}',
-      { __name__: 'localhost_server_requests', code: '2xx', host: '*', instance: '127.0.0.1:9090' }, true],
-    ['localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}',
-      { __name__: 'localhost_server_requests', code: '200', host: '*', instance: '127.0.0.1:9090' }, false],
+    ['localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}', { __name__: 'localhost_server_requests', code: '2xx', host: '*', instance: '127.0.0.1:9090' }, true],
+    ['localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}', { __name__: 'localhost_server_requests', code: '200', host: '*', instance: '127.0.0.1:9090' }, false],
     ['h_bucket{le=~"1|1\\\\.0"}', { __name__: 'h_bucket', le: '1.0' }, true],
     ['h_bucket{le=~"1|1\\\\.0"}', { __name__: 'h_bucket', le: '110' }, false],
     ['{__name__=~"http_.*_total"}', { __name__: 'http_requests_total' }, true],

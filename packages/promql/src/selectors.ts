@@ -127,7 +127,6 @@ export function matcherParts(m: SyntaxNode, text: string): MatcherParts | undefi
   return { matcher: { label, op, value: unquote(textOf(text, valueNode)) }, op: opNode, value: valueNode };
 }
 
-
 /** Whether a label value (`""` for a missing label) satisfies one matcher. */
 export function matchesLabelMatcher(value: string, m: LabelMatcher): boolean {
   switch (m.op) {
@@ -150,8 +149,7 @@ export function matchesLabelMatcher(value: string, m: LabelMatcher): boolean {
  * semantics: a missing label reads as "", regular expressions must match the whole value.
  */
 export function matchesSelector(labels: Readonly<Record<string, string>>, sel: SelectorInfo): boolean {
-  const get = (name: string): string =>
-    Object.prototype.hasOwnProperty.call(labels, name) && typeof labels[name] === 'string' ? (labels[name] as string) : '';
+  const get = (name: string): string => (Object.hasOwn(labels, name) && typeof labels[name] === 'string' ? (labels[name] as string) : '');
   if (sel.metric !== undefined && get('__name__') !== sel.metric) return false;
   return sel.matchers.every((m) => matchesLabelMatcher(get(m.label), m));
 }
@@ -162,22 +160,15 @@ const MAX_SAMPLES = 6;
 
 /**
  * A few values that satisfy the matcher, best first, checked against it (so possibly none, e.g.
- * for `!~".*"` or a pattern JS cannot compile). `=` gives the value itself; `=~` values made up
+ * for `!~".*"` or a pattern RE2 rejects). `=` gives the value itself; `=~` values made up
  * from the pattern (`5..` → `500`, `(5..|429)` → `500`, `429`); `!=` and `!~` values such as
  * `200`, `ok`, `x` that do not match. An empty string stands for a missing label.
  */
 export function sampleLabelValue(matcher: LabelMatcher): string[] {
   if (matcher.op === '=') return [matcher.value];
   let candidates: string[] = GENERIC_VALUES;
-  if (matcher.op === '=~') {
-    let derived: string[] = [];
-    try {
-      derived = regexExamples(matcher.value);
-    } catch {
-      // Unsupported construct: the generic guesses may still match.
-    }
-    candidates = [...derived, ...GENERIC_VALUES];
-  }
+  // Examples made up from the pattern first; the generic guesses may match one it cannot read.
+  if (matcher.op === '=~') candidates = [...regexExamples(matcher.value), ...GENERIC_VALUES];
   const out: string[] = [];
   for (const c of candidates) {
     if (out.length >= MAX_SAMPLES) break;

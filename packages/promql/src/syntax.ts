@@ -64,10 +64,7 @@ export function syntaxProblems(tree: Tree, text: string): RawProblem[] {
   problems.sort((a, b) => a.from - b.from || a.to - b.to);
   if (problems.length > MAX_SYNTAX_PROBLEMS) {
     const next = problems[MAX_SYNTAX_PROBLEMS] as RawProblem;
-    return [
-      ...problems.slice(0, MAX_SYNTAX_PROBLEMS),
-      { from: next.from, to: next.from, message: `too many syntax errors, showing the first ${MAX_SYNTAX_PROBLEMS}` },
-    ];
+    return [...problems.slice(0, MAX_SYNTAX_PROBLEMS), { from: next.from, to: next.from, message: `too many syntax errors, showing the first ${MAX_SYNTAX_PROBLEMS}` }];
   }
   return problems;
 }
@@ -81,7 +78,6 @@ function firstUnclosedString(tree: Tree, text: string): RawProblem | undefined {
   } while (cursor.next());
   return undefined;
 }
-
 
 function collectErrors(tree: Tree, cutoff: number): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -177,7 +173,7 @@ const GROUPING_KEYWORDS = new Set([By, Without, On, Ignoring, GroupLeft, GroupRi
 /** The closest sibling before `node` that is not itself an error. */
 function previousNode(node: SyntaxNode): SyntaxNode | null {
   let p = node.prevSibling;
-  while (p && p.type.isError) p = p.prevSibling;
+  while (p?.type.isError) p = p.prevSibling;
   return p;
 }
 

@@ -48,7 +48,13 @@ export class ValueTypes {
         continue;
       }
       stack.pop();
-      this.memo.set(key(top.node), this.combine(top.node, deps.map((d) => this.memo.get(key(d)) ?? 'vector')));
+      this.memo.set(
+        key(top.node),
+        this.combine(
+          top.node,
+          deps.map((d) => this.memo.get(key(d)) ?? 'vector'),
+        ),
+      );
     }
     return this.memo.get(key(root)) ?? 'vector';
   }

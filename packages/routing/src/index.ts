@@ -39,7 +39,13 @@ const KINDS: readonly [RegExp, ReceiverKind, string][] = [
 ];
 
 /** A receiver name from a target name: Alertmanager accepts any string, Kubernetes Secret names do not. */
-const receiverName = (target: string) => `slo-${target.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'target'}`;
+const receiverName = (target: string) =>
+  `slo-${
+    target
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'target'
+  }`;
 
 /** A regex that matches `name` as one item of a comma-separated list. */
 const listItem = (name: string) => `(.*,)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,.*)?`;
@@ -58,10 +64,7 @@ export class RoutingPlan {
   add(c: CompiledSlo): void {
     this.slos++;
     this.scope = c.scope;
-    const named: NotificationTarget[] = [
-      ...c.objectives.flatMap((o) => o.tiers.flatMap((t) => t.targets)),
-      ...c.slo.alertPolicies.filter((p) => p.alertWhenNoData).flatMap((p) => p.targets),
-    ];
+    const named: NotificationTarget[] = [...c.objectives.flatMap((o) => o.tiers.flatMap((t) => t.targets)), ...c.slo.alertPolicies.filter((p) => p.alertWhenNoData).flatMap((p) => p.targets)];
     for (const t of named) {
       const name = t.name ?? t.target;
       if (!this.targets.has(name)) this.targets.set(name, { written: t.target, pos: c.slo.pos });
@@ -90,7 +93,8 @@ export class RoutingPlan {
       }
       byName.set(name, target);
       const known = KINDS.find(([re]) => re.test(written));
-      if (!known) warnings.push(`notification target ${target} (target: ${written}) has no Alertmanager integration of its own: its receiver ${name} is a webhook stub; point it at a bridge to ${written}`);
+      if (!known)
+        warnings.push(`notification target ${target} (target: ${written}) has no Alertmanager integration of its own: its receiver ${name} is a webhook stub; point it at a bridge to ${written}`);
       const [, kind, secretKey] = known ?? [undefined, 'webhook' as const, 'bearer-token'];
       receivers.push({ name, target, written, kind, secretKey });
       if (warnings.length > said) where.push(pos);
@@ -124,7 +128,18 @@ export class RoutingPlan {
         case 'slack':
           return { slack_configs: [{ api_url_file: file(r), channel: `#${r.target}`, send_resolved: true }] };
         case 'email':
-          return { email_configs: [{ to: `${r.target}@example.invalid`, from: 'alertmanager@example.invalid', smarthost: 'smtp.example.invalid:587', auth_username: 'alertmanager', auth_password_file: file(r), send_resolved: true }] };
+          return {
+            email_configs: [
+              {
+                to: `${r.target}@example.invalid`,
+                from: 'alertmanager@example.invalid',
+                smarthost: 'smtp.example.invalid:587',
+                auth_username: 'alertmanager',
+                auth_password_file: file(r),
+                send_resolved: true,
+              },
+            ],
+          };
         case 'webhook':
           return { webhook_configs: [{ url: webhookUrl(r), http_config: { authorization: { credentials_file: file(r) } }, send_resolved: true }] };
       }
@@ -161,7 +176,18 @@ export class RoutingPlan {
         case 'slack':
           return { slackConfigs: [{ apiURL: secret(r), channel: `#${r.target}`, sendResolved: true }] };
         case 'email':
-          return { emailConfigs: [{ to: `${r.target}@example.invalid`, from: 'alertmanager@example.invalid', smarthost: 'smtp.example.invalid:587', authUsername: 'alertmanager', authPassword: secret(r), sendResolved: true }] };
+          return {
+            emailConfigs: [
+              {
+                to: `${r.target}@example.invalid`,
+                from: 'alertmanager@example.invalid',
+                smarthost: 'smtp.example.invalid:587',
+                authUsername: 'alertmanager',
+                authPassword: secret(r),
+                sendResolved: true,
+              },
+            ],
+          };
         case 'webhook':
           return { webhookConfigs: [{ url: webhookUrl(r), httpConfig: { authorization: { credentials: secret(r) } }, sendResolved: true }] };
       }

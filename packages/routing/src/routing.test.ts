@@ -1,3 +1,4 @@
+// @integration: runs amtool and Alertmanager
 /**
  * Alertmanager routing from notification targets: receivers per target, checked by the real amtool
  * (check-config, routes test) and a real Alertmanager (delivery to a webhook, a ticket inhibited by a page).
@@ -58,10 +59,7 @@ const planOf = (compiled: CompiledSlo[]) => {
 
 describe('receivers: one per notification target, by what the target names', () => {
   const plan = planOf(
-    compileAll([
-      spec('checkout', { oncall: 'PagerDuty', 'team-chat': 'slack' }, { mail: 'Email', queue: 'jira' }),
-      spec('search', { oncall: 'pagerduty' }, { hook: 'https://hooks.example.org/slo' }),
-    ]),
+    compileAll([spec('checkout', { oncall: 'PagerDuty', 'team-chat': 'slack' }, { mail: 'Email', queue: 'jira' }), spec('search', { oncall: 'pagerduty' }, { hook: 'https://hooks.example.org/slo' })]),
   );
   it.each([
     ['oncall', 'slo-oncall', 'pagerduty', 'routing-key'],
@@ -107,8 +105,14 @@ describe('receivers: one per notification target, by what the target names', () 
 
 describe('grouping and inhibition are per SLO, per group and per scope', () => {
   it('a grouped, scoped compile groups and inhibits by those labels too', () => {
-    const grouped = spec('checkout', { oncall: 'pagerduty' }, { queue: 'jira' }).replace('metadata:\n  name: checkout', 'metadata:\n  name: checkout\n  annotations:\n    slo-engine.dev/group-by: route');
-    const groupedSli = grouped.replace(SLI, ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="shop",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="shop"}[5m]))' }, false));
+    const grouped = spec('checkout', { oncall: 'pagerduty' }, { queue: 'jira' }).replace(
+      'metadata:\n  name: checkout',
+      'metadata:\n  name: checkout\n  annotations:\n    slo-engine.dev/group-by: route',
+    );
+    const groupedSli = grouped.replace(
+      SLI,
+      ratioSli({ bad: 'sum by (route) (rate(http_requests_total{job="shop",code=~"5.."}[5m]))', total: 'sum by (route) (rate(http_requests_total{job="shop"}[5m]))' }, false),
+    );
     const yml = planOf(compileAll([groupedSli], { namespace: 'shop-prod' })).alertmanagerYml() as { route: { routes: { group_by: string[] }[] }; inhibit_rules: { equal: string[] }[] };
     expect(yml.route.routes[0]!.group_by).toEqual(['alertname', 'slo_service', 'slo_name', 'slo_severity', 'route', 'namespace']);
     expect(yml.inhibit_rules[0]!.equal).toEqual(['slo_service', 'slo_name', 'route', 'namespace']);
@@ -148,7 +152,13 @@ describe('amtool', () => {
       .filter(isAlert)
       .map((a) => {
         const targets = a.labels[LABEL.targets]?.split(',') ?? [];
-        return { slo: c.slo.name, alert: a.alert, tier: a.labels[LABEL.tier]!, labels: { alertname: a.alert, ...a.labels }, receivers: targets.length ? targets.map((t) => `slo-${t}`).sort() : [UNROUTED] };
+        return {
+          slo: c.slo.name,
+          alert: a.alert,
+          tier: a.labels[LABEL.tier]!,
+          labels: { alertname: a.alert, ...a.labels },
+          receivers: targets.length ? targets.map((t) => `slo-${t}`).sort() : [UNROUTED],
+        };
       }),
   );
 
@@ -210,7 +220,7 @@ describe('a real Alertmanager', () => {
     annotations: { summary: `${slo}: error budget burning (${severity})` },
   });
 
-  it('delivers the page to its target, and inhibits the ticket of the same SLO but not another SLO\'s', async () => {
+  it("delivers the page to its target, and inhibits the ticket of the same SLO but not another SLO's", async () => {
     const post = await fetch(`${am!.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

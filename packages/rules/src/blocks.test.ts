@@ -33,7 +33,15 @@ describe('time slices are read over a range that holds two scrapes', () => {
   });
 
   it('does not warn about a widened range that no query reads (a bare gauge)', () => {
-    const objective: Objective = { target: '0.99', compositeWeight: 1, op: 'lt', value: 3, timeSliceTarget: 1, timeSliceWindow: { text: '1m', count: 1, unit: 'm', minutes: 1 } as Objective['timeSliceWindow'], indicator: { kind: 'threshold', metric: query('lag_seconds{job="w"}') } };
+    const objective: Objective = {
+      target: '0.99',
+      compositeWeight: 1,
+      op: 'lt',
+      value: 3,
+      timeSliceTarget: 1,
+      timeSliceWindow: { text: '1m', count: 1, unit: 'm', minutes: 1 } as Objective['timeSliceWindow'],
+      indicator: { kind: 'threshold', metric: query('lag_seconds{job="w"}') },
+    };
     expect(buildingBlocks('Timeslices', objective, [], { scrapeSeconds: 60 }).warnings).toEqual([]);
   });
 });

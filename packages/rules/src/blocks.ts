@@ -54,17 +54,17 @@ class Reader {
     prometheusOnly(q);
     const r = toRate(rewriteLeMatchers(q.promql), { window, counter });
     if (!r.ok) throw new BlockError(r.reason, q);
-    return this.measurable(q, r.promql.trim());
+    return this.measurable(r.promql.trim());
   }
 
   /** A gauge, a ratio or a threshold value: any of them may be NaN (0/0 of an idle minute), so never kept unfiltered. */
   gauge(q: Query, window: string): string {
     prometheusOnly(q);
-    return finite(this.measurable(q, substituteWindow(rewriteLeMatchers(q.promql), window).text.trim()));
+    return finite(this.measurable(substituteWindow(rewriteLeMatchers(q.promql), window).text.trim()));
   }
 
   /** A rate over a range with fewer than two samples is always empty: the SLI would read as perfect forever. */
-  private measurable(q: Query, promql: string): string {
+  private measurable(promql: string): string {
     if (this.watched && promql.includes(`[${this.watched.range}]`)) {
       this.warn(this.watched.warning);
       this.watched = undefined;
@@ -104,10 +104,16 @@ const finite = (e: string) => `(${e}) > -Inf < +Inf`;
 export function sliceRange(sliceMinutes: number, scrapeSeconds: number, q: Query): { range: string; warning?: string } {
   const slice = sliceMinutes * 60;
   if (slice < scrapeSeconds)
-    throw new BlockError(`a ${promDuration(sliceMinutes)} time slice cannot be measured when targets are scraped every ${promSeconds(scrapeSeconds)}: use a timeSliceWindow of at least ${promSeconds(Math.ceil(scrapeSeconds / 60) * 60)}`, q);
+    throw new BlockError(
+      `a ${promDuration(sliceMinutes)} time slice cannot be measured when targets are scraped every ${promSeconds(scrapeSeconds)}: use a timeSliceWindow of at least ${promSeconds(Math.ceil(scrapeSeconds / 60) * 60)}`,
+      q,
+    );
   if (slice >= 2 * scrapeSeconds) return { range: promDuration(sliceMinutes) };
   const range = promSeconds(2 * scrapeSeconds);
-  return { range, warning: `${promDuration(sliceMinutes)} time slices are measured over ${range}: a rate needs two samples and targets are scraped every ${promSeconds(scrapeSeconds)}, so each slice reads the change between the last two scrapes` };
+  return {
+    range,
+    warning: `${promDuration(sliceMinutes)} time slices are measured over ${range}: a rate needs two samples and targets are scraped every ${promSeconds(scrapeSeconds)}, so each slice reads the change between the last two scrapes`,
+  };
 }
 
 /** A scrape interval as written (`30s`, `1m`), in seconds, or why it cannot be used. */

@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,15 +27,21 @@ function record(c: CompiledSlo, name: string): RecordingRule {
 
 describe('building blocks read the raw metrics once, for every SLI shape', () => {
   it.each([
-    ['a bare counter selector (good/total)', ratio({ good: 'http_requests_total{job="x",code!~"5.."}', total: 'http_requests_total{job="x"}' }),
-      'clamp_min(sum(rate(http_requests_total{job="x"}[5m])) - (sum(rate(http_requests_total{job="x",code!~"5.."}[5m])) or vector(0)), 0) or vector(0)'],
+    [
+      'a bare counter selector (good/total)',
+      ratio({ good: 'http_requests_total{job="x",code!~"5.."}', total: 'http_requests_total{job="x"}' }),
+      'clamp_min(sum(rate(http_requests_total{job="x"}[5m])) - (sum(rate(http_requests_total{job="x",code!~"5.."}[5m])) or vector(0)), 0) or vector(0)',
+    ],
     ['bad/total', ratio({ bad: 'http_requests_total{code=~"5.."}', total: 'http_requests_total' }), 'sum(rate(http_requests_total{code=~"5.."}[5m])) or vector(0)'],
     ['a {{.window}} placeholder', ratio({ bad: 'sum(rate(x{e="1"}[{{.window}}]))', total: 'sum(rate(x[{{.window}}]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
     ['a $window placeholder', ratio({ bad: 'sum(rate(x{e="1"}[$window]))', total: 'sum(rate(x[$window]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
     ['a fixed range', ratio({ bad: 'sum(rate(x{e="1"}[5m]))', total: 'sum(rate(x[5m]))' }, false), 'sum(sum(rate(x{e="1"}[5m]))) or vector(0)'],
     ['an aggregated counter', ratio({ bad: 'sum by (route) (x{e="1"})', total: 'sum by (route) (x)' }), 'sum(sum by (route) (rate(x{e="1"}[5m]))) or vector(0)'],
-    ['a histogram bucket (le spelled for Prometheus 2 and 3)', ratio({ good: 'h_bucket{le="1"}', total: 'h_count' }),
-      'clamp_min(sum(rate(h_count[5m])) - (sum(rate(h_bucket{le=~"1|1\\\\.0"}[5m])) or vector(0)), 0) or vector(0)'],
+    [
+      'a histogram bucket (le spelled for Prometheus 2 and 3)',
+      ratio({ good: 'h_bucket{le="1"}', total: 'h_count' }),
+      'clamp_min(sum(rate(h_count[5m])) - (sum(rate(h_bucket{le=~"1|1\\\\.0"}[5m])) or vector(0)), 0) or vector(0)',
+    ],
     ['raw failure ratio', `      ratioMetric:\n        rawType: failure\n        raw:\n${indent(q('errors:ratio'), 10)}`, 'clamp(avg((errors:ratio) > -Inf < +Inf), 0, 1) or vector(0)'],
     ['raw success ratio', `      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('ok:ratio'), 10)}`, 'clamp(1 - avg((ok:ratio) > -Inf < +Inf), 0, 1) or vector(0)'],
   ])('%s', (_t, sli, bad) => {
@@ -44,7 +51,9 @@ describe('building blocks read the raw metrics once, for every SLI shape', () =>
 
   it('thresholdMetric with Timeslices: a slice is bad when the threshold is broken', () => {
     const sli = `      thresholdMetric:\n${indent(q('histogram_quantile(0.99, sum by (le) (rate(h_bucket[{{.window}}])))'), 8)}`;
-    const [c] = compile(slo(sli, '      op: lte\n      value: 0.3\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n', undefined, 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n'));
+    const [c] = compile(
+      slo(sli, '      op: lte\n      value: 0.3\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n', undefined, 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n'),
+    );
     expect(record(c!, 'slo:sli_bad:rate5m').expr).toBe('(max((histogram_quantile(0.99, sum by (le) (rate(h_bucket[2m])))) > -Inf < +Inf) > bool 0.3) or vector(0)');
   });
 
@@ -71,12 +80,15 @@ describe('windows are ratios of sums, never NaN', () => {
   });
   it('writes the four default tiers as multi-window alerts', () => {
     const alerts = c!.rules.groups.flatMap((g) => g.rules).filter(isAlert);
-    expect(alerts.map((a) => `${a.labels.slo_tier} ${a.labels.slo_severity} ${a.expr.split('\n').map((l) => l.replace(/.*ratio_rate(\w+)\{.*\) (>=) (.*)/, '$1$2$3')).join(' ')}`)).toEqual([
-      'page-fast page 1h>=0.0144 and 5m>=0.0144',
-      'page-slow page 6h>=0.006 and 30m>=0.006',
-      'ticket-fast ticket 1d>=0.003 and 2h>=0.003',
-      'ticket-slow ticket 3d>=0.001 and 6h>=0.001',
-    ]);
+    expect(
+      alerts.map(
+        (a) =>
+          `${a.labels.slo_tier} ${a.labels.slo_severity} ${a.expr
+            .split('\n')
+            .map((l) => l.replace(/.*ratio_rate(\w+)\{.*\) (>=) (.*)/, '$1$2$3'))
+            .join(' ')}`,
+      ),
+    ).toEqual(['page-fast page 1h>=0.0144 and 5m>=0.0144', 'page-slow page 6h>=0.006 and 30m>=0.006', 'ticket-fast ticket 1d>=0.003 and 2h>=0.003', 'ticket-slow ticket 3d>=0.001 and 6h>=0.001']);
   });
 });
 
@@ -96,7 +108,14 @@ describe('SLOs grouped by labels keep one budget per group', () => {
     ['a reserved label', grouped(ratio({ bad: 'x{e="1"}', total: 'x' }), 'slo_name'), /must list label names/],
     ['not a label name', grouped(ratio({ bad: 'x{e="1"}', total: 'x' }), 'a-b'), /must list label names/],
     ['a query that aggregates the group away', grouped(ratio({ bad: 'sum(rate(x{e="1"}[5m]))', total: 'sum(rate(x[5m]))' }, false)), /aggregates away route/],
-    ['a threshold SLI', grouped(`      thresholdMetric:\n${indent(q('lag{job="w"}'), 8)}`, 'route', 'Timeslices').replace('    - target: 0.999\n', '    - target: 0.999\n      op: lt\n      value: 3\n      timeSliceTarget: 1\n      timeSliceWindow: 1m\n'), /needs a ratio SLI/],
+    [
+      'a threshold SLI',
+      grouped(`      thresholdMetric:\n${indent(q('lag{job="w"}'), 8)}`, 'route', 'Timeslices').replace(
+        '    - target: 0.999\n',
+        '    - target: 0.999\n      op: lt\n      value: 3\n      timeSliceTarget: 1\n      timeSliceWindow: 1m\n',
+      ),
+      /needs a ratio SLI/,
+    ],
   ])('refuses %s', (_name, text, message) => {
     expect(() => compile(text)).toThrow(message);
   });
@@ -170,19 +189,33 @@ describe('promtool accepts every rule file', () => {
     ['raw-success', slo(`      ratioMetric:\n        rawType: success\n        raw:\n${indent(q('sum(ok:ratio)'), 10)}`, '', '    - duration: 7d\n      isRolling: true')],
     // slices: a burn is a train of bad slices
     ['timeslices-ratio', loose(slo(ratio({ bad: 'x{e="1"}', total: 'x' }), '      timeSliceTarget: 0.9\n      timeSliceWindow: 2m\n', '    - duration: 7d\n      isRolling: true', 'Timeslices'))],
-    ['threshold-rate', loose(slo(`      thresholdMetric:\n${indent(q('sum(rate(queue_drops_total{job="q"}[{{.window}}]))'), 8)}`, '      op: lt\n      value: 5\n      timeSliceTarget: 1\n      timeSliceWindow: 5m\n', '    - duration: 28d\n      isRolling: true', 'Timeslices'))],
+    [
+      'threshold-rate',
+      loose(
+        slo(
+          `      thresholdMetric:\n${indent(q('sum(rate(queue_drops_total{job="q"}[{{.window}}]))'), 8)}`,
+          '      op: lt\n      value: 5\n      timeSliceTarget: 1\n      timeSliceWindow: 5m\n',
+          '    - duration: 28d\n      isRolling: true',
+          'Timeslices',
+        ),
+      ),
+    ],
   ];
-  it.each(tested)('generated burn scenarios pass for %s', (name, text) => {
-    const [c] = compile(text);
-    const tests = generateTests(c!, [`${name}.yaml`]);
-    expect(tests.untestable).toEqual([]);
-    expect(tests.file.tests.length).toBeGreaterThan(4);
-    writeFileSync(path.join(dir, `${name}.yaml`), renderRuleFile(c!.rules, header('test', 'in.yaml', name)));
-    writeFileSync(path.join(dir, `${name}.test.yaml`), toYaml(tests.file));
-    const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8' });
-    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
-    expect(r.status).toBe(0);
-  }, 300_000);
+  it.each(tested)(
+    'generated burn scenarios pass for %s',
+    (name, text) => {
+      const [c] = compile(text);
+      const tests = generateTests(c!, [`${name}.yaml`]);
+      expect(tests.untestable).toEqual([]);
+      expect(tests.file.tests.length).toBeGreaterThan(4);
+      writeFileSync(path.join(dir, `${name}.yaml`), renderRuleFile(c!.rules, header('test', 'in.yaml', name)));
+      writeFileSync(path.join(dir, `${name}.test.yaml`), toYaml(tests.file));
+      const r = spawnSync('promtool', ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+      expect(r.status).toBe(0);
+    },
+    300_000,
+  );
 
   it.each(cases)('%s', (name, text) => {
     const [c] = compile(text);
@@ -234,26 +267,34 @@ ${labels}slos:
         rule_files: ['r.yaml'],
         evaluation_interval: '1m',
         group_eval_order: c!.rules.groups.map((g) => g.name),
-        tests: [{
-          interval: '1m',
-          // host a: 10% errors (100x the 0.1% budget); host b: healthy, and ten times busier, so a sum would hide a
-          input_series: [series('a', '200', 90), series('a', '500', 10), series('b', '200', 1000)],
-          alert_rule_test: [{
-            eval_time: '60m',
-            alertname: 'WebHighErrorRate',
-            exp_alerts: [{
-              exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-fast' },
-              exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
-            }, {
-              exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-slow' },
-              exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
-            }],
-          }],
-        }],
+        tests: [
+          {
+            interval: '1m',
+            // host a: 10% errors (100x the 0.1% budget); host b: healthy, and ten times busier, so a sum would hide a
+            input_series: [series('a', '200', 90), series('a', '500', 10), series('b', '200', 1000)],
+            alert_rule_test: [
+              {
+                eval_time: '60m',
+                alertname: 'WebHighErrorRate',
+                exp_alerts: [
+                  {
+                    exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-fast' },
+                    exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
+                  },
+                  {
+                    exp_labels: { host: 'a', severity: 'pageteam', slo_name: 'requests', slo_service: 'web', slo_severity: 'page', slo_tier: 'page-slow' },
+                    exp_annotations: { summary: 'errors on a', description: expect.any(String) as unknown as string },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
       };
       // the descriptions are long; take them from the rules as promtool renders them (host a's ratio is 10%)
       const alerts = c!.rules.groups.flatMap((g) => g.rules).filter(isAlert);
-      test.tests[0]!.alert_rule_test[0]!.exp_alerts.forEach((a, i) => (a.exp_annotations.description = alerts[i]!.annotations.description!.replace('{{ $value | humanizePercentage }}', '10%')));
+      for (const [i, a] of test.tests[0]!.alert_rule_test[0]!.exp_alerts.entries())
+        a.exp_annotations.description = alerts[i]!.annotations.description!.replace('{{ $value | humanizePercentage }}', '10%');
       writeFileSync(path.join(dir, 't.yaml'), toYaml(test));
       const r = spawnSync('promtool', ['test', 'rules', 't.yaml'], { cwd: dir, encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
@@ -267,10 +308,17 @@ ${labels}slos:
   it('an OpenSLO query aggregated by a label is summed, and compile says how to keep it', () => {
     const [c] = compile(slo(ratio({ bad: 'sum(rate(x{e="1"}[5m])) by (route)', total: 'sum(rate(x[5m])) by (route)' }, false)));
     expect(c!.objectives[0]!.groupBy).toEqual([]);
-    expect(c!.warnings).toEqual([expect.stringContaining('aggregate by (route), but the SLO is one error budget for all of them: their events are summed; to keep one budget and alert per route, add the annotation slo-engine.dev/group-by: route')]);
+    expect(c!.warnings).toEqual([
+      expect.stringContaining(
+        'aggregate by (route), but the SLO is one error budget for all of them: their events are summed; to keep one budget and alert per route, add the annotation slo-engine.dev/group-by: route',
+      ),
+    ]);
   });
   it('a trailing by clause keeps the group label (it used to be read as aggregating it away)', () => {
-    const grouped = slo(ratio({ bad: 'sum(rate(x{e="1"}[5m])) by (route)', total: 'sum(rate(x[5m])) by (route)' }, false)).replace('metadata:\n  name: api\n', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route\n');
+    const grouped = slo(ratio({ bad: 'sum(rate(x{e="1"}[5m])) by (route)', total: 'sum(rate(x[5m])) by (route)' }, false)).replace(
+      'metadata:\n  name: api\n',
+      'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route\n',
+    );
     expect(compile(grouped)[0]!.objectives[0]!.groupBy).toEqual(['route']);
   });
 });
@@ -285,14 +333,23 @@ describe('labels: clashes are errors, dropped labels are said, severity routes',
     expect(record(c!, 'slo:objective:ratio').labels).toMatchObject({ job: 'api', instance: 'a', slo_name: 'api' });
     expect(c!.warnings).toEqual([expect.stringMatching(/^the SLO's label slo_name is not copied onto its series and alerts: it is a name the compiler writes itself/)]);
   });
-  it('every alert has a severity label: page → critical, ticket → warning, or the user\'s mapping', () => {
-    const sev = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules).filter(isAlert).map((a) => `${a.labels.slo_tier}=${a.labels.severity}`);
+  it("every alert has a severity label: page → critical, ticket → warning, or the user's mapping", () => {
+    const sev = (c: CompiledSlo) =>
+      c.rules.groups
+        .flatMap((g) => g.rules)
+        .filter(isAlert)
+        .map((a) => `${a.labels.slo_tier}=${a.labels.severity}`);
     expect(sev(compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' })))[0]!)).toEqual(['page-fast=critical', 'page-slow=critical', 'ticket-fast=warning', 'ticket-slow=warning']);
     expect(sev(compile(slo(ratio({ bad: 'x{e="1"}', total: 'x' })), { severityLabels: { page: 'P1' } })[0]!)).toEqual(['page-fast=P1', 'page-slow=P1', 'ticket-fast=warning', 'ticket-slow=warning']);
   });
   it("an SLO label named severity does not overwrite every tier's, and compile says so", () => {
     const [c] = compile(labelled('    severity: high\n'));
-    expect(c!.rules.groups.flatMap((g) => g.rules).filter(isAlert).map((a) => a.labels.severity)).toEqual(['critical', 'critical', 'warning', 'warning']);
+    expect(
+      c!.rules.groups
+        .flatMap((g) => g.rules)
+        .filter(isAlert)
+        .map((a) => a.labels.severity),
+    ).toEqual(['critical', 'critical', 'warning', 'warning']);
     expect(c!.warnings).toEqual([expect.stringContaining("the SLO's label severity is replaced on its alerts by each tier's own (page → critical, ticket → warning)")]);
   });
 });
@@ -325,13 +382,25 @@ describe('alertWhenNoData: an SLI that sees nothing pages instead of reading as 
             spec:
               target: pagerduty
 `;
-  const noDataAlert = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules).filter(isAlert).find((a) => a.alert === 'SLONoData');
-  it('is generated only when a policy asks for it, with the policy\'s severity and targets', () => {
+  const noDataAlert = (c: CompiledSlo) =>
+    c.rules.groups
+      .flatMap((g) => g.rules)
+      .filter(isAlert)
+      .find((a) => a.alert === 'SLONoData');
+  it("is generated only when a policy asks for it, with the policy's severity and targets", () => {
     expect(noDataAlert(compile(withPolicy(false))[0]!)).toBeUndefined();
     const a = noDataAlert(compile(withPolicy(true))[0]!)!;
     expect(a.expr).toBe('(slo:no_traffic:bool{slo_name="api",slo_service="shop"} == 1) or absent(slo:no_traffic:bool{slo_name="api",slo_service="shop"})');
     expect(a.for).toBe('10m');
-    expect(a.labels).toEqual({ severity: 'critical', slo_name: 'api', slo_notification_kinds: 'pagerduty', slo_notification_targets: 'pager', slo_service: 'shop', slo_severity: 'page', slo_tier: 'no-data' });
+    expect(a.labels).toEqual({
+      severity: 'critical',
+      slo_name: 'api',
+      slo_notification_kinds: 'pagerduty',
+      slo_notification_targets: 'pager',
+      slo_service: 'shop',
+      slo_severity: 'page',
+      slo_tier: 'no-data',
+    });
     expect(noDataAlert(compile(withPolicy(true, '  annotations:\n    slo-engine.dev/no-data-for: 30m\n'))[0]!)!.for).toBe('30m');
     expect(noDataAlert(compile(withPolicy(true), { disable: ['no-data'] })[0]!)).toBeUndefined();
     expect(() => compile(withPolicy(true, '  annotations:\n    slo-engine.dev/no-data-for: soon\n'))).toThrow(/no-data-for must be a whole number of minutes/);

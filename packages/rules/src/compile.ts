@@ -1,11 +1,30 @@
 import { Decimal } from 'decimal.js';
 import type { AlertPolicy, Indicator, Slo } from '@slo-engine/openslo';
 import { addMatchers, checkPromql } from '@slo-engine/promql';
-import { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
+import { BlockError, type Blocks, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
 import { baseLabels, droppedLabels, objectiveName, scopeClash, selector, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
-import { ALERT_NAME, BLOCK, DEFAULT_NO_DATA_MINUTES, NO_DATA_ALERT, NO_DATA_FOR_ANNOTATION, NO_DATA_TIER, dashboardUid, RESERVED_LABELS, SEVERITY_LABEL, SEVERITY_LABEL_VALUES, BLOCK_INTERVAL_MINUTES, BLOCK_RANGE_MINUTES, GROUP, INTERVAL, LABEL, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import {
+  ALERT_NAME,
+  BLOCK,
+  DEFAULT_NO_DATA_MINUTES,
+  NO_DATA_ALERT,
+  NO_DATA_FOR_ANNOTATION,
+  NO_DATA_TIER,
+  dashboardUid,
+  RESERVED_LABELS,
+  SEVERITY_LABEL,
+  SEVERITY_LABEL_VALUES,
+  BLOCK_INTERVAL_MINUTES,
+  BLOCK_RANGE_MINUTES,
+  GROUP,
+  INTERVAL,
+  LABEL,
+  RECORD,
+  ROLLUP_MINUTES,
+  ROLLUP_THRESHOLD_MINUTES,
+} from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
 export interface CompileOptions extends TierOptions {
@@ -112,9 +131,13 @@ function groupLabels(slo: Slo, warnings: string[]): string[] {
   const ind = slo.objectives[0]?.indicator;
   let labels: string[];
   if (raw !== undefined) {
-    labels = raw.split(',').map((l) => l.trim()).filter(Boolean);
+    labels = raw
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const bad = labels.filter((l) => !LABEL_NAME.test(l) || RESERVED_LABELS.has(l) || l.startsWith('__'));
-    if (labels.length === 0 || bad.length) throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
+    if (labels.length === 0 || bad.length)
+      throw new CompileError(`annotation ${GROUP_BY_ANNOTATION} must list label names separated by commas, none of them reserved (${[...RESERVED_LABELS].sort().join(', ')}); got "${raw}"`, slo);
   } else {
     const by = ind ? queryGroups(ind) : [];
     if (by.length === 0) return [];
@@ -130,7 +153,10 @@ function groupLabels(slo: Slo, warnings: string[]): string[] {
   const own = Object.keys(baseLabels(slo, 0));
   const clash = labels.filter((l) => own.includes(l));
   if (clash.length)
-    throw new CompileError(`${clash.join(', ')} ${clash.length > 1 ? 'are' : 'is'} both a label of the SLO and a label it is grouped by, so every group would get the SLO's value and collide; remove ${clash.join(', ')} from the SLO's labels or from its grouping`, slo);
+    throw new CompileError(
+      `${clash.join(', ')} ${clash.length > 1 ? 'are' : 'is'} both a label of the SLO and a label it is grouped by, so every group would get the SLO's value and collide; remove ${clash.join(', ')} from the SLO's labels or from its grouping`,
+      slo,
+    );
   return [...new Set(labels)].sort();
 }
 
@@ -290,7 +316,12 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   if (clash) throw new CompileError(clash, slo);
   const scrape = scrapeSeconds(slo, opts);
   for (const d of droppedLabels(slo)) warnings.push(`the SLO's label ${d.label} is not copied onto its series and alerts: it ${d.why}; rename it`);
-  if (SEVERITY_LABEL in baseLabels(slo, 0)) warnings.push(`the SLO's label ${SEVERITY_LABEL} is replaced on its alerts by each tier's own (${Object.entries(severityMap(opts)).map(([k, v]) => `${k} → ${v}`).join(', ')}), so that pages and tickets route apart`);
+  if (SEVERITY_LABEL in baseLabels(slo, 0))
+    warnings.push(
+      `the SLO's label ${SEVERITY_LABEL} is replaced on its alerts by each tier's own (${Object.entries(severityMap(opts))
+        .map(([k, v]) => `${k} → ${v}`)
+        .join(', ')}), so that pages and tickets route apart`,
+    );
   warnings.push(...tierWarnings.map((w) => w.message));
   if (!slo.window.rolling) warnings.push(`the calendar-aligned ${slo.window.duration.text} window is compiled as a rolling ${period} window (Prometheus rules cannot reset at calendar boundaries)`);
 
@@ -306,7 +337,7 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
     const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy, scope };
     objectives.push(o);
 
-    let blocks;
+    let blocks: Blocks;
     try {
       blocks = buildingBlocks(slo.budgetingMethod, objective, groupBy, { scrapeSeconds: scrape });
     } catch (e) {
@@ -357,4 +388,3 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const groups = [sli, rollup, long, ...(alerts.rules.length ? [alerts] : [])];
   return { slo, scope, rules: withScope({ groups }, scope), objectives, warnings };
 }
-

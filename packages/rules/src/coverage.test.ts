@@ -1,3 +1,4 @@
+// @integration: runs promtool
 /**
  * The period coverage series (slo:period_coverage:ratio) under promtool: the share of the period that recorded
  * samples cover, so that a period value over a few hours of rules is never read as a whole period's. Day-plus
@@ -16,7 +17,11 @@ const spec = (period: string) => sloDoc({ sli: ratioSli({ bad: 'http_requests_to
 const sel = '{slo_name="api",slo_service="shop"}';
 const busy = { series: 'http_requests_total{code="200"}', values: '0+60x240' };
 const idle = { series: 'http_requests_total{code="200"}', values: '0+0x240' };
-const at = (minute: number, value: number) => ({ expr: `${RECORD.periodCoverage}${sel}`, eval_time: `${minute}m`, exp_samples: [{ labels: `${RECORD.periodCoverage}{slo_name="api",slo_service="shop"}`, value }] });
+const at = (minute: number, value: number) => ({
+  expr: `${RECORD.periodCoverage}${sel}`,
+  eval_time: `${minute}m`,
+  exp_samples: [{ labels: `${RECORD.periodCoverage}{slo_name="api",slo_service="shop"}`, value }],
+});
 
 describe.each([
   ['12h, counted in building blocks', '12h', busy, [at(0, 1 / 720), at(60, 61 / 720), at(240, 241 / 720)]],

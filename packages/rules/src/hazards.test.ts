@@ -1,3 +1,4 @@
+// @integration: runs promtool
 /**
  * SLI shapes that once paged wrongly or never paged, each run through promtool against the compiled
  * rules: idle minutes of a raw ratio (NaN), a low objective whose fast tiers needed more than 100% errors,
@@ -18,7 +19,11 @@ const rawFailure = `      ratioMetric:\n        rawType: failure\n        raw:\n
 function counter(phases: [minutes: number, per: number][]): string {
   let v = 0;
   const out = ['0'];
-  for (const [minutes, per] of phases) for (let i = 0; i < minutes; i++) out.push(String((v += per)));
+  for (const [minutes, per] of phases)
+    for (let i = 0; i < minutes; i++) {
+      v += per;
+      out.push(String(v));
+    }
   return out.join(' ');
 }
 
@@ -41,15 +46,20 @@ describe('a raw ratio with idle minutes (0/0 = NaN) never poisons a window', () 
   // 2h healthy, then a 20x burn (2% errors) for 3h in which every fifth minute has no traffic
   const values = [...Array(120).fill('0'), ...Array.from({ length: 180 }, (_, i) => (i % 5 === 4 ? 'NaN' : '0.02'))].join(' ');
   it('pages during the burn, and no recorded series is ever NaN or Inf', () => {
-    const out = promtoolTest('raw-idle', c, [{ series: 'errors:ratio{job="a"}', values }], [
-      quiet('page-fast', 115),
-      // 14.4 / 20 of the 1h window, the 5m rate and a little slack
-      fires('page-fast', 120 + 55),
-      ...noneNonFinite(c, 124),
-      ...noneNonFinite(c, 200),
-      // the period's budget is being spent: a number below 1, not NaN
-      { expr: 'count(slo:period_error_budget_remaining:ratio > -Inf < 1)', eval_time: '300m', exp_samples: [{ labels: '{}', value: 1 }] },
-    ]);
+    const out = promtoolTest(
+      'raw-idle',
+      c,
+      [{ series: 'errors:ratio{job="a"}', values }],
+      [
+        quiet('page-fast', 115),
+        // 14.4 / 20 of the 1h window, the 5m rate and a little slack
+        fires('page-fast', 120 + 55),
+        ...noneNonFinite(c, 124),
+        ...noneNonFinite(c, 200),
+        // the period's budget is being spent: a number below 1, not NaN
+        { expr: 'count(slo:period_error_budget_remaining:ratio > -Inf < 1)', eval_time: '300m', exp_samples: [{ labels: '{}', value: 1 }] },
+      ],
+    );
     expect(out).toContain('SUCCESS');
   });
 });
@@ -57,21 +67,40 @@ describe('a raw ratio with idle minutes (0/0 = NaN) never poisons a window', () 
 describe('a low objective still pages on a total outage', () => {
   const c = compile(spec(badTotal, '0.9'));
   it('compile names the tiers whose factor it lowered', () => {
-    expect(c.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^tier page-fast needs an error ratio of 144%.*could never fire/), expect.stringMatching(/^tier page-slow needs an error ratio of 60%/)]));
+    expect(c.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^tier page-fast needs an error ratio of 144%.*could never fire/), expect.stringMatching(/^tier page-slow needs an error ratio of 60%/)]),
+    );
   });
   it('every request failing fires page-fast within its 1h window; a healthy service fires nothing', () => {
     // 70 minutes healthy, then every request fails for 200 minutes
-    const out = promtoolTest('low-target', c, [
-      { series: 'http_requests_total{code="200"}', values: counter([[70, 1000], [200, 0]]) },
-      { series: 'http_requests_total{code="500"}', values: counter([[70, 0], [200, 1000]]) },
-    ], [
-      quiet('page-fast', 69),
-      quiet('ticket-slow', 69),
-      // half of the 1h window failing, plus the 5m rate: well within the hour
-      fires('page-fast', 70 + 30 + 7),
-      // half of the 6h window
-      fires('page-slow', 70 + 180 + 7),
-    ]);
+    const out = promtoolTest(
+      'low-target',
+      c,
+      [
+        {
+          series: 'http_requests_total{code="200"}',
+          values: counter([
+            [70, 1000],
+            [200, 0],
+          ]),
+        },
+        {
+          series: 'http_requests_total{code="500"}',
+          values: counter([
+            [70, 0],
+            [200, 1000],
+          ]),
+        },
+      ],
+      [
+        quiet('page-fast', 69),
+        quiet('ticket-slow', 69),
+        // half of the 1h window failing, plus the 5m rate: well within the hour
+        fires('page-fast', 70 + 30 + 7),
+        // half of the 6h window
+        fires('page-slow', 70 + 180 + 7),
+      ],
+    );
     expect(out).toContain('SUCCESS');
   });
 });
@@ -85,10 +114,27 @@ describe('a 1d period keeps the fast page above the slow one', () => {
   });
   it('a 10x burn fires page-slow (6x) and not page-fast (14.4x)', () => {
     // 1% errors against a 0.1% budget for 40 minutes
-    const out = promtoolTest('short-period', c, [
-      { series: 'http_requests_total{code="200"}', values: counter([[30, 1000], [40, 990]]) },
-      { series: 'http_requests_total{code="500"}', values: counter([[30, 0], [40, 10]]) },
-    ], [fires('page-slow', 30 + 20), quiet('page-fast', 30 + 20), quiet('page-fast', 30 + 35)]);
+    const out = promtoolTest(
+      'short-period',
+      c,
+      [
+        {
+          series: 'http_requests_total{code="200"}',
+          values: counter([
+            [30, 1000],
+            [40, 990],
+          ]),
+        },
+        {
+          series: 'http_requests_total{code="500"}',
+          values: counter([
+            [30, 0],
+            [40, 10],
+          ]),
+        },
+      ],
+      [fires('page-slow', 30 + 20), quiet('page-fast', 30 + 20), quiet('page-fast', 30 + 35)],
+    );
     expect(out).toContain('SUCCESS');
   });
 });

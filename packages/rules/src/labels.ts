@@ -62,7 +62,11 @@ export function scopeMatchers(scope: Readonly<Record<string, string>>): string {
 export function scopeLabelProblem(label: string): string | undefined {
   if (!PROM_LABEL.test(label) || label.startsWith('__')) return `${JSON.stringify(label)} is not a Prometheus label name (letters, digits and _, not starting with a digit or __)`;
   const own = [...RESERVED_LABELS, SEVERITY_LABEL, ...Object.keys(SCOPE_SLOT)];
-  if (own.includes(label)) return `${label} is a label the compiler writes itself (${own.filter((l) => !l.startsWith('__')).sort().join(', ')})`;
+  if (own.includes(label))
+    return `${label} is a label the compiler writes itself (${own
+      .filter((l) => !l.startsWith('__'))
+      .sort()
+      .join(', ')})`;
   return undefined;
 }
 
@@ -70,8 +74,10 @@ export function scopeLabelProblem(label: string): string | undefined {
 export function scopeClash(slo: Slo, scope: Readonly<Record<string, string>>, groupBy: readonly string[]): string | undefined {
   const own = { ...slo.labels, ...(slo.ruleLabels ?? {}) };
   for (const k of Object.keys(scope).sort()) {
-    if (k in own) return `the scope label ${k} is also a label of the SLO (${k}: ${own[k]}), so its series would carry two values of it; remove ${k} from the SLO's labels or choose another scope label`;
-    if (groupBy.includes(k)) return `the scope label ${k} is also a label the SLO is grouped by: every group would be confined to ${k}=${quote(scope[k]!)}; remove ${k} from the grouping or from the scope`;
+    if (k in own)
+      return `the scope label ${k} is also a label of the SLO (${k}: ${own[k]}), so its series would carry two values of it; remove ${k} from the SLO's labels or choose another scope label`;
+    if (groupBy.includes(k))
+      return `the scope label ${k} is also a label the SLO is grouped by: every group would be confined to ${k}=${quote(scope[k]!)}; remove ${k} from the grouping or from the scope`;
   }
   return undefined;
 }

@@ -93,7 +93,10 @@ function uid(readable: string, key: string, scope: Readonly<Record<string, strin
   const clean = readable.replace(/[^A-Za-z0-9_-]/g, '-');
   const scoped = scopeText(scope);
   if (!scoped && clean.length <= MAX_UID) return clean;
-  const hash = createHash('sha256').update(scoped ? `${key}\n${scoped}` : key).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(scoped ? `${key}\n${scoped}` : key)
+    .digest('hex')
+    .slice(0, 8);
   return `${clean.slice(0, MAX_UID - hash.length - 1)}-${hash}`;
 }
 

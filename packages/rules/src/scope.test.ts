@@ -1,3 +1,4 @@
+// @integration: runs promtool
 /**
  * A compile's scope (`slo compile --scope namespace=day-prod`): two environments of one service in one Prometheus
  * (or AMP workspace) keep their own series, budgets and alerts. Without it the rules of both read both
@@ -39,10 +40,12 @@ describe.each(['per-slo', 'shared'] as const)('a scoped compile, %s layout', (la
     const sels = rules.flatMap((r) => selectors(r.expr));
     expect(sels.length).toBeGreaterThan(rules.length / 2);
     for (const s of sels) {
-      expect(s.matchers).toEqual(expect.arrayContaining([
-        { label: 'namespace', op: '=', value: 'day-prod' },
-        { label: 'cluster', op: '=', value: 'eks-1' },
-      ]));
+      expect(s.matchers).toEqual(
+        expect.arrayContaining([
+          { label: 'namespace', op: '=', value: 'day-prod' },
+          { label: 'cluster', op: '=', value: 'eks-1' },
+        ]),
+      );
     }
   });
 
@@ -54,8 +57,19 @@ describe.each(['per-slo', 'shared'] as const)('a scoped compile, %s layout', (la
 
 describe('what a scope cannot be', () => {
   it.each([
-    ['a label of the SLO', sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', name: 'api', service: 'day' }).replace('metadata:\n  name: api', 'metadata:\n  name: api\n  labels:\n    namespace: other'), /the scope label namespace is also a label of the SLO \(namespace: other\)/],
-    ['a label the SLO is grouped by', sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', name: 'api', service: 'day' }).replace('metadata:\n  name: api', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: namespace'), /the scope label namespace is also a label the SLO is grouped by/],
+    [
+      'a label of the SLO',
+      sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', name: 'api', service: 'day' }).replace('metadata:\n  name: api', 'metadata:\n  name: api\n  labels:\n    namespace: other'),
+      /the scope label namespace is also a label of the SLO \(namespace: other\)/,
+    ],
+    [
+      'a label the SLO is grouped by',
+      sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', name: 'api', service: 'day' }).replace(
+        'metadata:\n  name: api',
+        'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: namespace',
+      ),
+      /the scope label namespace is also a label the SLO is grouped by/,
+    ],
   ])('%s is an error', (_name, text, message) => {
     expect(() => compile(PROD, text)).toThrow(CompileError);
     expect(() => compile(PROD, text)).toThrow(message);
@@ -85,19 +99,32 @@ describe.each(['per-slo', 'shared'] as const)('two environments in one Prometheu
   const run = (name: string, prod: Record<string, string>, staging: Record<string, string>) => {
     const files = [...layoutFiles(compile(prod), layout), ...layoutFiles(compile(staging), layout)];
     const firing = (ns: string) => `count(ALERTS{alertstate="firing",slo_severity="page",namespace="${ns}"}) or vector(0)`;
-    const out = cases.run(`two-envs-${layout}-${name}`, files, [
-      // production healthy, staging failing every request, as busy as each other
-      { series: 'http_requests_total{job="day",code="200",namespace="day-prod"}', values: counter(120, 600) },
-      { series: 'http_requests_total{job="day",code="500",namespace="day-prod"}', values: counter(120, 0) },
-      { series: 'http_requests_total{job="day",code="500",namespace="day-staging"}', values: counter(120, 600) },
-    ], [
-      { expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="api",slo_service="day",slo_window="1h"}', value: 0 }] },
-      { expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}', eval_time: '100m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="api",slo_service="day",slo_window="1h"}', value: 1 }] },
-      { expr: firing('day-staging'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 2 }] },
-      { expr: firing('day-prod'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
-      // every recorded series and alert is one environment's
-      { expr: 'count({__name__=~"slo:.+|slo_info|ALERTS", namespace!~"day-prod|day-staging"}) or vector(0)', eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
-    ]);
+    const out = cases.run(
+      `two-envs-${layout}-${name}`,
+      files,
+      [
+        // production healthy, staging failing every request, as busy as each other
+        { series: 'http_requests_total{job="day",code="200",namespace="day-prod"}', values: counter(120, 600) },
+        { series: 'http_requests_total{job="day",code="500",namespace="day-prod"}', values: counter(120, 0) },
+        { series: 'http_requests_total{job="day",code="500",namespace="day-staging"}', values: counter(120, 600) },
+      ],
+      [
+        {
+          expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}',
+          eval_time: '100m',
+          exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="api",slo_service="day",slo_window="1h"}', value: 0 }],
+        },
+        {
+          expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}',
+          eval_time: '100m',
+          exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="api",slo_service="day",slo_window="1h"}', value: 1 }],
+        },
+        { expr: firing('day-staging'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 2 }] },
+        { expr: firing('day-prod'), eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
+        // every recorded series and alert is one environment's
+        { expr: 'count({__name__=~"slo:.+|slo_info|ALERTS", namespace!~"day-prod|day-staging"}) or vector(0)', eval_time: '100m', exp_samples: [{ labels: '{}', value: 0 }] },
+      ],
+    );
     return out;
   };
 
@@ -121,7 +148,7 @@ describe.each(['per-slo', 'shared'] as const)('the generated tests of a scoped c
     const c = compile({ ...PROD, cluster: 'eks-1' });
     const files = layoutFiles(c, layout);
     const names = files.map((_, i) => `rules-${i}.yaml`);
-    files.forEach((f, i) => writeFileSync(path.join(dir, names[i]!), renderRuleFile(f, header('test', 'in.yaml', 'scope'))));
+    for (const [i, f] of files.entries()) writeFileSync(path.join(dir, names[i]!), renderRuleFile(f, header('test', 'in.yaml', 'scope')));
     const own = layout === 'per-slo' ? c : { ...c, rules: files[0]! };
     const { file, untestable } = generateTests(own, names);
     expect(untestable).toEqual([]);

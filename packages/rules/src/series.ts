@@ -1,5 +1,19 @@
 import type { Indicator, Objective, Operator, Query } from '@slo-engine/openslo';
-import { durationSeconds, rewriteLeMatchers, storedBound, matchesLabelMatcher, matchesSelector, sampleLabelValue, substituteWindow, toAst, UnsupportedQuery, type AstNode, type AstSelector, type LabelMatcher, type SelectorInfo } from '@slo-engine/promql';
+import {
+  durationSeconds,
+  rewriteLeMatchers,
+  storedBound,
+  matchesLabelMatcher,
+  matchesSelector,
+  sampleLabelValue,
+  substituteWindow,
+  toAst,
+  UnsupportedQuery,
+  type AstNode,
+  type AstSelector,
+  type LabelMatcher,
+  type SelectorInfo,
+} from '@slo-engine/promql';
 
 /**
  * Input series for generated tests, synthesised to fit the SLI's own queries: counters for what is read
@@ -73,7 +87,8 @@ function samples(m: LabelMatcher): string[] {
   let out = sampled.get(k);
   if (!out) {
     if (sampled.size > 10000) sampled.clear();
-    sampled.set(k, (out = sampleLabelValue(m)));
+    out = sampleLabelValue(m);
+    sampled.set(k, out);
   }
   return out;
 }
@@ -233,11 +248,24 @@ type Value = { k: 'scalar'; v: number } | { k: 'vector'; s: Sample[] } | { k: 'm
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'resets', 'changes']);
 const LEVEL_OVER_TIME = new Set(['avg_over_time', 'min_over_time', 'max_over_time', 'last_over_time', 'quantile_over_time', 'mad_over_time']);
 const MATH: Record<string, (x: number) => number> = {
-  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, sqrt: Math.sqrt, ln: Math.log, log2: Math.log2, log10: Math.log10, sgn: Math.sign,
+  abs: Math.abs,
+  ceil: Math.ceil,
+  floor: Math.floor,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  ln: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+  sgn: Math.sign,
 };
 
 const dropName = ({ __name__: _, ...rest }: Labels): Labels => rest;
-const key = (l: Labels) => JSON.stringify(Object.keys(l).sort().map((k) => [k, l[k]]));
+const key = (l: Labels) =>
+  JSON.stringify(
+    Object.keys(l)
+      .sort()
+      .map((k) => [k, l[k]]),
+  );
 function pick(l: Labels, names: string[]): Labels {
   const out: Labels = {};
   for (const n of names) if (l[n] !== undefined && l[n] !== '') out[n] = l[n]!;
@@ -351,8 +379,13 @@ class Evaluator {
     if (fn === 'idelta') return over((s, m) => (s.counter ? s.value * m.step : 0));
     if (fn === 'resets') return over(() => 0);
     if (fn === 'changes') return over((s, m) => (s.counter && s.value !== 0 ? this.samples(m.seconds, m.step) - 1 : 0));
-    if (LEVEL_OVER_TIME.has(fn)) return over((s) => (fn === 'mad_over_time' ? (level(s), 0) : level(s)));
-    if (fn === 'stddev_over_time' || fn === 'stdvar_over_time') return over((s) => (level(s), 0));
+    // a steady level does not deviate: 0, once level() has refused a counter
+    const noDeviation = (src: Steady): number => {
+      level(src);
+      return 0;
+    };
+    if (LEVEL_OVER_TIME.has(fn)) return over((s) => (fn === 'mad_over_time' ? noDeviation(s) : level(s)));
+    if (fn === 'stddev_over_time' || fn === 'stdvar_over_time') return over(noDeviation);
     if (fn === 'sum_over_time') return over((s, m) => level(s) * this.samples(m.seconds, m.step));
     if (fn === 'count_over_time') return over((_, m) => this.samples(m.seconds, m.step));
     if (fn === 'present_over_time') return over(() => 1);
@@ -828,13 +861,7 @@ function rawGoal(ind: Extract<Indicator, { kind: 'raw' }>): Goal {
   const wanted = (p: Phase) => (ind.rawType === 'failure' ? ratioOf(p) : 1 - ratioOf(p));
   return {
     options: (a) =>
-      a.kind === 'gauge'
-        ? [
-            { what: 'success ratio', count: (p) => 1 - ratioOf(p) },
-            { what: 'error ratio', count: ratioOf },
-            { what: 'absent' },
-          ]
-        : eventBehaviours(a, ['bad', 'good', 'total']),
+      a.kind === 'gauge' ? [{ what: 'success ratio', count: (p) => 1 - ratioOf(p) }, { what: 'error ratio', count: ratioOf }, { what: 'absent' }] : eventBehaviours(a, ['bad', 'good', 'total']),
     // the block averages the query's series
     check: ([r], p) => !!r && finite(r) && close(sum(r) / r.length, wanted(p)),
     probes: EVENT_PROBES,
@@ -846,7 +873,10 @@ const HOLDS: Record<Operator, (x: number, v: number) => boolean> = { lte: (x, v)
 function thresholdGoal(op: Operator, v: number): Goal {
   const pairs: [number, number][] = [];
   for (const g of levels(v)) for (const b of levels(v)) if (g !== b) pairs.push([g, b]);
-  const level = ([g, b]: [number, number]) => (p: Phase) => (p.bad > 0 ? b : g);
+  const level =
+    ([g, b]: [number, number]) =>
+    (p: Phase) =>
+      p.bad > 0 ? b : g;
   return {
     options: (a) => {
       const absent: Behaviour = { what: 'absent' };
@@ -955,7 +985,11 @@ export function synthesise(objective: Objective, groupBy: string[] = [], spellin
     for (const inclusive of conventions) {
       const scale: { k?: number } = {};
       for (let k = 0; k < goal.probes.length; k++) {
-        const ev = new Evaluator(world, atoms.flatMap((_, i) => valuesAt(i, k)), inclusive);
+        const ev = new Evaluator(
+          world,
+          atoms.flatMap((_, i) => valuesAt(i, k)),
+          inclusive,
+        );
         let values: Sample[][];
         try {
           values = trees.map((t) => ev.vector(t));

@@ -1,3 +1,4 @@
+// @integration: runs promtool
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,10 @@ spec:
 `;
 
 function compile(...specs: string[]): CompiledSlo[] {
-  const result = checkSources(specs.map((text, i) => ({ file: `in-${i}.yaml`, text })), { missingReferences: 'error' });
+  const result = checkSources(
+    specs.map((text, i) => ({ file: `in-${i}.yaml`, text })),
+    { missingReferences: 'error' },
+  );
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return buildModel(result).slos.map((s) => compileSlo(s, { engineVersion: 'test' }));
 }
@@ -51,7 +55,11 @@ describe('the SLO keeps its own part', () => {
     const own = new SharedLayout().add(c!);
     expect(own.rules.groups.map((g) => g.name)).toEqual([GROUP.sli('shop', c!.slo.name), GROUP.alerts('shop', c!.slo.name)]);
     const kept = [BLOCK.bad, BLOCK.total, ...extra, RECORD.objective, RECORD.errorBudget, RECORD.info];
-    expect(records(own).filter((r) => !r.startsWith('alert:')).sort()).toEqual(kept.sort());
+    expect(
+      records(own)
+        .filter((r) => !r.startsWith('alert:'))
+        .sort(),
+    ).toEqual(kept.sort());
     // every alert as compiled, untouched
     expect(own.rules.groups[1]).toBe(c!.rules.groups.find((g) => g.rules.some(isAlert)));
     expect(own.objectives).toBe(c!.objectives);
@@ -85,7 +93,7 @@ describe('promtool: the shared groups from recorded inputs', () => {
     { series: `slo_info${at(name, `,period="${period}",budgeting_method="${method}"`)}`, values: '1+0x300' },
   ];
 
-  it('each objective\'s budget left is over its own period, the burn rate is over its budget, and a sliced SLO keeps its own no-traffic flag', () => {
+  it("each objective's budget left is over its own period, the burn rate is over its budget, and a sliced SLO keeps its own no-traffic flag", () => {
     // roll-ups hourly for 8 days: a bad first day (10% errors), then 0.1%; a 7-day window at 8d misses the bad day, a 30-day one holds it
     const rollups = (name: string) => [
       { series: `${BLOCK.badRollup}${at(name)}`, values: '100+0x23 1+0x168' },
@@ -121,9 +129,23 @@ describe('promtool: the shared groups from recorded inputs', () => {
             ...constants('b', '30d', 'Timeslices'),
           ],
           promql_expr_test: [
-            { expr: RECORD.currentBurnRate, eval_time: '20m', exp_samples: [{ labels: `${RECORD.currentBurnRate}${at('a')}`, value: 10 }, { labels: `${RECORD.currentBurnRate}${at('b')}`, value: 0 }] },
+            {
+              expr: RECORD.currentBurnRate,
+              eval_time: '20m',
+              exp_samples: [
+                { labels: `${RECORD.currentBurnRate}${at('a')}`, value: 10 },
+                { labels: `${RECORD.currentBurnRate}${at('b')}`, value: 0 },
+              ],
+            },
             { expr: RECORD.noTraffic, eval_time: '20m', exp_samples: [{ labels: `${RECORD.noTraffic}${at('a')}`, value: 0 }] },
-            { expr: RECORD.errorRatio('1h'), eval_time: '20m', exp_samples: [{ labels: `${RECORD.errorRatio('1h')}${at('a', ',slo_window="1h"')}`, value: 0.1 }, { labels: `${RECORD.errorRatio('1h')}${at('b', ',slo_window="1h"')}`, value: 0 }] },
+            {
+              expr: RECORD.errorRatio('1h'),
+              eval_time: '20m',
+              exp_samples: [
+                { labels: `${RECORD.errorRatio('1h')}${at('a', ',slo_window="1h"')}`, value: 0.1 },
+                { labels: `${RECORD.errorRatio('1h')}${at('b', ',slo_window="1h"')}`, value: 0 },
+              ],
+            },
           ],
         },
       ],

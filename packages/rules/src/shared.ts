@@ -45,9 +45,7 @@ export class SharedLayout {
       for (const w of o.windows) this.windows.add(w);
       this.periods.add(o.periodMinutes);
     }
-    const recorded = c.rules.groups
-      .flatMap((g) => g.rules)
-      .filter((r): r is RecordingRule => !isAlert(r) && (KEEP_PER_SLO.has(r.record) || (own && r.record === RECORD.noTraffic)));
+    const recorded = c.rules.groups.flatMap((g) => g.rules).filter((r): r is RecordingRule => !isAlert(r) && (KEEP_PER_SLO.has(r.record) || (own && r.record === RECORD.noTraffic)));
     const groups: RuleGroup[] = [{ name: GROUP.sli(c.slo.service, c.slo.name), interval: INTERVAL.sli, rules: recorded }];
     const alerts = c.rules.groups.find((g) => g.rules.some(isAlert));
     if (alerts) groups.push(alerts);
@@ -67,33 +65,46 @@ export class SharedLayout {
       windows.filter((m) => m >= ROLLUP_THRESHOLD_MINUTES === long).map((m) => rec(RECORD.errorRatio(promDuration(m)), ratioExpr('', m, true), { [LABEL.window]: promDuration(m) }));
     const perObjective = (w: string) => `max without (${LABEL.window}) (${RECORD.errorRatio(w)})`;
     // with one period every budget is that period's; with several each rule keeps the objectives of its own
-    const budgetOf = (period: string) =>
-      periods.length === 1 ? RECORD.errorBudget : `(${RECORD.errorBudget} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${period}"})`;
+    const budgetOf = (period: string) => (periods.length === 1 ? RECORD.errorBudget : `(${RECORD.errorBudget} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${period}"})`);
     const noTraffic = `${BLOCK.total} == bool 0${this.ownNoTraffic ? ` unless ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.budgetingMethod}="${OWN_NO_TRAFFIC_METHOD}"}` : ''}`;
     const roll = promDuration(ROLLUP_MINUTES);
-    return withScope({
-      groups: [
-        {
-          name: GROUP.sharedWindows,
-          interval: INTERVAL.sli,
-          rules: [...ratios(false), rec(RECORD.currentBurnRate, `${perObjective(BLOCK_RANGE)} / ${PER_OBJECTIVE} group_left () ${RECORD.errorBudget}`), rec(RECORD.noTraffic, noTraffic)],
-        },
-        {
-          name: GROUP.sharedRollup,
-          interval: INTERVAL.rollup,
-          rules: [rec(BLOCK.badRollup, `sum_over_time(${BLOCK.bad}[${roll}])`), rec(BLOCK.totalRollup, `sum_over_time(${BLOCK.total}[${roll}])`)],
-        },
-        {
-          name: GROUP.sharedPeriod,
-          interval: INTERVAL.period,
-          // one rule however many periods: promtool rejects two rules recording the same series name and labels
-          rules: [
-            ...ratios(true),
-            rec(RECORD.budgetRemaining, `1 - (${periods.map((m) => promDuration(m)).map((p) => `${perObjective(p)} / ${PER_OBJECTIVE} group_left () ${budgetOf(p)}`).join('\nor\n')})`),
-            rec(RECORD.periodCoverage, periods.length === 1 ? coverageExpr('', periods[0]!) : periods.map((m) => `(${coverageExpr('', m)} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${promDuration(m)}"})`).join('\nor\n')),
-          ],
-        },
-      ],
-    }, this.scope);
+    return withScope(
+      {
+        groups: [
+          {
+            name: GROUP.sharedWindows,
+            interval: INTERVAL.sli,
+            rules: [...ratios(false), rec(RECORD.currentBurnRate, `${perObjective(BLOCK_RANGE)} / ${PER_OBJECTIVE} group_left () ${RECORD.errorBudget}`), rec(RECORD.noTraffic, noTraffic)],
+          },
+          {
+            name: GROUP.sharedRollup,
+            interval: INTERVAL.rollup,
+            rules: [rec(BLOCK.badRollup, `sum_over_time(${BLOCK.bad}[${roll}])`), rec(BLOCK.totalRollup, `sum_over_time(${BLOCK.total}[${roll}])`)],
+          },
+          {
+            name: GROUP.sharedPeriod,
+            interval: INTERVAL.period,
+            // one rule however many periods: promtool rejects two rules recording the same series name and labels
+            rules: [
+              ...ratios(true),
+              rec(
+                RECORD.budgetRemaining,
+                `1 - (${periods
+                  .map((m) => promDuration(m))
+                  .map((p) => `${perObjective(p)} / ${PER_OBJECTIVE} group_left () ${budgetOf(p)}`)
+                  .join('\nor\n')})`,
+              ),
+              rec(
+                RECORD.periodCoverage,
+                periods.length === 1
+                  ? coverageExpr('', periods[0]!)
+                  : periods.map((m) => `(${coverageExpr('', m)} and ${PER_OBJECTIVE} ${RECORD.info}{${LABEL.period}="${promDuration(m)}"})`).join('\nor\n'),
+              ),
+            ],
+          },
+        ],
+      },
+      this.scope,
+    );
   }
 }

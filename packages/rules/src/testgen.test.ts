@@ -73,7 +73,10 @@ describe('synthesised input series', () => {
   });
 
   it('solve a difference of _count and a bucket as the bad events', () => {
-    const s = seriesFor(slo(ratio({ bad: 'sum(rate(h_count{verb!="WATCH"}[5m])) - sum(rate(h_bucket{verb!="WATCH",le="1"}[5m]))', total: 'sum(rate(h_count{verb!="WATCH"}[5m]))' }, false)), HEALTHY_THEN_BURN);
+    const s = seriesFor(
+      slo(ratio({ bad: 'sum(rate(h_count{verb!="WATCH"}[5m])) - sum(rate(h_bucket{verb!="WATCH",le="1"}[5m]))', total: 'sum(rate(h_count{verb!="WATCH"}[5m]))' }, false)),
+      HEALTHY_THEN_BURN,
+    );
     expect(s).toEqual({
       'h_bucket{le="0.5", verb="200"}': '0+1000x10 10900+900x9',
       'h_bucket{le="1.0", verb="200"}': '0+1000x10 10900+900x9',
@@ -131,9 +134,7 @@ describe('synthesised input series', () => {
   it('say why where nothing can be synthesised', () => {
     const clock = synthesise(objectiveOf(slo(threshold('min(probe_ssl_earliest_cert_expiry - time())'), thresholdObjective('gt', 604800), 'Timeslices')));
     expect(clock).toEqual({ reason: 'it reads time(), which moves with the clock' });
-    const clients = synthesise(
-      objectiveOf(slo(ratio({ bad: 'sum_over_time((count(sat{site="a"} < 0.7))[5m:]) OR on() vector(0)', total: 'sum_over_time((count(sat{site="a"}))[5m:])' }, false))),
-    );
+    const clients = synthesise(objectiveOf(slo(ratio({ bad: 'sum_over_time((count(sat{site="a"} < 0.7))[5m:]) OR on() vector(0)', total: 'sum_over_time((count(sat{site="a"}))[5m:])' }, false))));
     expect(clients).toEqual({ reason: expect.stringContaining('no input series') });
   });
 });

@@ -60,8 +60,7 @@ function labelsText(labels: Record<string, string>): string {
 function blockRangeMinutes(c: CompiledSlo, o: CompiledObjective): number {
   let seconds = 0;
   for (const g of c.rules.groups)
-    for (const r of g.rules)
-      if (!isAlert(r) && (r.record === BLOCK.bad || r.record === BLOCK.total) && r.labels[LABEL.name] === o.sloName) seconds = Math.max(seconds, longestRange(r.expr));
+    for (const r of g.rules) if (!isAlert(r) && (r.record === BLOCK.bad || r.record === BLOCK.total) && r.labels[LABEL.name] === o.sloName) seconds = Math.max(seconds, longestRange(r.expr));
   return Math.ceil(seconds / 60);
 }
 
@@ -200,11 +199,7 @@ function slicedTierTest(o: Timing, plan: SeriesPlan, tier: Tier, slice: number):
     {
       name: `${o.sloName}: bad slices at ${+burn.toPrecision(4)}x the budget or more fire ${tier.id} within ${at(detect)} (+${slack}m) and it resolves after they stop`,
       interval: '1m',
-      input_series: plan.series([
-        { minutes: warmup, good: TRAFFIC, bad: 0 },
-        ...pulsePhases(p, fireAt - warmup),
-        { minutes: resolvedAt - fireAt + 5, good: TRAFFIC, bad: 0 },
-      ]),
+      input_series: plan.series([{ minutes: warmup, good: TRAFFIC, bad: 0 }, ...pulsePhases(p, fireAt - warmup), { minutes: resolvedAt - fireAt + 5, good: TRAFFIC, bad: 0 }]),
       promql_expr_test: [silent(o, warmup, tier), firedWithin(o, tier, fireAt, fireAt - warmup), silent(o, resolvedAt, tier)],
     },
   ];

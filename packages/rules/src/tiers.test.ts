@@ -38,7 +38,12 @@ describe('default tiers scale with the period', () => {
     expect(tiers.map((t) => t.factor)).toEqual(factors);
     const f = tiers.map((t) => Number(t.factor));
     expect(f).toEqual([...f].sort((a, b) => b - a));
-    expect(warnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^tier page-fast: the period is too short for its .*m long window; using 5m.*fires after .*% of the budget/), expect.stringMatching(/^tier page-fast: a single 5m window/)]));
+    expect(warnings.map((w) => w.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^tier page-fast: the period is too short for its .*m long window; using 5m.*fires after .*% of the budget/),
+        expect.stringMatching(/^tier page-fast: a single 5m window/),
+      ]),
+    );
   });
 
   it('says what a floored window costs: the share of a 1d budget spent before the fast page fires', () => {
@@ -71,7 +76,9 @@ describe('tiers that could never fire are lowered to half the requests failing',
   });
   it('says when a tier could never fire at all', () => {
     const [w] = capToBudget(tiers, '0.1').warnings;
-    expect(w!.message).toBe('tier page-fast needs an error ratio of 144% (14.4 × the 10% budget), so it could never fire; its factor is lowered to 5 so that it pages once half the requests fail (a total outage within half its long window)');
+    expect(w!.message).toBe(
+      'tier page-fast needs an error ratio of 144% (14.4 × the 10% budget), so it could never fire; its factor is lowered to 5 so that it pages once half the requests fail (a total outage within half its long window)',
+    );
   });
   it('leaves alone conditions that alert below a burn rate', () => {
     const low = [{ ...tiers[0]!, op: 'lt' as const }];

@@ -53,8 +53,7 @@ export function shortWindow(longMinutes: number): { minutes: number; clamped: bo
 }
 
 /** Share of the period's budget a tier spends before it fires at exactly its factor: factor × long / period. */
-export const budgetSpent = (factor: string, longMinutes: number, periodMinutes: number) =>
-  new Decimal(factor).mul(longMinutes).div(periodMinutes).toSignificantDigits(3).toString();
+export const budgetSpent = (factor: string, longMinutes: number, periodMinutes: number) => new Decimal(factor).mul(longMinutes).div(periodMinutes).toSignificantDigits(3).toString();
 
 const asPct = (ratio: string) => `${new Decimal(ratio).mul(100).toSignificantDigits(3).toString()}%`;
 
@@ -76,8 +75,11 @@ export function defaultTiers(periodMinutes: number, opts: TierOptions = {}): { t
     const factor = factorFor(d.share, THIRTY_DAYS, d.longMinutes);
     const spent = budgetSpent(factor, longMinutes, periodMinutes);
     if (longMinutes > scaled)
-      warnings.push({ message: `tier ${d.id}: the period is too short for its ${(d.longMinutes * periodMinutes / THIRTY_DAYS).toFixed(1)}m long window; using 5m, the shortest window, so it fires after ${asPct(spent)} of the budget is spent instead of ${asPct(d.share)}` });
-    if (short.minutes >= longMinutes) warnings.push({ message: `tier ${d.id}: a single ${longMinutes}m window at this period (its short window cannot be shorter than 5m), so it resets no faster than it fires` });
+      warnings.push({
+        message: `tier ${d.id}: the period is too short for its ${((d.longMinutes * periodMinutes) / THIRTY_DAYS).toFixed(1)}m long window; using 5m, the shortest window, so it fires after ${asPct(spent)} of the budget is spent instead of ${asPct(d.share)}`,
+      });
+    if (short.minutes >= longMinutes)
+      warnings.push({ message: `tier ${d.id}: a single ${longMinutes}m window at this period (its short window cannot be shorter than 5m), so it resets no faster than it fires` });
     else if (short.clamped) warnings.push({ message: `tier ${d.id}: the short window would be ${(longMinutes / 12).toFixed(1)}m for this period; using 5m, the shortest window` });
     tiers.push({
       id: d.id,

@@ -31,34 +31,202 @@ jest.mock('./yaml-emit', () => {
 });
 
 const SINGLE_LINE: string[] = [
-  '', ' ', '  ', 'a', 'abc def',
+  '',
+  ' ',
+  '  ',
+  'a',
+  'abc def',
   // other types in disguise (YAML 1.2 core and 1.1)
-  'true', 'True', 'TRUE', 'false', 'null', 'Null', 'NULL', '~', 'yes', 'no', 'Yes', 'NO', 'on', 'off', 'On', 'OFF', 'y', 'n', 'Y',
-  '1', '0', '-1', '+1', '1.5', '.5', '5.', '0.1', '1e3', '1E-7', '0x1F', '0o17', '017', '1_000', '1,000', '12:30', '190:20:30',
-  '.inf', '-.Inf', '.NaN', 'NaN', 'Infinity', '2024-01-01', '2024-01-01T00:00:00Z', '2001-12-14 21:59:43.10 -5',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'null',
+  'Null',
+  'NULL',
+  '~',
+  'yes',
+  'no',
+  'Yes',
+  'NO',
+  'on',
+  'off',
+  'On',
+  'OFF',
+  'y',
+  'n',
+  'Y',
+  '1',
+  '0',
+  '-1',
+  '+1',
+  '1.5',
+  '.5',
+  '5.',
+  '0.1',
+  '1e3',
+  '1E-7',
+  '0x1F',
+  '0o17',
+  '017',
+  '1_000',
+  '1,000',
+  '12:30',
+  '190:20:30',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  'NaN',
+  'Infinity',
+  '2024-01-01',
+  '2024-01-01T00:00:00Z',
+  '2001-12-14 21:59:43.10 -5',
   // indicators, at the start and inside
-  '-', '-a', '- a', '--', '?', '?a', '? a', ':', ':a', ': a', 'a:', 'a: b', 'a:b', 'a :b', 'http://x:9090/a',
-  '#', '#a', 'a #b', 'a#b', '*a', '&a', '!a', '!!str', '|', '|-', '>', '>-', "'", "'a'", '"', '"a"', "it's", 'say "hi"',
-  `both ' and "`, '%a', '@a', '`a', 'a`', '[', ']', '{', '}', ',', 'a,b', '[a]', '{a: 1}', 'a[0]', '<<', '=', '\\', 'a\\nb',
+  '-',
+  '-a',
+  '- a',
+  '--',
+  '?',
+  '?a',
+  '? a',
+  ':',
+  ':a',
+  ': a',
+  'a:',
+  'a: b',
+  'a:b',
+  'a :b',
+  'http://x:9090/a',
+  '#',
+  '#a',
+  'a #b',
+  'a#b',
+  '*a',
+  '&a',
+  '!a',
+  '!!str',
+  '|',
+  '|-',
+  '>',
+  '>-',
+  "'",
+  "'a'",
+  '"',
+  '"a"',
+  "it's",
+  'say "hi"',
+  `both ' and "`,
+  '%a',
+  '@a',
+  '`a',
+  'a`',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  'a,b',
+  '[a]',
+  '{a: 1}',
+  'a[0]',
+  '<<',
+  '=',
+  '\\',
+  'a\\nb',
   // whitespace at the ends
-  'a ', ' a', 'a\t', '\ta', 'a\tb', 'a  b',
+  'a ',
+  ' a',
+  'a\t',
+  '\ta',
+  'a\tb',
+  'a  b',
   // unicode and control characters
-  'ünïcödé', '日本語', '😀', 'a😀b', '\u2028', 'a\u2028b', '\u0085', '\u00a0', 'a\u00a0', '\ufeffa', '\x00', '\x07', '\x1b', '\r', 'a\rb', '\x7f', '\ud800', 'a\udc00',
+  'ünïcödé',
+  '日本語',
+  '😀',
+  'a😀b',
+  '\u2028',
+  'a\u2028b',
+  '\u0085',
+  '\u00a0',
+  'a\u00a0',
+  '\ufeffa',
+  '\x00',
+  '\x07',
+  '\x1b',
+  '\r',
+  'a\rb',
+  '\x7f',
+  '\ud800',
+  'a\udc00',
   // document markers
-  '---', '--- a', '---a', '...', '... a', '...a', 'a---', 'a...', '%YAML 1.2',
+  '---',
+  '--- a',
+  '---a',
+  '...',
+  '... a',
+  '...a',
+  'a---',
+  'a...',
+  '%YAML 1.2',
   // PromQL and label values
-  'sum(rate(http_requests_total{code=~"5.."}[5m]))', '{job="api"}', 'a{b="c"} > 0.99', "label_replace(x, 'a', '$1', 'b', '(.*)')",
-  '{{ $value | humanizePercentage }}', 'slo:sli_error:ratio_rate5m', '5m', '30d', '0.999',
+  'sum(rate(http_requests_total{code=~"5.."}[5m]))',
+  '{job="api"}',
+  'a{b="c"} > 0.99',
+  "label_replace(x, 'a', '$1', 'b', '(.*)')",
+  '{{ $value | humanizePercentage }}',
+  'slo:sli_error:ratio_rate5m',
+  '5m',
+  '30d',
+  '0.999',
   // long
-  'x'.repeat(2000), 'word '.repeat(300).trim(), 'k'.repeat(1024), 'k'.repeat(1025), 'a: b '.repeat(200),
+  'x'.repeat(2000),
+  'word '.repeat(300).trim(),
+  'k'.repeat(1024),
+  'k'.repeat(1025),
+  'a: b '.repeat(200),
 ];
 
 const MULTI_LINE: string[] = [
-  'a\nb', 'sum(\n  rate(x[5m])\n)', 'sum by (job) (\n  rate(errors[5m])\n/\n  rate(total[5m])\n)\n> 14.4 * 0.001',
-  'a\n\nb', 'a\n\n\nb', 'a\n  \nb', 'a \nb', 'a\n b', 'a\n  b\n    c', 'a\n#b', 'a\n- b', 'a: b\nc: d', `"a"\n'b'`, 'a\nb: c #d',
+  'a\nb',
+  'sum(\n  rate(x[5m])\n)',
+  'sum by (job) (\n  rate(errors[5m])\n/\n  rate(total[5m])\n)\n> 14.4 * 0.001',
+  'a\n\nb',
+  'a\n\n\nb',
+  'a\n  \nb',
+  'a \nb',
+  'a\n b',
+  'a\n  b\n    c',
+  'a\n#b',
+  'a\n- b',
+  'a: b\nc: d',
+  `"a"\n'b'`,
+  'a\nb: c #d',
   // declined by the fast path (and must still come out right)
-  'a\nb\n', 'a\nb\n\n', '\na', '\n\na', ' a\nb', '  a\nb', '\ta\nb', 'a\n\tb', 'a\nb ', 'a\nb\t', 'a\n ', 'a\n\t', '\n', '\n\n', ' \n',
-  'a\n---\nb', '---\na', 'a\n...', 'a\n%b', 'a\r\nb', 'a\nb\x07', 'a\u2028\nb', 'a\n\u0085b', 'a\nb'.repeat(300),
+  'a\nb\n',
+  'a\nb\n\n',
+  '\na',
+  '\n\na',
+  ' a\nb',
+  '  a\nb',
+  '\ta\nb',
+  'a\n\tb',
+  'a\nb ',
+  'a\nb\t',
+  'a\n ',
+  'a\n\t',
+  '\n',
+  '\n\n',
+  ' \n',
+  'a\n---\nb',
+  '---\na',
+  'a\n...',
+  'a\n%b',
+  'a\r\nb',
+  'a\nb\x07',
+  'a\u2028\nb',
+  'a\n\u0085b',
+  'a\nb'.repeat(300),
 ];
 
 const NUMBERS: number[] = [0, 1, -3, 0.1, 1e-7, 1e-6, 1e21, 1e20, 14.4, 99.9, 0.999, 1 / 3, 2 ** 53, -1e-300, 5e-324, Number.MAX_VALUE, 123456789.123, 6, 0.25, -0, NaN, Infinity, -Infinity];
@@ -68,19 +236,7 @@ const KEYS: string[] = [...SINGLE_LINE, 'multi\nline', 'a\nb\n'];
 
 /** Each piece in every position the layout distinguishes. */
 function placements(p: unknown): unknown[] {
-  return [
-    p,
-    [p],
-    [p, p],
-    { k: p },
-    { k: p, l: 'x' },
-    { a: { b: [p, { c: p }] } },
-    [[p]],
-    [[p], [[p]]],
-    [{ k: p, l: [p] }],
-    { a: [{ b: { c: [p] } }] },
-    { a: [], b: {}, c: [[]], d: [{}], e: p },
-  ];
+  return [p, [p], [p, p], { k: p }, { k: p, l: 'x' }, { a: { b: [p, { c: p }] } }, [[p]], [[p], [[p]]], [{ k: p, l: [p] }], { a: [{ b: { c: [p] } }] }, { a: [], b: {}, c: [[]], d: [{}], e: p }];
 }
 
 /** What a render gives, or the error it throws (yaml refuses functions and symbols): the fast path must do the same. */
@@ -112,16 +268,27 @@ describe('toYaml (fast) writes what toYamlSlow writes', () => {
     ['only undefined values', { a: undefined, b: { c: undefined } }],
     ['integer-like keys come first', { b: 1, 10: 'ten', 2: 'two', a: 3 }],
     ['null-prototype object', Object.assign(Object.create(null) as object, { a: 1, b: [2] })],
-    ['a rule file', {
-      groups: [{
-        name: 'slo-api',
-        interval: '30s',
-        rules: [
-          { record: 'slo:sli_error:ratio_rate5m', expr: 'sum(rate(errors[5m]))\n/\nsum(rate(total[5m]))', labels: { slo: 'api', tier: '1' } },
-          { alert: 'ErrorBudgetBurn', expr: '(\n  x > (14.4 * 0.001)\n)\nand\n(\n  y > (14.4 * 0.001)\n)', for: '2m', labels: { severity: 'page' }, annotations: { summary: 'Budget: {{ $value | humanizePercentage }}', runbook_url: 'https://example.com/#burn' } },
+    [
+      'a rule file',
+      {
+        groups: [
+          {
+            name: 'slo-api',
+            interval: '30s',
+            rules: [
+              { record: 'slo:sli_error:ratio_rate5m', expr: 'sum(rate(errors[5m]))\n/\nsum(rate(total[5m]))', labels: { slo: 'api', tier: '1' } },
+              {
+                alert: 'ErrorBudgetBurn',
+                expr: '(\n  x > (14.4 * 0.001)\n)\nand\n(\n  y > (14.4 * 0.001)\n)',
+                for: '2m',
+                labels: { severity: 'page' },
+                annotations: { summary: 'Budget: {{ $value | humanizePercentage }}', runbook_url: 'https://example.com/#burn' },
+              },
+            ],
+          },
         ],
-      }],
-    }],
+      },
+    ],
   ])('%s', (_name, v) => same(v));
 });
 
@@ -132,6 +299,8 @@ describe('fallback', () => {
   const shared = { x: 1 };
   const circular: Record<string, unknown> = { a: 1 };
   circular.self = circular;
+  const sparse: unknown[] = [1];
+  sparse[2] = 3; // a hole at index 1
   it.each([
     ['a Date', new Date(0)],
     ['a Date inside', { at: new Date(0) }],
@@ -146,11 +315,17 @@ describe('fallback', () => {
     ['NaN', { n: NaN }],
     ['Infinity', [Infinity]],
     ['-0', { n: -0 }],
-    ['a sparse array', [1, , 3]], // eslint-disable-line no-sparse-arrays
+    ['a sparse array', sparse],
     ['an undefined array item', [1, undefined]],
     ['an object with toJSON', { a: { toJSON: () => 'x' } }],
     ['an object met twice (yaml writes an alias)', { a: shared, b: shared }],
-    ['an empty array met twice', (() => { const e: unknown[] = []; return [e, e]; })()],
+    [
+      'an empty array met twice',
+      (() => {
+        const e: unknown[] = [];
+        return [e, e];
+      })(),
+    ],
     ['a circular object', circular],
     ['a multi-line string with a leading space', { expr: ' a\nb' }],
     ['a multi-line string with a trailing newline', { expr: 'a\nb\n' }],
@@ -260,11 +435,13 @@ describe('strings written as they are, without asking yaml', () => {
 /** The committed generated files: their data, parsed back, renders to the same bytes (minus the header). */
 function goldenFiles(): string[] {
   const dirs = ['rules-out', 'test/golden/sliced', 'test/golden/sloth'];
-  return dirs.flatMap((d) =>
-    readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\.ya?ml$/.test(f))
-      .map((f) => path.join(d, f)),
-  ).sort();
+  return dirs
+    .flatMap((d) =>
+      readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => path.join(d, f)),
+    )
+    .sort();
 }
 
 describe('generated files', () => {

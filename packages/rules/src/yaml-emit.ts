@@ -15,7 +15,7 @@ export function emitYaml(value: unknown): string | undefined {
   // a top-level literal block is laid out differently (no indentation, forceBlockIndent)
   if (typeof value === 'string' && value.includes('\n')) return undefined;
   const out = node(value, '', new Set());
-  return out === undefined ? undefined : out + '\n';
+  return out === undefined ? undefined : `${out}\n`;
 }
 
 type Plain = string | number | boolean | null;
@@ -27,6 +27,7 @@ const CACHE_LIMIT = 100_000;
 /** yaml's `containsDocumentMarker`: such strings are indented or quoted depending on where they stand. */
 const DOC_MARKER = /^(%|---|\.\.\.)/m;
 /** Characters that make yaml double-quote a string instead of writing a literal block. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters that yaml escapes is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 
 /**
@@ -65,6 +66,7 @@ const PLAIN_START = /^[A-Za-z_(/]/;
 /** What rules a plain scalar out wherever it starts: `: ` or ` #` inside, a space or `:` at the end. */
 const BREAKS_PLAIN = /: | #|[ :]$/;
 /** Every C0 control character (tabs and line breaks included), C1 controls and lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters that rule out a plain scalar is the point
 const ANY_CONTROL = /[\x00-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 const CORE_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 const isPlainAsIs = (s: string): boolean => PLAIN_START.test(s) && !ANY_CONTROL.test(s) && !BREAKS_PLAIN.test(s) && !CORE_WORDS.has(s);
@@ -126,12 +128,11 @@ function isPlainObject(v: object): boolean {
 }
 
 /** A non-empty collection as a value goes on the next line; scalars, `{}`, `[]` and `|-` after a space. */
-const onNextLine = (v: unknown, rendered: string): boolean =>
-  v !== null && typeof v === 'object' && rendered !== '{}' && rendered !== '[]';
+const onNextLine = (v: unknown, rendered: string): boolean => v !== null && typeof v === 'object' && rendered !== '{}' && rendered !== '[]';
 
 /** yaml's stringifyBlockCollection + stringifyPair: pairs joined by newline + indent, values one step in. */
 function map(obj: Record<string, unknown>, indent: string, seen: Set<object>): string | undefined {
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   let out = '';
   for (const key of Object.keys(obj)) {
     const v = obj[key];
@@ -141,8 +142,8 @@ function map(obj: Record<string, unknown>, indent: string, seen: Set<object>): s
     if (k === undefined || k.length > 1024) return undefined;
     const rendered = node(v, inner, seen);
     if (rendered === undefined) return undefined;
-    if (out) out += '\n' + indent;
-    out += k + (onNextLine(v, rendered) ? ':\n' + inner : ': ') + rendered;
+    if (out) out += `\n${indent}`;
+    out += k + (onNextLine(v, rendered) ? `:\n${inner}` : ': ') + rendered;
   }
   return out || '{}';
 }
@@ -150,14 +151,14 @@ function map(obj: Record<string, unknown>, indent: string, seen: Set<object>): s
 /** yaml's YAMLSeq: `- ` items joined by newline + indent, each item rendered one step in. */
 function seq(arr: unknown[], indent: string, seen: Set<object>): string | undefined {
   if (arr.length === 0) return '[]';
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   let out = '';
   for (let i = 0; i < arr.length; i++) {
     // yaml writes holes and undefined items as null; nothing we render has them, so don't guess
     if (!(i in arr)) return undefined;
     const rendered = node(arr[i], inner, seen);
     if (rendered === undefined) return undefined;
-    out += (i === 0 ? '- ' : '\n' + indent + '- ') + rendered;
+    out += (i === 0 ? '- ' : `\n${indent}- `) + rendered;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALIGN_SECONDS, firstSample, listBlocks, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
+import { ALIGN_SECONDS, firstSample, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
 import { DAY_METRIC, dayHistoryOptions, writeDayHistory, type DayCounts, type DayIncident } from './day-history';
 import { alive } from './processes';
 import { queryUrl, type Stack } from './stack';
@@ -183,7 +183,8 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
   const retention = durationSeconds(flags?.['storage.tsdb.retention.time'] ?? '') ?? 15 * 86_400;
   const start = alignDown(now - days * 86_400 - LEAD_SECONDS, ALIGN_SECONDS);
   // Prometheus deletes blocks older than its retention when it starts
-  if (now - start > retention - 3600) throw new Error(`the stack's Prometheus keeps ${retention / 86_400} days of data: too few for ${days} days of history (restart the stack: pnpm stack down && pnpm stack up)`);
+  if (now - start > retention - 3600)
+    throw new Error(`the stack's Prometheus keeps ${retention / 86_400} days of data: too few for ${days} days of history (restart the stack: pnpm stack down && pnpm stack up)`);
 
   const work = path.join(stack.dir, 'backfill-work');
   rmSync(work, { recursive: true, force: true });
@@ -191,7 +192,9 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
   try {
     const staleRules = await staleRuleFiles(cli, o.root, specs, state.prometheus.ruleFiles, work);
     if (staleRules.length)
-      log(`warning: the stack's Prometheus runs rule files that differ from what slo compile makes of ${specs.join(' ')} now: ${staleRules.join(', ')}; the history is written for the specs (run pnpm start, then pnpm stack down && pnpm stack up)`);
+      log(
+        `warning: the stack's Prometheus runs rule files that differ from what slo compile makes of ${specs.join(' ')} now: ${staleRules.join(', ')}; the history is written for the specs (run pnpm start, then pnpm stack down && pnpm stack up)`,
+      );
 
     let restartedAt = 0;
     // 1. raw history, up to the first raw sample the server holds
@@ -258,7 +261,9 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
     for (const k of [...new Set([...coverage.keys(), ...budget.keys()])].sort()) {
       const [service, slo] = k.split('/') as [string, string];
       slos.push({ service, slo, coverage: coverage.get(k), budgetRemaining: budget.get(k) });
-      log(`${k}: period coverage ${coverage.has(k) ? pct(coverage.get(k)!) : `absent (${COVERAGE} is not recorded: rules compiled before it existed?)`}, error budget remaining ${budget.has(k) ? pct(budget.get(k)!) : 'absent'}`);
+      log(
+        `${k}: period coverage ${coverage.has(k) ? pct(coverage.get(k)!) : `absent (${COVERAGE} is not recorded: rules compiled before it existed?)`}, error budget remaining ${budget.has(k) ? pct(budget.get(k)!) : 'absent'}`,
+      );
     }
     return { raw, rules, staleRuleFiles: staleRules, slos };
   } finally {

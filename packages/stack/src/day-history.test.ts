@@ -1,3 +1,4 @@
+// @integration: runs promtool and Prometheus
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,7 +106,9 @@ it('writes the app histogram with its labels and buckets; counters only grow, ex
 it('is deterministic: the same options give the same file, another seed another', async () => {
   const hash = async (o: DayHistoryOptions, name: string) => {
     await writeDayHistory(o, path.join(dir, name));
-    return createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex');
+    return createHash('sha256')
+      .update(readFileSync(path.join(dir, name)))
+      .digest('hex');
   };
   const one = threeDays({ end: start + 86_400 });
   expect(await hash(one, 'b.om')).toBe(await hash(one, 'c.om'));

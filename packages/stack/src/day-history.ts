@@ -131,7 +131,6 @@ function normalCdf(z: number): number {
 
 const lognormalCdf = (x: number, median: number, sigma: number) => normalCdf(Math.log(x / median) / sigma);
 
-
 const labelText = (labels: [string, string][]) => `{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 
 /** Generates the history and writes it as OpenMetrics for `promtool tsdb create-blocks-from openmetrics`. */
@@ -165,7 +164,10 @@ export async function writeDayHistory(o: DayHistoryOptions, file: string): Promi
       const slowdown = Math.max(1, ...active.map((i) => (i.kind === 'slow' ? (i.slowdown ?? 1) : 1)));
       const kinds = KINDS.map((k, ki) => ({ k, ki })).filter(({ k }) => k.route === r.route && k.method === r.method);
       // an incident's failures replace the same share of every other kind
-      const failShare = Math.min(1, errors.reduce((a, i) => a + (i.share ?? 0), 0));
+      const failShare = Math.min(
+        1,
+        errors.reduce((a, i) => a + (i.share ?? 0), 0),
+      );
       for (const { k, ki } of kinds) {
         let share = k.share * (1 - failShare);
         for (const i of errors) if (i.code === k.code) share += i.share ?? 0;

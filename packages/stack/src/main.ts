@@ -17,7 +17,9 @@ const port = num(1, 65535);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 const program = new Command('stack')
-  .description('a local stack on loopback: PostgreSQL, the demo app "day", Prometheus (or VictoriaMetrics with vmalert) with the compiled rules, and Alertmanager with the generated routing delivering to a local webhook receiver')
+  .description(
+    'a local stack on loopback: PostgreSQL, the demo app "day", Prometheus (or VictoriaMetrics with vmalert) with the compiled rules, and Alertmanager with the generated routing delivering to a local webhook receiver',
+  )
   .option('--dir <dir>', 'state directory', path.join(root, '.stack'))
   .showHelpAfterError('(run with --help for usage)');
 
@@ -26,7 +28,11 @@ const stack = () => new Stack({ root, dir: program.opts<{ dir: string }>().dir }
 program
   .command('up')
   .description('start PostgreSQL, the demo app, the webhook receiver, Alertmanager and Prometheus or VictoriaMetrics (what is already running is kept)')
-  .addOption(new Option('--engine <engine>', 'what scrapes the app and evaluates the rules: prometheus, or victoriametrics (VictoriaMetrics scraping, vmalert evaluating the same rule files)').choices(ENGINES).default('prometheus'))
+  .addOption(
+    new Option('--engine <engine>', 'what scrapes the app and evaluates the rules: prometheus, or victoriametrics (VictoriaMetrics scraping, vmalert evaluating the same rule files)')
+      .choices(ENGINES)
+      .default('prometheus'),
+  )
   .option('--vm-port <port>', 'VictoriaMetrics port (--engine victoriametrics)', port, 8428)
   .option('--vmalert-port <port>', 'vmalert port (--engine victoriametrics)', port, 8880)
   .option('--pg-port <port>', 'PostgreSQL port', port, 15432)
@@ -35,19 +41,43 @@ program
   .option('--alertmanager-port <port>', 'Alertmanager port', port, 9093)
   .option('--receiver-port <port>', 'webhook receiver port', port, 9097)
   .option('--scrape-interval <duration>', 'scrape interval', '5s')
-  .action(async (o: { pgPort: number; appPort: number; prometheusPort: number; alertmanagerPort: number; receiverPort: number; scrapeInterval: string; engine: Engine; vmPort: number; vmalertPort: number }) => {
-    const s = new Stack({ root, dir: program.opts<{ dir: string }>().dir, pgPort: o.pgPort, appPort: o.appPort, promPort: o.prometheusPort, alertmanagerPort: o.alertmanagerPort, receiverPort: o.receiverPort, scrapeInterval: o.scrapeInterval, engine: o.engine, vmPort: o.vmPort, vmalertPort: o.vmalertPort });
-    const state = await s.up(out);
-    const engine = state.prometheus ? `prometheus:   ${state.prometheus.url}/alerts` : `vmalert:      ${state.vmalert?.url}/vmalert/groups\nvictoria:     ${state.victoriametrics?.url}/vmui`;
-    out(
-      `\nday:          ${state.app.url}/api/day\n${engine}\nalertmanager: ${state.alertmanager?.url}\n` +
-        `next:         pnpm stack load --error-rate 0.5   then   pnpm stack notifications   and   pnpm slo report --prometheus ${queryUrl(state)}`,
-    );
-  });
+  .action(
+    async (o: {
+      pgPort: number;
+      appPort: number;
+      prometheusPort: number;
+      alertmanagerPort: number;
+      receiverPort: number;
+      scrapeInterval: string;
+      engine: Engine;
+      vmPort: number;
+      vmalertPort: number;
+    }) => {
+      const s = new Stack({
+        root,
+        dir: program.opts<{ dir: string }>().dir,
+        pgPort: o.pgPort,
+        appPort: o.appPort,
+        promPort: o.prometheusPort,
+        alertmanagerPort: o.alertmanagerPort,
+        receiverPort: o.receiverPort,
+        scrapeInterval: o.scrapeInterval,
+        engine: o.engine,
+        vmPort: o.vmPort,
+        vmalertPort: o.vmalertPort,
+      });
+      const state = await s.up(out);
+      const engine = state.prometheus ? `prometheus:   ${state.prometheus.url}/alerts` : `vmalert:      ${state.vmalert?.url}/vmalert/groups\nvictoria:     ${state.victoriametrics?.url}/vmui`;
+      out(
+        `\nday:          ${state.app.url}/api/day\n${engine}\nalertmanager: ${state.alertmanager?.url}\n` +
+          `next:         pnpm stack load --error-rate 0.5   then   pnpm stack notifications   and   pnpm slo report --prometheus ${queryUrl(state)}`,
+      );
+    },
+  );
 
 program
   .command('notifications')
-  .description('what Alertmanager delivered to the stack\'s webhook receiver: one line per alert of each notification')
+  .description("what Alertmanager delivered to the stack's webhook receiver: one line per alert of each notification")
   .action(() => {
     const got = stack().notifications();
     if (!got.length) out('no notifications yet (a page takes a few minutes of errors: pnpm stack load --error-rate 0.5)');
@@ -94,19 +124,21 @@ program
       keepFaults: o.keepFaults,
       progress: process.stderr,
     });
-    const codes = Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${n}`).join(', ');
+    const codes = Object.entries(r.statusCodes)
+      .map(([c, n]) => `${c}: ${n}`)
+      .join(', ');
     out(`load: ${r.requests} requests (${codes || 'none'}), ${r.errors} connection errors, ${r.rps.toFixed(1)} rps, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms`);
   });
 
 program
   .command('backfill')
   .description("30 days of synthetic history of the demo app's request metrics, then slo backfill of the SLOs over it, both loaded into the stack's Prometheus")
-  .argument('[paths...]', 'the OpenSLO files or directories the stack\'s rules were compiled from', ['slo-specs'])
+  .argument('[paths...]', "the OpenSLO files or directories the stack's rules were compiled from", ['slo-specs'])
   .option('--days <n>', 'days of history before now', num(1, 30), 30)
   .option('--seed <n>', 'seed of the synthetic traffic', num(0, 2 ** 32 - 1), 20250101)
   .addHelpText(
     'after',
-    '\nThe raw history ends before the first sample of the app the stack\'s Prometheus holds, and slo backfill where the rules\'\n' +
+    "\nThe raw history ends before the first sample of the app the stack's Prometheus holds, and slo backfill where the rules'\n" +
       'own series begin: running it again adds nothing. Prometheus is restarted twice to load the blocks.',
   )
   .action(async (paths: string[], o: { days: number; seed: number }) => {

@@ -222,7 +222,9 @@ export class Stack {
         const scrapeConfig = path.join(this.dir, 'victoriametrics-scrape.yml');
         writeFileSync(scrapeConfig, victoriaMetricsScrapeConfig({ appPort: app.port, vmPort: port, scrapeInterval: o.scrapeInterval }));
         log(`victoriametrics: starting on 127.0.0.1:${port}, scraping the app`);
-        const pid = startDetached(binaries.vm!, victoriaMetricsArgs({ port, dataDir: path.join(this.dir, VICTORIA_METRICS_DATA), retention: `${RETENTION_DAYS}d`, scrapeConfig }), { log: path.join(this.dir, 'victoriametrics.log') });
+        const pid = startDetached(binaries.vm!, victoriaMetricsArgs({ port, dataDir: path.join(this.dir, VICTORIA_METRICS_DATA), retention: `${RETENTION_DAYS}d`, scrapeConfig }), {
+          log: path.join(this.dir, 'victoriametrics.log'),
+        });
         vm = { pid, port, url: `http://127.0.0.1:${port}` };
         await waitForHttp(`${vm.url}/health`, `VictoriaMetrics (see ${path.join(this.dir, 'victoriametrics.log')})`, 60_000, () => alive(pid));
       } else log(`victoriametrics: already running (pid ${vm.pid})`);
@@ -259,7 +261,11 @@ export class Stack {
     const cli = path.join(this.opts.root, 'packages/cli/dist/main.js');
     if (!existsSync(cli)) throw new Error(`${path.relative(process.cwd(), cli)} is missing: run pnpm build first`);
     const out = path.join(this.dir, 'routing');
-    const r = spawnSync(process.execPath, [cli, 'compile', ...specs, '--rules-out', path.join(out, 'rules'), '--dashboards-out', path.join(out, 'dashboards'), '--alertmanager-out', path.join(out, 'alertmanager')], { cwd: this.opts.root, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'compile', ...specs, '--rules-out', path.join(out, 'rules'), '--dashboards-out', path.join(out, 'dashboards'), '--alertmanager-out', path.join(out, 'alertmanager')],
+      { cwd: this.opts.root, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`slo compile --alertmanager-out failed:\n${r.stderr}`);
     return readFileSync(path.join(out, 'alertmanager/alertmanager.yml'), 'utf8');
   }
@@ -304,7 +310,7 @@ export class Stack {
    */
   async restartPrometheus<T>(whileStopped: (dataDir: string) => T | Promise<T>, log: (line: string) => void = () => {}): Promise<T> {
     const s = this.state();
-    if (s?.engine === 'victoriametrics') throw new Error('the stack runs VictoriaMetrics, which loads no TSDB blocks: replay history with slo backfill --vmalert --prometheus ' + queryUrl(s));
+    if (s?.engine === 'victoriametrics') throw new Error(`the stack runs VictoriaMetrics, which loads no TSDB blocks: replay history with slo backfill --vmalert --prometheus ${queryUrl(s)}`);
     if (!s?.prometheus || !alive(s.prometheus.pid)) throw new Error('the stack is not running: pnpm stack up');
     const prometheus = s.prometheus;
     const binary = which('prometheus');
@@ -325,7 +331,11 @@ export class Stack {
   async down(opts: { purge?: boolean } = {}, log: (line: string) => void = () => {}): Promise<void> {
     const s = this.state();
     if (s) {
-      for (const [name, pid] of [['prometheus', s.prometheus?.pid], ['vmalert', s.vmalert?.pid], ['victoriametrics', s.victoriametrics?.pid]] as const) {
+      for (const [name, pid] of [
+        ['prometheus', s.prometheus?.pid],
+        ['vmalert', s.vmalert?.pid],
+        ['victoriametrics', s.victoriametrics?.pid],
+      ] as const) {
         if (alive(pid)) log(`${name}: stopping`);
         await stopProcess(pid);
       }
@@ -403,7 +413,13 @@ export class Stack {
 
   async status(): Promise<ComponentStatus[]> {
     const s = this.state();
-    if (!s) return ['postgres', 'day', ...(this.opts.engine === 'victoriametrics' ? ['victoriametrics', 'vmalert'] : ['prometheus']), 'alertmanager', 'receiver'].map((name) => ({ name, running: false, healthy: false, detail: 'not started' }));
+    if (!s)
+      return ['postgres', 'day', ...(this.opts.engine === 'victoriametrics' ? ['victoriametrics', 'vmalert'] : ['prometheus']), 'alertmanager', 'receiver'].map((name) => ({
+        name,
+        running: false,
+        healthy: false,
+        detail: 'not started',
+      }));
     const probe = async (url: string): Promise<string> => {
       try {
         const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -415,7 +431,11 @@ export class Stack {
     const pg = this.pg(s.pg.port);
     const pgUp = pg.running();
     let pgDetail = `127.0.0.1:${s.pg.port}`;
-    if (pgUp) pgDetail += await pg.psql('SELECT count(*) FROM lookups').then((n) => `, ${n} lookups recorded`, () => '');
+    if (pgUp)
+      pgDetail += await pg.psql('SELECT count(*) FROM lookups').then(
+        (n) => `, ${n} lookups recorded`,
+        () => '',
+      );
     const appAlive = alive(s.app.pid);
     const ready = appAlive ? await probe(`${s.app.url}/readyz`) : 'not running';
     const engineRows = s.engine === 'victoriametrics' ? await this.victoriaMetricsStatus(s, probe) : await this.prometheusStatus(s, probe);
@@ -428,7 +448,12 @@ export class Stack {
       { name: 'day', running: appAlive, healthy: ready === 'ok', detail: appAlive ? `${s.app.url} (pid ${s.app.pid}), ready: ${ready}` : 'stopped' },
       ...engineRows,
       { name: 'alertmanager', running: amAlive, healthy: amReady === 'ok', detail: amAlive ? `${s.alertmanager!.url} (pid ${s.alertmanager!.pid}), ready: ${amReady}` : 'stopped' },
-      { name: 'receiver', running: rcAlive, healthy: rcAlive, detail: rcAlive ? `${s.receiver!.url} (pid ${s.receiver!.pid}), ${got.length} notification${got.length === 1 ? '' : 's'} in ${s.receiver!.file}` : 'stopped' },
+      {
+        name: 'receiver',
+        running: rcAlive,
+        healthy: rcAlive,
+        detail: rcAlive ? `${s.receiver!.url} (pid ${s.receiver!.pid}), ${got.length} notification${got.length === 1 ? '' : 's'} in ${s.receiver!.file}` : 'stopped',
+      },
     ];
   }
 }

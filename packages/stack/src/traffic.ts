@@ -9,7 +9,6 @@ import { once } from 'node:events';
  * query over the same data can be checked against it.
  */
 
-
 /** A period of raised errors on some instances. */
 export interface Incident {
   name: string;
@@ -246,7 +245,7 @@ export async function writeOpenMetrics(t: Traffic, file: string, family = 'http_
   for (const ser of t.series) {
     const head = `${family}_total${labelText(ser.labels)} `;
     const lines: string[] = [];
-    ser.values.forEach((v, i) => lines.push(`${head}${v} ${t.start + i * t.options.stepSeconds}\n`));
+    for (const [i, v] of ser.values.entries()) lines.push(`${head}${v} ${t.start + i * t.options.stepSeconds}\n`);
     await write(lines.join(''));
   }
   await write('# EOF\n');

@@ -40,14 +40,23 @@ export function fixturePage(): HtmlPage {
     numbers: [{ label: HOSTILE, value: HOSTILE }],
     objective: 0.99,
     // measured from day 25 on, with a hole (no points) and NaNs in it
-    sli: series((i) => (i < 250 ? NaN : i > 270 && i < 280 ? NaN : 0.985 + 0.0001 * (i % 7))).filter((p, i) => i < 283 || i > 290),
+    sli: series((i) => (i < 250 ? NaN : i > 270 && i < 280 ? NaN : 0.985 + 0.0001 * (i % 7))).filter((_p, i) => i < 283 || i > 290),
     budget: series((i) => (i < 250 ? NaN : 1 - (2 * (i - 250)) / 50)),
     coverage: series((i) => (i < 250 ? NaN : (i - 250) / 300)),
     lanes: ['page-fast'],
     alerts: [{ lane: 'no-data', start: FROM + 24 * DAY, end: FROM + 25 * DAY, severity: 'critical' }],
     notes: ['measured over 5d of 30d', HOSTILE],
   };
-  const empty: HtmlObjective = { title: 'search / search-latency', numbers: [{ label: 'SLI', value: 'not measured' }], objective: 0.9995, sli: [], budget: [], coverage: [], lanes: ['page-fast', 'ticket-slow'], alerts: [] };
+  const empty: HtmlObjective = {
+    title: 'search / search-latency',
+    numbers: [{ label: 'SLI', value: 'not measured' }],
+    objective: 0.9995,
+    sli: [],
+    budget: [],
+    coverage: [],
+    lanes: ['page-fast', 'ticket-slow'],
+    alerts: [],
+  };
   const single: HtmlObjective = {
     title: 'checkout / one-point',
     numbers: [],

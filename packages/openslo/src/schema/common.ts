@@ -19,8 +19,7 @@ export const nonEmpty = () => str().min(1, { error: 'must not be empty' });
 export const num = () => z.number({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a number') });
 export const bool = () => z.boolean({ error: 'must be true or false' });
 export const description = () => str().optional();
-export const durationText = () =>
-  z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a duration string such as 5m, 1h or 28d (quote it if YAML reads it as a number)') });
+export const durationText = () => z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a duration string such as 5m, 1h or 28d (quote it if YAML reads it as a number)') });
 
 export const OPERATORS = ['lte', 'gte', 'lt', 'gt'] as const;
 export const operator = () => z.enum(OPERATORS);

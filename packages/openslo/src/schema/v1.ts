@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import {
-  alertConditionSpec, alertNotificationTargetSpec, alertPolicySpec, bool, calendar, description, durationText, freeMap, metadata, num, obj, operator, required, serviceSpec, str,
+  alertConditionSpec,
+  alertNotificationTargetSpec,
+  alertPolicySpec,
+  bool,
+  calendar,
+  description,
+  durationText,
+  freeMap,
+  metadata,
+  num,
+  obj,
+  operator,
+  required,
+  serviceSpec,
+  str,
 } from './common';
 
 export const metricSource = () => obj({ metricSource: obj({ metricSourceRef: str().optional(), type: str().optional(), spec: freeMap() }) });
@@ -44,7 +58,9 @@ export const sloSpec = () =>
     service: str(),
     indicator: inlineIndicator().optional(),
     indicatorRef: str().optional(),
-    timeWindow: z.array(obj({ duration: durationText(), isRolling: bool().optional(), calendar: calendar().optional() }), { error: (iss) => (iss.input === undefined ? 'is required: give exactly one time window, e.g. [{duration: 28d, isRolling: true}]' : 'must be a list with one time window') }),
+    timeWindow: z.array(obj({ duration: durationText(), isRolling: bool().optional(), calendar: calendar().optional() }), {
+      error: (iss) => (iss.input === undefined ? 'is required: give exactly one time window, e.g. [{duration: 28d, isRolling: true}]' : 'must be a list with one time window'),
+    }),
     budgetingMethod: z.enum(BUDGETING_METHODS, { error: (iss) => (iss.input === undefined ? 'is required: one of Occurrences, Timeslices, RatioTimeslices' : undefined) }),
     objectives: z.array(objective(), { error: 'must be a list' }).optional(),
     alertPolicies: z.array(z.unknown(), { error: 'must be a list' }).optional(),

@@ -11,15 +11,17 @@ export const sloSpec = () =>
     description: description(),
     service: nonEmpty(),
     indicator: obj({ thresholdMetric: querySource() }).optional(),
-    timeWindows: z.array(
-      obj({
-        unit: z.enum(TIME_WINDOW_UNITS),
-        count: num().int({ error: 'must be a whole number' }).gt(0),
-        isRolling: bool().optional(),
-        calendar: calendar().optional(),
-      }),
-      { error: 'must be a list' },
-    ).optional(), // a missing window is Sloth's 30 days: the rules report it as a deviation
+    timeWindows: z
+      .array(
+        obj({
+          unit: z.enum(TIME_WINDOW_UNITS),
+          count: num().int({ error: 'must be a whole number' }).gt(0),
+          isRolling: bool().optional(),
+          calendar: calendar().optional(),
+        }),
+        { error: 'must be a list' },
+      )
+      .optional(), // a missing window is Sloth's 30 days: the rules report it as a deviation
     budgetingMethod: z.enum(['Occurrences', 'Timeslices'], { error: (iss) => (iss.input === undefined ? 'is required: Occurrences or Timeslices' : undefined) }),
     objectives: z.array(
       obj({
