@@ -5,7 +5,7 @@ import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg } f
 import { positionInScalar } from './query-position';
 import { checkDurationsWithinPeriods } from './periods';
 import { nothingFound, type Skipped } from './found';
-import { checkObject, isNobl9, VERSIONS, type ApiVersion } from './rules';
+import { checkObject, isNobl9, VERSIONS, type ApiVersion } from './checks';
 import { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './sloth';
 import { parseSource, type RawObject } from './source';
 import { withArticle } from './suggest';

@@ -5,5 +5,6 @@ export { parseDuration, type Duration } from './formats';
 export { readInputs, MAX_FILE_BYTES, type ReadOptions, type ReadResult } from './read';
 export { skippedSummary, type Skipped } from './found';
 export * from './model';
-export { buildModel, shiftDecimal, decimalString } from './normalise';
+export { buildModel } from './normalise';
+export { decimalString, shiftDecimal } from './values';
 export { checkSlothObject, isSlothDocument, slothToModel, SLOTH_KIND, type SlothSloIds, type SlothVersion } from './sloth';

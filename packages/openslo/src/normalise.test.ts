@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkSources } from './engine';
-import { buildModel, shiftDecimal } from './normalise';
+import { buildModel } from './normalise';
+import { shiftDecimal } from './values';
 
 describe('shiftDecimal', () => {
   it.each([

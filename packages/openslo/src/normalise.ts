@@ -3,35 +3,11 @@ import { Diagnostic, type PathSeg } from './diagnostics';
 import { CALENDAR_WORDS, parseDuration, type Duration } from './formats';
 import type { AlertCondition, AlertPolicy, BudgetingMethod, Indicator, Objective, Operator, Query, Slo, TimeWindow } from './model';
 import { slothToModel } from './sloth';
-import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
+import { asArr, asNum, asObj, asStr, decimalString, has, isObj, shiftDecimal, type Obj } from './values';
 
 const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SLOTH_DEFAULT_PERIOD = parseDuration('30d') as Duration;
 const V1ALPHA_UNITS: Record<string, string> = { Day: 'd', Week: 'w', Month: 'M', Quarter: 'Q', Year: 'Y' };
-
-/** Moves the decimal point of a plain decimal string: shiftDecimal("99.9", -2) = "0.999", exactly. */
-export function shiftDecimal(text: string, places: number): string {
-  const m = /^(\d*)(?:\.(\d*))?$/.exec(text);
-  if (!m) return text;
-  const digits = (m[1] ?? '') + (m[2] ?? '');
-  let point = (m[1] ?? '').length + places;
-  let d = digits;
-  if (point <= 0) {
-    d = '0'.repeat(1 - point) + d;
-    point = 1;
-  }
-  while (d.length < point) d += '0';
-  const int = d.slice(0, point).replace(/^0+(?=\d)/, '');
-  const frac = d.slice(point).replace(/0+$/, '');
-  return frac ? `${int}.${frac}` : int;
-}
-
-/** A JS number as the shortest decimal string that reads back as the same number (no exponent). */
-export function decimalString(n: number): string {
-  const s = String(n);
-  if (!/e/i.test(s)) return s;
-  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
-}
 
 class Builder {
   readonly diagnostics: Diagnostic[] = [];

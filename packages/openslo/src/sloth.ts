@@ -2,11 +2,10 @@ import type { ObjectContext } from './context';
 import { formatPath, formatPos, type PathSeg, type SourcePos } from './diagnostics';
 import { parseDuration, type Duration } from './formats';
 import type { AlertCustomisation, DefaultAlerting, Indicator, Query, Slo } from './model';
-import { decimalString, shiftDecimal } from './normalise';
 import { K8S_V1_FIELDS, PROMETHEUS_V1_FIELDS, prometheusServiceLevel, prometheusV1, type SlothFields } from './schema/sloth';
 import type { RawObject } from './source';
 import { didYouMean, transliterate } from './suggest';
-import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
+import { asArr, asNum, asObj, asStr, decimalString, has, isObj, shiftDecimal, type Obj } from './values';
 import { parseWith } from './zod-report';
 
 /**
