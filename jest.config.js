@@ -21,7 +21,6 @@ const base = {
   roots: ['<rootDir>/packages', '<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   moduleNameMapper: { '^@slo-engine/([a-z-]+)$': '<rootDir>/packages/$1/src' },
-  testTimeout: 60000,
 };
 
 module.exports = {
@@ -29,6 +28,8 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...integration.map((f) => `^${escape(f)}$`)] },
     { ...base, displayName: 'integration', testMatch: integration.length ? integration : ['<rootDir>/no-integration-tests'] },
   ],
-  // the suite waits on promtool and Prometheus processes: use both cores
+  // global options (a project's own testTimeout is ignored): the suite waits on promtool and Prometheus
+  // processes, so use both cores and allow a minute per test unless a test says otherwise
   maxWorkers: 2,
+  testTimeout: 60000,
 };
