@@ -9,7 +9,7 @@ import { alive, backfillStack, runLoad, setFaults, Stack, type StackState } from
 import { parse } from 'yaml';
 import { planCompile } from '../../packages/cli/src/compile';
 import { ROOT } from '../golden/cases';
-import { sleep, timeline, walk, within } from '../support/polling';
+import { compileSloSpecs, sleep, timeline, within } from '../support/polling';
 import { freePort } from '../support/prometheus';
 
 /**
@@ -53,12 +53,7 @@ it(
   'VictoriaMetrics and vmalert run the compiled rules: healthy groups, a page delivered, slo report reads it',
   async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'slo-stack-vm-'));
-    const compiled = spawnSync(process.execPath, [MAIN, 'compile', 'slo-specs', '--rules-out', path.join(dir, 'compiled/rules'), '--dashboards-out', path.join(dir, 'compiled/dashboards')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (compiled.status !== 0) throw new Error(`slo compile failed: ${compiled.stderr}`);
-    const ruleFiles = walk(path.join(dir, 'compiled/rules'), '.rules.yaml');
+    const ruleFiles = compileSloSpecs(ROOT, dir);
     stack = new Stack({
       root: ROOT,
       dir,

@@ -8,7 +8,7 @@ import { BLOCK, detectionMinutes, LABEL, RECORD } from '@slo-engine/rules';
 import { alive, backfillStack, runLoad, setFaults, Stack, type StackBackfillResult, type StackState } from '@slo-engine/stack';
 import { planCompile } from '../../packages/cli/src/compile';
 import { ROOT } from '../golden/cases';
-import { sleep, timeline, walk, within } from '../support/polling';
+import { compileSloSpecs, sleep, timeline, walk, within } from '../support/polling';
 import { freePort } from '../support/prometheus';
 
 /**
@@ -77,12 +77,7 @@ it(
   async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'slo-stack-'));
     // what slo compile makes of slo-specs now: the same bytes as rules-out/ once it is regenerated (the golden test)
-    const compiled = spawnSync(process.execPath, [MAIN, 'compile', 'slo-specs', '--rules-out', path.join(dir, 'compiled/rules'), '--dashboards-out', path.join(dir, 'compiled/dashboards')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (compiled.status !== 0) throw new Error(`slo compile failed: ${compiled.stderr}`);
-    const ruleFiles = walk(path.join(dir, 'compiled/rules'), '.rules.yaml');
+    const ruleFiles = compileSloSpecs(ROOT, dir);
     stack = new Stack({
       root: ROOT,
       dir,

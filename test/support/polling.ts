@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -23,4 +24,15 @@ export function timeline(): { note: (s: string) => void; lines: string[] } {
   const began = Date.now();
   const lines: string[] = [];
   return { note: (s) => lines.push(`${((Date.now() - began) / 1000).toFixed(0)}s ${s}`), lines };
+}
+
+/** `slo compile slo-specs` (the built CLI) into `<dir>/compiled`; returns the rule files it wrote. */
+export function compileSloSpecs(root: string, dir: string): string[] {
+  const main = path.join(root, 'packages/cli/dist/main.js');
+  const compiled = spawnSync(process.execPath, [main, 'compile', 'slo-specs', '--rules-out', path.join(dir, 'compiled/rules'), '--dashboards-out', path.join(dir, 'compiled/dashboards')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (compiled.status !== 0) throw new Error(`slo compile failed: ${compiled.stderr}`);
+  return walk(path.join(dir, 'compiled/rules'), '.rules.yaml');
 }
