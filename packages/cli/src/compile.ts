@@ -16,6 +16,7 @@ import {
   toYaml,
   withScope,
   type CompiledSlo,
+  type Layout,
   type RuleFile,
   type RuleGroup,
   generateTests,
@@ -65,9 +66,7 @@ export interface CompileCliOptions {
   exclude?: string[];
 }
 
-/** per-slo: each SLO's rule file stands alone; shared: rules that read only recorded series are one for all SLOs. */
-export const LAYOUTS = ['per-slo', 'shared'] as const;
-export type Layout = (typeof LAYOUTS)[number];
+export { LAYOUTS, type Layout } from '@slo-engine/rules';
 
 const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' } as const;
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;

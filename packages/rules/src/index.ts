@@ -9,3 +9,4 @@ export { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTA
 export { generateTests, type GeneratedTests } from './testgen';
 export { planSeries, solveLabels, type BoundSpelling, type Phase, type PlanOptions, type SeriesPlan } from './series';
 export { SharedLayout } from './shared';
+export { LAYOUTS, DEFAULT_LAYOUT, type Layout } from './layout';
