@@ -3,6 +3,7 @@
  * second round that closes the gap between the period's roll-ups and the building blocks, and the range
  * queries of the HTML page.
  */
+import { q } from '@slo-engine/promql';
 import { BLOCK, LABEL, promDuration, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from '@slo-engine/rules';
 import type { ReportObjective, Sample } from './report-format';
 
@@ -17,20 +18,23 @@ const METRIC_NAME = '__name__';
  */
 export const ROLLUP_LOOKBACK_MINUTES = 3 * ROLLUP_MINUTES;
 
-/** A PromQL string literal holding an RE2 alternation that matches exactly these values. */
+/** An RE2 alternation that matches exactly these values. */
 export function anyOf(values: Iterable<string>): string {
-  return JSON.stringify(
-    [...new Set(values)]
-      .sort()
-      .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('|'),
-  );
+  return [...new Set(values)]
+    .sort()
+    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
 }
 
 /** Matchers for the objectives' series (names × services: rows ignore any other pairing). */
-export function objectivesMatchers(objectives: ReportObjective[]): string {
-  return `${LABEL.name}=~${anyOf(objectives.map((o) => o.objective.sloName))},${LABEL.service}=~${anyOf(objectives.map((o) => o.service))}`;
+export function objectivesMatchers(objectives: ReportObjective[]): q.Matcher[] {
+  return [q.re(LABEL.name, anyOf(objectives.map((o) => o.objective.sloName))), q.re(LABEL.service, anyOf(objectives.map((o) => o.service)))];
 }
+
+/** Active alerts (firing and pending) of the objectives. */
+const activeAlerts = (sel: q.Matcher[]) => q.sel(ALERTS_METRIC, [q.re(ALERT_STATE, 'firing|pending'), ...sel]);
+/** Any of these recorded series of the objectives, in one selector. */
+const anyRecord = (names: string[], sel: q.Matcher[]) => q.sel(undefined, [q.re(METRIC_NAME, anyOf(names)), ...sel]);
 
 /** The instant queries of the first round. */
 export interface InstantQueries {
@@ -53,26 +57,26 @@ export interface InstantQueries {
 export function reportQueries(objectives: ReportObjective[]): InstantQueries {
   const sel = objectivesMatchers(objectives);
   const windows = objectives.flatMap(({ objective: o }) => [o.periodMinutes, ...o.tiers.flatMap((t) => [t.longMinutes, t.shortMinutes])]);
-  const rollup = `${BLOCK.totalRollup}{${sel}}`;
+  const newest = q.call('timestamp', q.sel(BLOCK.totalRollup, sel));
   return {
-    ratios: `{${METRIC_NAME}=~${anyOf(windows.map((m) => RECORD.errorRatio(promDuration(m))))},${sel}}`,
-    budgetRemaining: `${RECORD.budgetRemaining}{${sel}}`,
-    noTraffic: `${RECORD.noTraffic}{${sel}}`,
-    alerts: `${ALERTS_METRIC}{${ALERT_STATE}=~"firing|pending",${sel}}`,
-    coverage: `${RECORD.periodCoverage}{${sel}}`,
-    lastRollup: `timestamp(${rollup}) or max_over_time(timestamp(${rollup})[${promDuration(ROLLUP_LOOKBACK_MINUTES)}:1m])`,
+    ratios: q.render(
+      anyRecord(
+        windows.map((m) => RECORD.errorRatio(promDuration(m))),
+        sel,
+      ),
+    ),
+    budgetRemaining: q.render(q.sel(RECORD.budgetRemaining, sel)),
+    noTraffic: q.render(q.sel(RECORD.noTraffic, sel)),
+    alerts: q.render(activeAlerts(sel)),
+    coverage: q.render(q.sel(RECORD.periodCoverage, sel)),
+    lastRollup: q.render(q.binary(newest, 'or', q.call('max_over_time', q.subquery(newest, promDuration(ROLLUP_LOOKBACK_MINUTES), '1m')))),
   };
 }
 
 const key = (service: string, slo: string) => `${service}\u0000${slo}`;
 
 /** A selector that matches one series by all of its labels. */
-function exactly(name: string, labels: Record<string, string>): string {
-  const matchers = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
-  return `${name}{${matchers.join(',')}}`;
-}
+const exactly = (name: string, labels: Record<string, string>) => q.sel(name, q.matchers(labels));
 
 /** Unix seconds with milliseconds, as PromQL's `@` takes them. */
 const atSeconds = (ms: number) => (ms / 1000).toFixed(3);
@@ -92,7 +96,7 @@ export interface LiveQueries {
  */
 export function liveQueries(objectives: ReportObjective[], lastRollup: Sample[], timeMs: number): LiveQueries | undefined {
   const periods = new Map(objectives.map(({ service, objective: o }) => [key(service, o.sloName), o.periodMinutes]));
-  const terms = { bad: [] as string[], total: [] as string[] };
+  const terms = { bad: [] as q.Expr[], total: [] as q.Expr[] };
   const pairs = [
     ['bad', BLOCK.badRollup, BLOCK.bad],
     ['total', BLOCK.totalRollup, BLOCK.total],
@@ -104,19 +108,21 @@ export function liveQueries(objectives: ReportObjective[], lastRollup: Sample[],
     const rollupMs = Math.round(a.value * 1000);
     const gapMs = timeMs - rollupMs;
     for (const [k, rollup, block] of pairs) {
-      const at = `@ ${atSeconds(rollupMs)}`;
-      const summed = `sum_over_time(${exactly(rollup, a.labels)}[${promDuration(minutes)}] ${at})`;
+      const at = atSeconds(rollupMs);
+      const summed = q.call('sum_over_time', q.at(q.range(exactly(rollup, a.labels), promDuration(minutes)), at));
       // no block since the roll-up: the roll-ups alone (0 times the newest roll-up, not an absent sum)
-      terms[k].push(gapMs > 0 ? `${summed} + (sum_over_time(${exactly(block, a.labels)}[${gapMs}ms]) or 0 * ${exactly(rollup, a.labels)} ${at})` : summed);
+      const since = q.binary(q.call('sum_over_time', q.range(exactly(block, a.labels), `${gapMs}ms`)), 'or', q.binary(q.num(0), '*', q.at(exactly(rollup, a.labels), at)));
+      terms[k].push(gapMs > 0 ? q.binary(summed, '+', q.paren(since)) : summed);
     }
   }
   for (const { service, objective: o } of objectives) {
     if (o.periodMinutes >= ROLLUP_THRESHOLD_MINUTES) continue;
-    for (const [k, , block] of pairs)
-      terms[k].push(`sum_over_time(${block}{${LABEL.name}=${JSON.stringify(o.sloName)},${LABEL.service}=${JSON.stringify(service)}}[${promDuration(o.periodMinutes)}])`);
+    for (const [k, , block] of pairs) terms[k].push(q.call('sum_over_time', q.range(q.sel(block, [q.eq(LABEL.name, o.sloName), q.eq(LABEL.service, service)]), promDuration(o.periodMinutes))));
   }
-  if (!terms.total.length) return undefined;
-  return { bad: terms.bad.join('\nor\n'), total: terms.total.join('\nor\n') };
+  const bad = q.chain('or', terms.bad, { lines: true });
+  const total = q.chain('or', terms.total, { lines: true });
+  if (!bad || !total) return undefined;
+  return { bad: q.render(bad), total: q.render(total) };
 }
 
 /** The range queries of the HTML page. */
@@ -138,9 +144,14 @@ export function rangeStepSeconds(objectives: ReportObjective[]): number {
 export function rangeQueries(objectives: ReportObjective[], stepSeconds: number): RangeQueries {
   const sel = objectivesMatchers(objectives);
   return {
-    periodRatios: `{${METRIC_NAME}=~${anyOf(objectives.map((o) => RECORD.errorRatio(promDuration(o.objective.periodMinutes))))},${sel}}`,
-    budgetRemaining: `${RECORD.budgetRemaining}{${sel}}`,
-    coverage: `${RECORD.periodCoverage}{${sel}}`,
-    alerts: `max_over_time(${ALERTS_METRIC}{${ALERT_STATE}=~"firing|pending",${sel}}[${stepSeconds}s])`,
+    periodRatios: q.render(
+      anyRecord(
+        objectives.map((o) => RECORD.errorRatio(promDuration(o.objective.periodMinutes))),
+        sel,
+      ),
+    ),
+    budgetRemaining: q.render(q.sel(RECORD.budgetRemaining, sel)),
+    coverage: q.render(q.sel(RECORD.periodCoverage, sel)),
+    alerts: q.render(q.call('max_over_time', q.range(activeAlerts(sel), `${stepSeconds}s`))),
   };
 }

@@ -1,3 +1,4 @@
+import { q } from '@slo-engine/promql';
 import { BLOCK, LABEL, promDuration, RECORD, ROLLUP_THRESHOLD_MINUTES } from '@slo-engine/rules';
 import { byRefId, steps, valueText } from './panels';
 
@@ -29,8 +30,8 @@ export function periodSource(periodMinutes: number): PeriodSource {
  * `expr`, only where its period is measured at all. `ignoring(slo_window)`: window ratios carry that label, coverage does
  * not; every other label (the SLO's, a grouped SLO's group labels) must match.
  */
-export function measuredOnly(expr: string, sel: string, windowRatio = false): string {
-  return `(${expr}) and${windowRatio ? ` ignoring(${LABEL.window})` : ''} ${RECORD.periodCoverage}${sel}`;
+export function measuredOnly(expr: q.Expr, sel: readonly q.Matcher[], windowRatio = false): q.Expr {
+  return q.binary(q.paren(expr), 'and', q.sel(RECORD.periodCoverage, sel), windowRatio ? { ignoring: [LABEL.window] } : {});
 }
 
 /**
@@ -45,19 +46,20 @@ export function periodUnits(periodMinutes: number): { amount: number; symbol: st
 }
 
 /** Coverage of the shown objective; the least-measured group speaks for a grouped SLO (its values are partial there). */
-export const coverageExpr = (sel: string) => `min(${RECORD.periodCoverage}${sel})`;
+export const coverageExpr = (sel: readonly q.Matcher[]) => q.agg('min', q.sel(RECORD.periodCoverage, sel));
 
 /** How much of the period is measured, in periodUnits: e.g. 12.5 (days) of 30. */
-export const measuredExpr = (sel: string, periodMinutes: number) => `${coverageExpr(sel)} * ${periodUnits(periodMinutes).amount}`;
+export const measuredExpr = (sel: readonly q.Matcher[], periodMinutes: number) => q.binary(coverageExpr(sel), '*', q.num(periodUnits(periodMinutes).amount));
 
 /**
  * Minutes since the newest sample the period values sum. Roll-ups are written every 10 minutes but an instant query looks
  * back only 5, so `timestamp()` alone is empty half of the time: the subquery (1m steps, within the lookback) finds older
  * ones, over a day so that stalled roll-ups still show their age.
  */
-export function ageMinutesExpr(sel: string, periodMinutes: number): string {
-  const s = `${periodSource(periodMinutes).series}${sel}`;
-  return `(time() - max(timestamp(${s}) or max_over_time(timestamp(${s})[1d:1m]))) / 60`;
+export function ageMinutesExpr(sel: readonly q.Matcher[], periodMinutes: number): q.Expr {
+  const newest = q.call('timestamp', q.sel(periodSource(periodMinutes).series, sel));
+  const seen = q.agg('max', q.binary(newest, 'or', q.call('max_over_time', q.subquery(newest, '1d', '1m'))));
+  return q.binary(q.paren(q.binary(q.call('time'), '-', seen)), '/', q.num(60));
 }
 
 export const NOT_MEASURED = 'not measured';

@@ -1,24 +1,29 @@
 import type { Dashboard } from '@grafana/schema';
+import { q } from '@slo-engine/promql';
 import { ALERT_NAME, DASHBOARD, LABEL, overviewUid, RECORD } from '@slo-engine/rules';
 import { measuredOnly, NOT_MEASURED } from './coverage';
 import { layout, steps, table, valueText } from './panels';
 import { dashboardShell, datasourceVariable, scopeTitle, withScope } from './shell';
 
-const BY = `${LABEL.name}, ${LABEL.service}`;
+const BY = [LABEL.name, LABEL.service];
 /** The budget only where its period is measured at all: before the first roll-up the rules record an untouched budget. */
-const MEASURED_BUDGET = measuredOnly(RECORD.budgetRemaining, '');
+const MEASURED_BUDGET = measuredOnly(q.sel(RECORD.budgetRemaining), []);
+const SPENT = q.paren(q.binary(q.num(1), '-', q.paren(MEASURED_BUDGET)));
+/** Joins a per-objective value to every series of its objective. */
+const PER_OBJECTIVE = { on: BY, groupLeft: [] };
 
 /** Per SLO objective, the same two labels on every query, so Grafana's merge joins them into one row. */
 const QUERIES = {
-  info: `max by (${BY}, ${LABEL.displayName}, ${LABEL.objective}, ${LABEL.period}, ${LABEL.dashboardUid}) (${RECORD.info})`,
+  info: q.by('max', [...BY, LABEL.displayName, LABEL.objective, LABEL.period, LABEL.dashboardUid], q.sel(RECORD.info)),
   // the worst group of a grouped SLO speaks for it
-  budget: `min by (${BY}) (${MEASURED_BUDGET})`,
-  sli: `min by (${BY}) (1 - (1 - (${MEASURED_BUDGET})) * on(${BY}) group_left() ${RECORD.errorBudget})`,
+  budget: q.by('min', BY, MEASURED_BUDGET),
+  // 1 - (the share of the budget spent × the budget)
+  sli: q.by('min', BY, q.binary(q.num(1), '-', q.binary(SPENT, '*', q.sel(RECORD.errorBudget), PER_OBJECTIVE))),
   // the highest burn rate over any recorded window of the SLO
-  burn: `max by (${BY}) ({__name__=~"${RECORD.errorRatio('.+')}"} / on(${BY}) group_left() ${RECORD.errorBudget})`,
-  firing: `count by (${BY}) (ALERTS{alertstate="firing",${LABEL.name}!=""}) or on(${BY}) (group by (${BY}) (${RECORD.info}) * 0)`,
+  burn: q.by('max', BY, q.binary(q.sel(undefined, [q.re('__name__', RECORD.errorRatio('.+'))]), '/', q.sel(RECORD.errorBudget), PER_OBJECTIVE)),
+  firing: q.binary(q.by('count', BY, q.sel('ALERTS', [q.eq('alertstate', 'firing'), q.ne(LABEL.name, '')])), 'or', q.paren(q.binary(q.by('group', BY, q.sel(RECORD.info)), '*', q.num(0))), { on: BY }),
   // the least-measured group: its budget is the partial one
-  coverage: `min by (${BY}) (${RECORD.periodCoverage})`,
+  coverage: q.by('min', BY, q.sel(RECORD.periodCoverage)),
 };
 
 const byName = (name: string, properties: { id: string; value: unknown }[]) => ({ matcher: { id: 'byName', options: name }, properties });
@@ -148,4 +153,5 @@ export function overviewDashboard(generatedBy: string, scope: Readonly<Record<st
   );
 }
 
-export { QUERIES as OVERVIEW_QUERIES };
+/** The overview's queries as PromQL text. */
+export const OVERVIEW_QUERIES = Object.fromEntries(Object.entries(QUERIES).map(([k, e]) => [k, q.render(e)])) as Record<keyof typeof QUERIES, string>;

@@ -3,12 +3,13 @@ import type { Options as StatOptions } from '@grafana/schema/dist/types/raw/comp
 import type { Options as TableOptions } from '@grafana/schema/dist/types/raw/composable/table/panelcfg/x/types.gen';
 import type { FieldConfig as TimeSeriesFieldConfig, Options as TimeSeriesOptions } from '@grafana/schema/dist/types/raw/composable/timeseries/panelcfg/x/types.gen';
 import type { Options as StateTimelineOptions } from '@grafana/schema/dist/types/raw/composable/statetimeline/panelcfg/x/types.gen';
+import { q } from '@slo-engine/promql';
 
 /** Every panel and target reads the dashboard's `datasource` variable, so one file works with any Prometheus. */
 export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 export interface Query {
-  expr: string;
+  expr: q.Expr;
   legend?: string;
   /** An instant query in table format (for stats and tables). */
   instant?: boolean;
@@ -22,14 +23,14 @@ export interface Sized {
 }
 
 function targets(queries: Query[]): Record<string, unknown>[] {
-  return queries.map((q, i) => ({
+  return queries.map((x, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: DATASOURCE,
-    expr: q.expr,
-    legendFormat: q.legend ?? '__auto',
-    range: !q.instant,
-    instant: q.instant ?? false,
-    ...(q.instant ? { format: 'table' } : {}),
+    expr: q.render(x.expr),
+    legendFormat: x.legend ?? '__auto',
+    range: !x.instant,
+    instant: x.instant ?? false,
+    ...(x.instant ? { format: 'table' } : {}),
   }));
 }
 

@@ -1,4 +1,5 @@
 import type { Dashboard, DashboardLink, VariableModel } from '@grafana/schema';
+import { q } from '@slo-engine/promql';
 import {
   ALERT_NAME,
   BLOCK,
@@ -6,7 +7,6 @@ import {
   DASHBOARD,
   dashboardUid,
   overviewUid,
-  scopeMatchers,
   findAnnotation,
   pct,
   LABEL,
@@ -21,21 +21,23 @@ import { ageMinutesExpr, coverageExpr, measuredExpr, measuredLine, measuredOnly,
 import { byRefId, DATASOURCE, layout, stat, stateTimeline, steps, timeseries, valueText, type Sized } from './panels';
 import { datasourceVariable, dashboardShell, scopeTitle } from './shell';
 
+/** The matchers of the SLO's objectives' series, as the compiled rules write them: slo_name, slo_service, the scope's labels. */
+const objectiveMatchers = (c: CompiledSlo, name: q.Matcher): q.Matcher[] => [name, q.eq(LABEL.service, c.slo.service), ...q.matchers(c.scope)];
+
 /**
- * The PromQL selector of the objective shown: fixed with one objective, the `objective` variable with
- * several; a grouped SLO adds a variable per group label.
+ * The matchers of the objective shown: fixed with one objective, the `objective` variable with several; a
+ * grouped SLO adds a variable per group label.
  */
-function selectorFor(c: CompiledSlo, groups = true): string {
-  const service = JSON.stringify(c.slo.service);
-  const base = c.objectives.length === 1 ? c.objectives[0]!.selector.slice(1, -1) : `${LABEL.name}="$objective",${LABEL.service}=${service}${scopeMatchers(c.scope)}`;
-  return `{${[base, ...(groups ? c.objectives[0]!.groupBy.map((g) => `${g}=~"$${g}"`) : [])].join(',')}}`;
+function selectorFor(c: CompiledSlo, groups = true): q.Matcher[] {
+  const name = q.eq(LABEL.name, c.objectives.length === 1 ? c.objectives[0]!.sloName : '$objective');
+  return [...objectiveMatchers(c, name), ...(groups ? c.objectives[0]!.groupBy.map((g) => q.re(g, `$${g}`)) : [])];
 }
 
 /** For an SLO grouped by labels (per route, per customer): pick the group, or all of them. */
 function groupVariables(c: CompiledSlo): VariableModel[] {
   const o = c.objectives[0]!;
-  const base =
-    c.objectives.length === 1 ? o.selector.slice(1, -1) : `${LABEL.name}=~"${c.objectives.map((x) => x.sloName).join('|')}",${LABEL.service}=${JSON.stringify(c.slo.service)}${scopeMatchers(c.scope)}`;
+  const names = c.objectives.map((x) => x.sloName);
+  const total = q.render(q.sel(BLOCK.total, objectiveMatchers(c, names.length === 1 ? q.eq(LABEL.name, names[0]!) : q.re(LABEL.name, names.join('|')))));
   return o.groupBy.map(
     (g) =>
       ({
@@ -44,8 +46,9 @@ function groupVariables(c: CompiledSlo): VariableModel[] {
         label: g,
         description: `This SLO keeps one error budget per ${g}; pick one, or All.`,
         datasource: DATASOURCE,
-        query: { query: `label_values(${BLOCK.total}{${base}}, ${g})`, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
-        definition: `label_values(${BLOCK.total}{${base}}, ${g})`,
+        // label_values() is Grafana's, around a PromQL selector
+        query: { query: `label_values(${total}, ${g})`, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+        definition: `label_values(${total}, ${g})`,
         refresh: 2,
         includeAll: true,
         allValue: '.*',
@@ -78,14 +81,14 @@ function objectiveVariable(c: CompiledSlo): VariableModel[] {
   ];
 }
 
-function burnPanel(c: CompiledSlo, sel: string, tier: Tier, period: string, group: (legend: string) => string): Sized {
+function burnPanel(c: CompiledSlo, sel: q.Matcher[], tier: Tier, period: string, group: (legend: string) => string): Sized {
   // objective and budget carry no group labels
   const whole = selectorFor(c, false);
   const long = promDuration(tier.longMinutes);
   const short = promDuration(tier.shortMinutes);
   // day-plus windows sum roll-ups and read 0 until the first one: no line rather than a burn rate of 0
   const burn = (minutes: number) => {
-    const ratio = `${RECORD.errorRatio(promDuration(minutes))}${sel} / on(${LABEL.name}, ${LABEL.service}) group_left() ${RECORD.errorBudget}${whole}`;
+    const ratio = q.binary(q.sel(RECORD.errorRatio(promDuration(minutes)), sel), '/', q.sel(RECORD.errorBudget, whole), { on: [LABEL.name, LABEL.service], groupLeft: [] });
     return minutes >= ROLLUP_THRESHOLD_MINUTES ? measuredOnly(ratio, sel, true) : ratio;
   };
   const share = tier.budgetShare ? `${pct(tier.budgetShare)} of the ${period} error budget` : `the error budget ${tier.factor} times too fast`;
@@ -116,7 +119,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   const display = slo.displayName ?? slo.name;
   const slices = slo.budgetingMethod === 'Timeslices';
   const events = slices ? 'slices' : 'events';
-  const alerts = `ALERTS{alertstate="firing",${sel.slice(1, -1)}}`;
+  const alerts = q.sel('ALERTS', [q.eq('alertstate', 'firing'), ...sel]);
   const groupBy = first.groupBy;
   /** Per-group legends (`{{route}} 1h window`) for a grouped SLO. */
   const per = (legend: string) => (groupBy.length ? `${groupBy.map((g) => `{{${g}}}`).join(' ')} ${legend}` : legend);
@@ -124,7 +127,8 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
   const target = c.objectives.length === 1 ? pct(first.target) : 'the objective';
 
   const source = periodSource(first.periodMinutes);
-  const cov = `${RECORD.periodCoverage}${sel}`;
+  const cov = q.sel(RECORD.periodCoverage, sel);
+  const sli = q.binary(q.num(1), '-', q.sel(RECORD.errorRatio(period), sel));
   const partial =
     `"measured over" is how much of the ${period} period the recorded ${source.samples} cover: below the full period (orange) the value is partial, because the rules ` +
     `started less than ${period} ago and history was not backfilled; "${NOT_MEASURED}" until ${source.first}.`;
@@ -134,7 +138,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       {
         title: 'Objective',
         description: `The share of ${slices ? 'time slices' : 'events'} that must be good over the rolling ${period} period.`,
-        queries: [{ expr: `${RECORD.objective}${whole}`, instant: true }],
+        queries: [{ expr: q.sel(RECORD.objective, whole), instant: true }],
         unit: 'percentunit',
         decimals: 3,
       },
@@ -146,7 +150,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         title: `SLI, last ${period}`,
         description: `The share of good ${events} over the last ${period} (a ratio of sums of ${source.samples}, trailing the raw metrics by ${source.lag}). Green at or above ${target}. ${partial}`,
         queries: [
-          { expr: measuredOnly(`1 - ${RECORD.errorRatio(period)}${sel}`, sel, true), instant: true },
+          { expr: measuredOnly(sli, sel, true), instant: true },
           { expr: measuredExpr(sel, first.periodMinutes), instant: true },
         ],
         unit: 'percentunit',
@@ -164,7 +168,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         title: 'Error budget remaining',
         description: `1 − (error ratio over ${period} ÷ error budget). 100% is an untouched budget, 0% a spent one; below 0 the SLO is broken. ${partial}`,
         queries: [
-          { expr: measuredOnly(`${RECORD.budgetRemaining}${sel}`, sel), instant: true },
+          { expr: measuredOnly(q.sel(RECORD.budgetRemaining, sel), sel), instant: true },
           { expr: measuredExpr(sel, first.periodMinutes), instant: true },
         ],
         unit: 'percentunit',
@@ -212,7 +216,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       {
         title: 'Burn rate, last 5m',
         description: `Error ratio over the last 5 minutes ÷ error budget. 1 spends the budget exactly over ${period}; ${factors.length ? `alert tiers start at ${factors.join(', ')}` : 'this SLO has no alert tiers'}.`,
-        queries: [{ expr: `${RECORD.currentBurnRate}${sel}`, instant: true }],
+        queries: [{ expr: q.sel(RECORD.currentBurnRate, sel), instant: true }],
         unit: 'x',
         decimals: 2,
         thresholds: factors.length ? steps('green', [factors[0]!, 'orange'], [factors[factors.length - 1]!, 'red']) : steps('green'),
@@ -224,7 +228,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       {
         title: 'Alerts firing',
         description: `Burn-rate alerts (${ALERT_NAME}) of this SLO firing now, all tiers.`,
-        queries: [{ expr: `count(${alerts}) or vector(0)`, instant: true }],
+        queries: [{ expr: q.binary(q.agg('count', alerts), 'or', q.call('vector', q.num(0))), instant: true }],
         decimals: 0,
         thresholds: steps('green', [1, 'red']),
       },
@@ -237,7 +241,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         description:
           'Whether the SLI saw any events in the last 5 minutes. Without traffic every error ratio reads 0 and no burn-rate alert fires; ' +
           `NO DATA means the SLO's recorded series are missing (its rules are not loaded). An alert policy with alertWhenNoData adds the ${NO_DATA_ALERT} alert for both.`,
-        queries: [{ expr: `${RECORD.noTraffic}${sel}`, instant: true }],
+        queries: [{ expr: q.sel(RECORD.noTraffic, sel), instant: true }],
         mappings: [valueText('0', 'receiving traffic', 'green'), valueText('1', 'NO TRAFFIC', 'orange')],
         noValue: 'NO DATA',
       },
@@ -250,7 +254,7 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         `The budget burn-down: error budget remaining over the last ${period}, at each point in time. A steady slope to 0 at the end of the period spends the budget exactly. ` +
         `"period measured" is the share of the period the budget was measured over at that time: below 100% the budget is partial; no line where nothing was measured yet.`,
       queries: [
-        { expr: measuredOnly(`${RECORD.budgetRemaining}${sel}`, sel), legend: per('budget remaining') },
+        { expr: measuredOnly(q.sel(RECORD.budgetRemaining, sel), sel), legend: per('budget remaining') },
         { expr: cov, legend: per('period measured') },
       ],
       unit: 'percentunit',
@@ -262,8 +266,8 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
       title: `SLI over the ${period} period`,
       description: `The share of good ${events} over the rolling ${period} window, with the objective as a second line; no line where nothing was measured yet (see "Period measured").`,
       queries: [
-        { expr: measuredOnly(`1 - ${RECORD.errorRatio(period)}${sel}`, sel, true), legend: per(`SLI (${period})`) },
-        { expr: `${RECORD.objective}${whole}`, legend: 'objective' },
+        { expr: measuredOnly(sli, sel, true), legend: per(`SLI (${period})`) },
+        { expr: q.sel(RECORD.objective, whole), legend: 'objective' },
       ],
       unit: 'percentunit',
       decimals: 3,
@@ -273,7 +277,9 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
     stateTimeline({
       title: 'Alerts',
       description: `When each alert tier of this SLO was firing (1) or quiet (0).`,
-      queries: [{ expr: `max by (${[LABEL.tier, LABEL.severity, ...groupBy].join(', ')}) (${alerts}) or on() vector(0)`, legend: per(`{{${LABEL.tier}}} {{${LABEL.severity}}}`) }],
+      queries: [
+        { expr: q.binary(q.by('max', [LABEL.tier, LABEL.severity, ...groupBy], alerts), 'or', q.call('vector', q.num(0)), { on: [] }), legend: per(`{{${LABEL.tier}}} {{${LABEL.severity}}}`) },
+      ],
       mappings: [valueText('0', 'quiet', 'green'), valueText('1', 'firing', 'red')],
     }),
     timeseries({
@@ -282,8 +288,8 @@ export function sloDashboard(c: CompiledSlo, generatedBy: string): Dashboard {
         ? 'The building blocks: 1 for each evaluated slice (total) and 1 for each bad slice (bad), recorded every minute.'
         : "The building blocks: total and bad events per second over the last 5 minutes, as the SLI's own queries count them.",
       queries: [
-        { expr: `${BLOCK.total}${sel}`, legend: per('total') },
-        { expr: `${BLOCK.bad}${sel}`, legend: per('bad') },
+        { expr: q.sel(BLOCK.total, sel), legend: per('total') },
+        { expr: q.sel(BLOCK.bad, sel), legend: per('bad') },
       ],
       unit: slices ? 'short' : 'reqps',
       min: 0,

@@ -16,3 +16,5 @@ export { mayBeNonFinite, twoSampleRanges, type SampleRange } from './samples';
 export { durationSeconds } from './durations';
 export { toAst, UnsupportedQuery, type AstNode, type AstSelector } from './ast';
 export { storedBound } from './bounds';
+/** The expression builder: PromQL composed as data and rendered in one place (`q.render`). */
+export * as q from './build';

@@ -13,6 +13,7 @@ import {
   type AstSelector,
   type LabelMatcher,
   type SelectorInfo,
+  q,
 } from '@slo-engine/promql';
 
 /**
@@ -51,11 +52,7 @@ const NEGATE = { '=': '!=', '!=': '=', '=~': '!~', '!~': '=~' } as const;
 
 function seriesName(labels: Labels): string {
   const { __name__: name, ...rest } = labels;
-  const inner = Object.keys(rest)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(rest[k])}`)
-    .join(', ');
-  return `${name}{${inner}}`;
+  return q.seriesText(rest, name);
 }
 
 /** `0+3x59 180+5x59`: counters that grow by `count` per minute, phase after phase (promtool's expanding notation). */
@@ -905,10 +902,10 @@ function thresholdGoal(op: Operator, v: number): Goal {
 function queries(objective: Objective): Node[] {
   const ind = objective.indicator;
   // the query as the compiled rules read it: `le` matchers match every stored spelling
-  const parse = (q: Query) => toAst(substituteWindow(rewriteLeMatchers(q.promql), '5m').text);
+  const parse = (query: Query) => toAst(substituteWindow(rewriteLeMatchers(query.promql), '5m').text);
   if (ind.kind === 'raw') return [parse(ind.raw)];
   if (ind.kind === 'threshold') return [parse(ind.metric)];
-  return [ind.good ?? ind.bad!, ind.total].map((q) => (ind.counter ? asRate(parse(q)) : parse(q)));
+  return [ind.good ?? ind.bad!, ind.total].map((query) => (ind.counter ? asRate(parse(query)) : parse(query)));
 }
 
 /** A counter query as the compiler reads it: a bare selector, or one aggregation of one, becomes a 5m rate. */

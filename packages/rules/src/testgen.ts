@@ -1,7 +1,6 @@
-import { addMatchers } from '@slo-engine/promql';
+import { addMatchers, q } from '@slo-engine/promql';
 import type { CompiledObjective, CompiledSlo } from './compile';
 import { promDuration } from './durations';
-import { sortKeys } from './labels';
 import { isAlert } from './model';
 import { BLOCK, BLOCK_RANGE_MINUTES, GROUP, LABEL, NO_DATA_TIER, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
 import { longestRange, synthesise, type Phase, type SeriesPlan } from './series';
@@ -39,19 +38,22 @@ type Timing = CompiledObjective & { range: number; step: number };
  */
 const tick = (o: Timing, m: number) => Math.max(o.step, Math.ceil(m / o.step - 1e-9) * o.step);
 
-/** Firing alerts of the objective: one tier's, or every burn-rate tier's (the no-data alert is tested on its own). */
-function alertsSelector(o: Timing, tier?: Pick<Tier, 'id'>): string {
-  const which = tier ? `,${LABEL.tier}=${JSON.stringify(tier.id)}` : o.noDataMinutes !== undefined ? `,${LABEL.tier}!=${JSON.stringify(NO_DATA_TIER)}` : '';
-  return `ALERTS{${LABEL.name}=${JSON.stringify(o.sloName)},${LABEL.service}=${JSON.stringify(o.labels[LABEL.service])},alertstate="firing"${which}}`;
-}
-const firing = (o: Timing, tier: Pick<Tier, 'id'>, eval_time: number) => ({ expr: `count(${alertsSelector(o, tier)})`, eval_time: at(tick(o, eval_time)), exp_samples: [{ labels: '{}', value: 1 }] });
-const silent = (o: Timing, eval_time: number, tier?: Pick<Tier, 'id'>) => ({ expr: `count(${alertsSelector(o, tier)})`, eval_time: at(tick(o, eval_time)), exp_samples: [] });
+/**
+ * The matchers of the objective's own series, as its compiled selector has them: slo_name, slo_service, then the
+ * scope's labels.
+ */
+const objectiveMatchers = (o: CompiledObjective): q.Matcher[] => [q.eq(LABEL.name, o.sloName), q.eq(LABEL.service, o.labels[LABEL.service]!), ...q.matchers(o.scope)];
+/** A record of the objective: `metric{slo_name="...",...}`. */
+const recorded = (o: CompiledObjective, metric: string) => q.render(q.sel(metric, objectiveMatchers(o)));
 
-function labelsText(labels: Record<string, string>): string {
-  return `{${Object.entries(sortKeys(labels))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(', ')}}`;
+/** Firing alerts of the objective: one tier's, or every burn-rate tier's (the no-data alert is tested on its own). */
+function alertsSelector(o: Timing, tier?: Pick<Tier, 'id'>): q.Selector {
+  const which = tier ? [q.eq(LABEL.tier, tier.id)] : o.noDataMinutes !== undefined ? [q.ne(LABEL.tier, NO_DATA_TIER)] : [];
+  return q.sel('ALERTS', [q.eq(LABEL.name, o.sloName), q.eq(LABEL.service, o.labels[LABEL.service]!), q.eq('alertstate', 'firing'), ...which]);
 }
+const countAlerts = (o: Timing, tier?: Pick<Tier, 'id'>) => q.render(q.agg('count', alertsSelector(o, tier)));
+const firing = (o: Timing, tier: Pick<Tier, 'id'>, eval_time: number) => ({ expr: countAlerts(o, tier), eval_time: at(tick(o, eval_time)), exp_samples: [{ labels: '{}', value: 1 }] });
+const silent = (o: Timing, eval_time: number, tier?: Pick<Tier, 'id'>) => ({ expr: countAlerts(o, tier), eval_time: at(tick(o, eval_time)), exp_samples: [] });
 
 /**
  * How far back the building blocks of an objective read raw samples, in minutes: their longest range (the 5m
@@ -122,9 +124,9 @@ function zeroTrafficTest(o: Timing, plan: SeriesPlan | undefined): TestGroup {
   const labels = { ...o.labels, ...(group ?? {}) };
   const when = tick(o, 30);
   const windows = o.windows.map((m) => ({
-    expr: `${RECORD.errorRatio(promDuration(m))}${o.selector}`,
+    expr: recorded(o, RECORD.errorRatio(promDuration(m))),
     eval_time: at(when),
-    exp_samples: [{ labels: labelsText({ __name__: RECORD.errorRatio(promDuration(m)), ...labels, [LABEL.window]: promDuration(m) }), value: 0 }],
+    exp_samples: [{ labels: q.seriesText({ __name__: RECORD.errorRatio(promDuration(m)), ...labels, [LABEL.window]: promDuration(m) }), value: 0 }],
   }));
   // alertWhenNoData: the no-data alert fires once nothing was seen for its for: (plus the pending evaluation)
   const noData = o.noDataMinutes === undefined ? [] : [silent(o, o.step, { id: NO_DATA_TIER }), firing(o, { id: NO_DATA_TIER }, o.noDataMinutes + 2 * o.step)];
@@ -137,8 +139,8 @@ function zeroTrafficTest(o: Timing, plan: SeriesPlan | undefined): TestGroup {
       silent(o, 30),
       silent(o, 2 * 60),
       ...windows,
-      { expr: `${RECORD.budgetRemaining}${o.selector}`, eval_time: at(when), exp_samples: [{ labels: labelsText({ __name__: RECORD.budgetRemaining, ...labels }), value: 1 }] },
-      { expr: `${RECORD.noTraffic}${o.selector}`, eval_time: at(when), exp_samples: [{ labels: labelsText({ __name__: RECORD.noTraffic, ...labels }), value: 1 }] },
+      { expr: recorded(o, RECORD.budgetRemaining), eval_time: at(when), exp_samples: [{ labels: q.seriesText({ __name__: RECORD.budgetRemaining, ...labels }), value: 1 }] },
+      { expr: recorded(o, RECORD.noTraffic), eval_time: at(when), exp_samples: [{ labels: q.seriesText({ __name__: RECORD.noTraffic, ...labels }), value: 1 }] },
     ],
   };
 }
@@ -171,11 +173,11 @@ function pulsePhases(p: Pulses, minutes: number): Phase[] {
 
 /** Has the tier's alert fired at any evaluation in the last `range` minutes (a pulsed burn may flap)? */
 const firedWithin = (o: Timing, tier: Tier, evalTime: number, range: number) => ({
-  expr: `count(max_over_time(${alertsSelector(o, tier)}[${at(range)}]))`,
+  expr: q.render(q.agg('count', q.call('max_over_time', q.range(alertsSelector(o, tier), at(range))))),
   eval_time: at(evalTime),
   exp_samples: [{ labels: '{}', value: 1 }],
 });
-const silentWithin = (o: Timing, evalTime: number) => ({ expr: `count(max_over_time(${alertsSelector(o)}[${at(evalTime)}]))`, eval_time: at(evalTime), exp_samples: [] });
+const silentWithin = (o: Timing, evalTime: number) => ({ expr: q.render(q.agg('count', q.call('max_over_time', q.range(alertsSelector(o), at(evalTime))))), eval_time: at(evalTime), exp_samples: [] });
 
 function slicedTierTest(o: Timing, plan: SeriesPlan, tier: Tier, slice: number): TestGroup[] {
   const step = o.step;
