@@ -252,6 +252,7 @@ const objective = (sloName: string, tiers: Partial<Tier>[], target = '0.999', pe
   index: 0,
   sloName,
   selector: '',
+  matchers: [],
   labels: {},
   target,
   budget: String(+(1 - Number(target)).toPrecision(6)),

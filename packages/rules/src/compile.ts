@@ -1,9 +1,10 @@
 import { Decimal } from 'decimal.js';
 import type { AlertPolicy, Indicator, Slo } from '@slo-engine/openslo';
-import { addMatchers, checkPromql } from '@slo-engine/promql';
+import { addMatchers, checkPromql, q } from '@slo-engine/promql';
+import { type Home, objectiveSeries, OWN_NO_TRAFFIC_METHOD, type Placed } from './catalogue';
 import { BlockError, type Blocks, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 import { promDuration } from './durations';
-import { baseLabels, droppedLabels, objectiveName, scopeClash, selector, sortKeys } from './labels';
+import { baseLabels, droppedLabels, objectiveMatchers, objectiveName, scopeClash, sortKeys } from './labels';
 import type { AlertingRule, RecordingRule, RuleFile, RuleGroup } from './model';
 import {
   ALERT_NAME,
@@ -16,14 +17,11 @@ import {
   RESERVED_LABELS,
   SEVERITY_LABEL,
   SEVERITY_LABEL_VALUES,
-  BLOCK_INTERVAL_MINUTES,
   BLOCK_RANGE_MINUTES,
   GROUP,
   INTERVAL,
   LABEL,
   RECORD,
-  ROLLUP_MINUTES,
-  ROLLUP_THRESHOLD_MINUTES,
 } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
@@ -49,6 +47,8 @@ export interface CompiledObjective {
   index: number;
   sloName: string;
   selector: string;
+  /** The same as matchers, for building expressions. */
+  matchers: q.Matcher[];
   labels: Record<string, string>;
   target: string;
   budget: string;
@@ -71,6 +71,10 @@ export interface CompiledSlo {
   rules: RuleFile;
   objectives: CompiledObjective[];
   warnings: string[];
+  /** Every recorded series of every objective, confined to the scope, in catalogue order; layouts place them. */
+  series: Placed[];
+  /** Every alert of every objective, confined to the scope. */
+  alerts: AlertingRule[];
 }
 
 export class CompileError extends Error {
@@ -85,29 +89,6 @@ export class CompileError extends Error {
 }
 
 const COMPARATOR = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const;
-
-/**
- * Error ratio over a window as a ratio of sums of building blocks; 0, never NaN, when there were no events
- * (per group for a grouped SLO: `0 * total` keeps the group's labels where `vector(0)` has none; the shared
- * layout reads every SLO at once the same way, with an empty selector).
- */
-export function ratioExpr(sel: string, minutes: number, grouped: boolean): string {
-  const zero = (total: string) => (grouped ? `(0 * ${total})` : 'on() vector(0)');
-  if (minutes === BLOCK_RANGE_MINUTES) return `(${BLOCK.bad}${sel} / (${BLOCK.total}${sel} > 0)) or ${zero(`${BLOCK.total}${sel}`)}`;
-  const [bad, total] = minutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.badRollup, BLOCK.totalRollup] : [BLOCK.bad, BLOCK.total];
-  const w = promDuration(minutes);
-  return `(sum_over_time(${bad}${sel}[${w}]) / (sum_over_time(${total}${sel}[${w}]) > 0)) or ${zero(`sum_over_time(${total}${sel}[${w}])`)}`;
-}
-
-/**
- * The fraction of a period that recorded building blocks cover: the samples the period ratio sums (roll-ups for
- * day-plus periods, else building blocks) over as many as the period can hold, at most 1. Absent until the first
- * sample; per group for a grouped SLO, as every other series.
- */
-export function coverageExpr(sel: string, periodMinutes: number): string {
-  const [series, every] = periodMinutes >= ROLLUP_THRESHOLD_MINUTES ? [BLOCK.totalRollup, ROLLUP_MINUTES] : [BLOCK.total, BLOCK_INTERVAL_MINUTES];
-  return `clamp_max(count_over_time(${series}${sel}[${promDuration(periodMinutes)}]) / ${Math.floor(periodMinutes / every)}, 1)`;
-}
 
 /** `slo-engine.dev/group-by: route, customer`: one error budget per value of these labels. */
 export const GROUP_BY_ANNOTATION = 'slo-engine.dev/group-by';
@@ -180,9 +161,11 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
   const t = threshold(tier.factor, o.budget);
   const long = promDuration(tier.longMinutes);
   const short = promDuration(tier.shortMinutes);
-  const side = (m: number) => `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(m))}${o.selector}) ${cmp} ${t}`;
-  let expr = `${side(tier.longMinutes)}\nand\n${side(tier.shortMinutes)}`;
-  if (tier.op === 'lt' || tier.op === 'lte') expr += `\nand${o.groupBy.length ? '' : ' on()'}\nsum_over_time(${BLOCK.total}${o.selector}[${long}]) > 0`; // no traffic never alerts
+  const side = (m: number) => q.binary(q.without('max', [LABEL.window], q.sel(RECORD.errorRatio(promDuration(m)), o.matchers)), cmp, q.num(t));
+  let expr = q.binary(side(tier.longMinutes), 'and', side(tier.shortMinutes), { lines: true });
+  // no traffic never alerts
+  if (tier.op === 'lt' || tier.op === 'lte')
+    expr = q.binary(expr, 'and', q.binary(q.call('sum_over_time', q.range(q.sel(BLOCK.total, o.matchers), long)), '>', q.num(0)), { lines: true, ...(o.groupBy.length ? {} : { on: [] }) });
   const custom = slo.alerting;
   const severityCustom = tier.severity === 'page' ? custom?.page : tier.severity === 'ticket' ? custom?.ticket : undefined;
   const labels: Record<string, string> = {
@@ -216,7 +199,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
   if (dashboard) annotations.dashboard_url = dashboard;
   return {
     alert: custom?.name ?? ALERT_NAME,
-    expr,
+    expr: q.render(expr),
     ...(tier.forMinutes > 0 ? { for: promDuration(tier.forMinutes) } : {}),
     labels: sortKeys(labels),
     annotations: sortKeys(annotations),
@@ -230,7 +213,7 @@ function alertRule(slo: Slo, o: CompiledObjective, tier: Tier, opts: CompileOpti
 function noDataRule(slo: Slo, o: CompiledObjective, policies: AlertPolicy[], forMinutes: number, opts: CompileOptions): AlertingRule {
   const severity = policies.flatMap((p) => p.conditions.map((c) => c.severity))[0] ?? 'ticket';
   const targets = policies.flatMap((p) => p.targets);
-  const flag = `${RECORD.noTraffic}${o.selector}`;
+  const flag = q.sel(RECORD.noTraffic, o.matchers);
   const labels: Record<string, string> = {
     [SEVERITY_LABEL]: severityMap(opts)[severity] ?? severity,
     [LABEL.severity]: severity,
@@ -254,7 +237,7 @@ function noDataRule(slo: Slo, o: CompiledObjective, policies: AlertPolicy[], for
   if (runbook) annotations.runbook_url = runbook;
   return {
     alert: NO_DATA_ALERT,
-    expr: `(${flag} == 1) or absent(${flag})`,
+    expr: q.render(q.binary(q.paren(q.binary(flag, '==', q.num(1))), 'or', q.call('absent', flag))),
     for: promDuration(forMinutes),
     labels: sortKeys(labels),
     annotations: sortKeys(annotations),
@@ -289,25 +272,32 @@ export function findAnnotation(slo: Slo, name: string): string | undefined {
  */
 export function withScope(file: RuleFile, scope: Readonly<Record<string, string>>): RuleFile {
   if (Object.keys(scope).length === 0) return file;
-  return {
-    groups: file.groups.map((g) => ({
-      ...g,
-      rules: g.rules.map((r) => ({ ...r, expr: addMatchers(r.expr, scope), labels: Object.keys(r.labels).length ? sortKeys({ ...r.labels, ...scope }) : r.labels })),
-    })),
-  };
+  return { groups: file.groups.map((g) => ({ ...g, rules: g.rules.map((r) => scopeRule(r, scope)) })) };
 }
 
-const rec = (record: string, expr: string, labels: Record<string, string>): RecordingRule => ({ record, expr, labels: sortKeys(labels) });
+/** One rule confined to a scope (see withScope). */
+function scopeRule<R extends RecordingRule | AlertingRule>(r: R, scope: Readonly<Record<string, string>>): R {
+  if (Object.keys(scope).length === 0) return r;
+  return { ...r, expr: addMatchers(r.expr, scope), labels: Object.keys(r.labels).length ? sortKeys({ ...r.labels, ...scope }) : r.labels };
+}
+
+/** The SLO's alerts group (every layout keeps it per SLO). */
+export const alertGroup = (slo: Slo, rules: AlertingRule[]): RuleGroup => ({ name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules });
+
+/** Series by the kind of group they belong to, each kind in the order given. */
+export function byHome(series: readonly Placed[]): Record<Home, RecordingRule[]> {
+  const out: Record<Home, RecordingRule[]> = { sli: [], rollup: [], period: [] };
+  for (const p of series) out[p.home].push(p.rule);
+  return out;
+}
 
 /** Compiles one SLO into four rule groups (building blocks, roll-ups, day-plus windows, alerts). */
 export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
   const warnings: string[] = [];
   const periodMinutes = slo.window.duration.minutes;
   const period = promDuration(periodMinutes);
-  const sli: RuleGroup = { name: GROUP.sli(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
-  const rollup: RuleGroup = { name: GROUP.rollup(slo.service, slo.name), interval: INTERVAL.rollup, rules: [] };
-  const long: RuleGroup = { name: GROUP.period(slo.service, slo.name), interval: INTERVAL.period, rules: [] };
-  const alerts: RuleGroup = { name: GROUP.alerts(slo.service, slo.name), interval: INTERVAL.sli, rules: [] };
+  const series: Placed[] = [];
+  const alerts: AlertingRule[] = [];
   const objectives: CompiledObjective[] = [];
   const { tiers: sloTiers, warnings: tierWarnings } = tiersFor(slo, opts);
   const groupBy = groupLabels(slo, warnings);
@@ -327,14 +317,15 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
 
   slo.objectives.forEach((objective, index) => {
     const labels = sortKeys({ ...baseLabels(slo, index), ...scope });
-    const sel = selector(slo, index, scope);
+    const matchers = objectiveMatchers(slo, index, scope);
+    const sel = q.render(q.sel(undefined, matchers));
     const budget = errorBudget(objective.target);
     const capped = capToBudget(sloTiers, budget);
     const tiers = capped.tiers;
     const who = slo.objectives.length > 1 ? `${objectiveName(slo, index)}: ` : '';
     warnings.push(...capped.warnings.map((w) => `${who}${w.message}`));
     const windows = [...new Set([BLOCK_RANGE_MINUTES, ...tiers.flatMap((t) => [t.longMinutes, t.shortMinutes]), periodMinutes])].sort((a, b) => a - b);
-    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy, scope };
+    const o: CompiledObjective = { index, sloName: objectiveName(slo, index), selector: sel, matchers, labels, target: objective.target, budget, periodMinutes, windows, tiers, groupBy, scope };
     objectives.push(o);
 
     let blocks: Blocks;
@@ -345,39 +336,32 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
       throw e;
     }
     for (const w of blocks.warnings) if (!warnings.includes(`${who}${w}`)) warnings.push(`${who}${w}`);
-    sli.rules.push(rec(BLOCK.bad, blocks.bad, labels), rec(BLOCK.total, blocks.total, labels));
-    const roll = promDuration(ROLLUP_MINUTES);
-    rollup.rules.push(rec(BLOCK.badRollup, `sum_over_time(${BLOCK.bad}${sel}[${roll}])`, labels), rec(BLOCK.totalRollup, `sum_over_time(${BLOCK.total}${sel}[${roll}])`, labels));
-    for (const m of windows) {
-      const w = promDuration(m);
-      const group = m >= ROLLUP_THRESHOLD_MINUTES ? long : sli;
-      group.rules.push(rec(RECORD.errorRatio(w), ratioExpr(sel, m, groupBy.length > 0), { ...labels, [LABEL.window]: w }));
-    }
-    const ratio5m = `max without (${LABEL.window}) (${RECORD.errorRatio(promDuration(BLOCK_RANGE_MINUTES))}${sel})`;
-    sli.rules.push(
-      rec(RECORD.currentBurnRate, `${ratio5m} / ${budget}`, labels),
-      rec(RECORD.noTraffic, blocks.noTraffic ?? (groupBy.length ? `${BLOCK.total}${sel} == bool 0` : `(${BLOCK.total}${sel} == bool 0) or on() vector(1)`), labels),
+    series.push(
+      ...objectiveSeries({
+        matchers,
+        labels,
+        target: objective.target,
+        budget,
+        periodMinutes,
+        windows,
+        grouped: groupBy.length > 0,
+        blocks,
+        ownNoTraffic: slo.budgetingMethod === OWN_NO_TRAFFIC_METHOD,
+        info: {
+          [LABEL.objective]: objective.target,
+          [LABEL.period]: period,
+          [LABEL.budgetingMethod]: slo.budgetingMethod,
+          [LABEL.displayName]: objective.displayName ?? slo.displayName ?? slo.name,
+          [LABEL.engineVersion]: opts.engineVersion,
+          [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name, scope),
+        },
+      }).map((p) => ({ ...p, rule: scopeRule(p.rule, scope) })),
     );
-    long.rules.push(
-      rec(RECORD.objective, `vector(${objective.target})`, labels),
-      rec(RECORD.errorBudget, `vector(${budget})`, labels),
-      rec(RECORD.budgetRemaining, `1 - max without (${LABEL.window}) (${RECORD.errorRatio(period)}${sel}) / ${budget}`, labels),
-      rec(RECORD.periodCoverage, coverageExpr(sel, periodMinutes), labels),
-      rec(RECORD.info, 'vector(1)', {
-        ...labels,
-        [LABEL.objective]: objective.target,
-        [LABEL.period]: period,
-        [LABEL.budgetingMethod]: slo.budgetingMethod,
-        [LABEL.displayName]: objective.displayName ?? slo.displayName ?? slo.name,
-        [LABEL.engineVersion]: opts.engineVersion,
-        [LABEL.dashboardUid]: dashboardUid(slo.service, slo.name, scope),
-      }),
-    );
-    for (const tier of tiers) alerts.rules.push(alertRule(slo, o, tier, opts));
+    for (const tier of tiers) alerts.push(scopeRule(alertRule(slo, o, tier, opts), scope));
     const noData = slo.alertPolicies.filter((p) => p.alertWhenNoData);
     if (noData.length && !opts.disable?.includes(NO_DATA_TIER)) {
       o.noDataMinutes = noDataMinutes(slo, opts);
-      alerts.rules.push(noDataRule(slo, o, noData, o.noDataMinutes, opts));
+      alerts.push(scopeRule(noDataRule(slo, o, noData, o.noDataMinutes, opts), scope));
     }
     if (slo.budgetingMethod === 'Timeslices' || objective.indicator.kind === 'threshold')
       for (const tier of tiers.filter((t) => new Decimal(1).div(t.longMinutes).gt(threshold(t.factor, budget))))
@@ -385,6 +369,12 @@ export function compileSlo(slo: Slo, opts: CompileOptions): CompiledSlo {
           `${o.sloName}: a single bad slice fires ${tier.id} (one slice in ${promDuration(tier.longMinutes)} is ${pct(String(1 / tier.longMinutes))} of the window, above its threshold ${pct(threshold(tier.factor, budget))}); use longer windows or a lower objective if that is too eager`,
         );
   });
-  const groups = [sli, rollup, long, ...(alerts.rules.length ? [alerts] : [])];
-  return { slo, scope, rules: withScope({ groups }, scope), objectives, warnings };
+  const home = byHome(series);
+  const groups: RuleGroup[] = [
+    { name: GROUP.sli(slo.service, slo.name), interval: INTERVAL.sli, rules: home.sli },
+    { name: GROUP.rollup(slo.service, slo.name), interval: INTERVAL.rollup, rules: home.rollup },
+    { name: GROUP.period(slo.service, slo.name), interval: INTERVAL.period, rules: home.period },
+    ...(alerts.length ? [alertGroup(slo, alerts)] : []),
+  ];
+  return { slo, scope, rules: { groups }, objectives, warnings, series, alerts };
 }

@@ -1,3 +1,4 @@
+import { q } from '@slo-engine/promql';
 import type { Slo } from '@slo-engine/openslo';
 import { LABEL, RESERVED_LABELS, SCOPE_SLOT, SEVERITY_LABEL } from './names';
 
@@ -38,20 +39,21 @@ export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
 }
 
 /** A PromQL string literal. */
-export function quote(value: string): string {
-  return JSON.stringify(value);
+export const quote = q.quote;
+
+/** `slo_name="x",slo_service="y"` and the scope's labels: selects exactly one objective's series. */
+export function objectiveMatchers(slo: Slo, index: number, scope: Readonly<Record<string, string>> = {}): q.Matcher[] {
+  return [q.eq(LABEL.name, objectiveName(slo, index)), q.eq(LABEL.service, slo.service), ...q.matchers(scope)];
 }
 
-/** `{slo_name="x",slo_service="y"}` and the scope's labels: selects exactly one objective's series. */
-export function selector(slo: Slo, index: number, scope: Readonly<Record<string, string>> = {}): string {
-  return `{${LABEL.name}=${quote(objectiveName(slo, index))},${LABEL.service}=${quote(slo.service)}${scopeMatchers(scope)}}`;
-}
+/** `{slo_name="x",slo_service="y"}` and the scope's labels, as text. */
+export const selector = (slo: Slo, index: number, scope: Readonly<Record<string, string>> = {}): string => q.render(q.sel(undefined, objectiveMatchers(slo, index, scope)));
 
 /** `,cluster="eks-1",namespace="day-prod"`: a scope's matchers, sorted, to end a selector's list with. */
 export function scopeMatchers(scope: Readonly<Record<string, string>>): string {
-  return Object.keys(scope)
-    .sort()
-    .map((k) => `,${k}=${quote(scope[k]!)}`)
+  return q
+    .matchers(scope)
+    .map((m) => `,${q.renderMatcher(m)}`)
     .join('');
 }
 

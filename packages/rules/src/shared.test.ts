@@ -9,22 +9,24 @@ import { isAlert } from './model';
 import { BLOCK, GROUP, RECORD } from './names';
 import { toYaml } from './render';
 import { SharedLayout } from './shared';
+import { PromtoolCases } from '../../../test/support/promtool-run';
+import type { RuleFile } from './model';
 
 /** Two SLOs of service shop with different periods and budgeting methods, both at a 99% objective. */
-const spec = (name: string, period: string, method: string) => `apiVersion: openslo/v1
+const spec = (name: string, period: string, method: string, service = 'shop') => `apiVersion: openslo/v1
 kind: SLO
 metadata:
   name: ${name}
 spec:
-  service: shop
+  service: ${service}
   indicator:
     metadata:
       name: ${name}-sli
     spec:
       ratioMetric:
         counter: true
-        bad: { metricSource: { type: Prometheus, spec: { query: 'x_total{slo="${name}",code="500"}' } } }
-        total: { metricSource: { type: Prometheus, spec: { query: 'x_total{slo="${name}"}' } } }
+        bad: { metricSource: { type: Prometheus, spec: { query: 'x_total{slo="${service}-${name}",code="500"}' } } }
+        total: { metricSource: { type: Prometheus, spec: { query: 'x_total{slo="${service}-${name}"}' } } }
   timeWindow:
     - duration: ${period}
       isRolling: true
@@ -61,7 +63,7 @@ describe('the SLO keeps its own part', () => {
         .sort(),
     ).toEqual(kept.sort());
     // every alert as compiled, untouched
-    expect(own.rules.groups[1]).toBe(c!.rules.groups.find((g) => g.rules.some(isAlert)));
+    expect(own.rules.groups[1]).toEqual(c!.rules.groups.find((g) => g.rules.some(isAlert)));
     expect(own.objectives).toBe(c!.objectives);
   });
 });
@@ -153,5 +155,73 @@ describe('promtool: the shared groups from recorded inputs', () => {
     writeFileSync(path.join(dir, 'shared.test.yaml'), toYaml(test));
     const r = spawnSync('promtool', ['test', 'rules', 'shared.test.yaml'], { cwd: dir, encoding: 'utf8' });
     expect(r.status === 0 ? 'ok' : `${r.stdout}${r.stderr}`).toBe('ok');
+  });
+});
+
+describe('two bundles in one Prometheus (promtool)', () => {
+  // each team's bundle holds an SLO of both services, and each SLO name is also used by the other team: a selector by
+  // service and by name apart would read the other team's SLOs too
+  const teamA = [spec('availability', '30d', 'Occurrences', 'shop'), spec('latency', '7d', 'Occurrences', 'pay')];
+  const teamB = [spec('latency', '30d', 'Occurrences', 'shop'), spec('availability', '30d', 'Timeslices', 'pay')];
+  const cases = new PromtoolCases();
+  afterAll(() => cases.close());
+
+  /** The bundle's files, and a copy of its shared rules that records under its own prefix what each rule records. */
+  const bundle = (specs: string[], prefix: string, global: boolean): RuleFile[] => {
+    const layout = new SharedLayout();
+    const own = compile(...specs).map((c) => layout.add(c).rules);
+    const shared = layout.file();
+    // the control: the shared rules as they would read without selectors, every SLO in Prometheus
+    const unselected = (expr: string) => (global ? expr.replace(/\{slo_name[^}]*\}/g, '').replace(/\{slo_name[^}]*,(budgeting_method|period)=/g, '{$1=') : expr);
+    const shadow: RuleFile = {
+      groups: shared.groups.map((g) => ({
+        ...g,
+        name: `${prefix}:${g.name}`,
+        rules: g.rules.map((r) => ({ ...r, ...('record' in r ? { record: `${prefix}:${r.record}` } : {}), expr: unselected(r.expr) })),
+      })),
+    };
+    return [...own, shared, shadow];
+  };
+  const counter = (perMinute: number) => `0+${perMinute}x40`;
+  const inputs = [
+    ['shop', 'availability'],
+    ['pay', 'latency'],
+    ['shop', 'latency'],
+    ['pay', 'availability'],
+  ].flatMap(([service, name]) => [
+    { series: `x_total{slo="${service}-${name}",code="200"}`, values: counter(100) },
+    { series: `x_total{slo="${service}-${name}",code="500"}`, values: counter(1) },
+  ]);
+  const objectives = (prefix: string) => `group by (slo_name, slo_service) ({__name__=~"${prefix}:.+"})`;
+  const run = (name: string, global: boolean) =>
+    cases.run(name, [...bundle(teamA, 'team_a', global), ...bundle(teamB, 'team_b', global)], inputs, [
+      // no objective's series is recorded by both bundles' shared rules
+      { expr: `count(${objectives('team_a')} and on (slo_name, slo_service) ${objectives('team_b')}) or vector(0)`, eval_time: '30m', exp_samples: [{ labels: '{}', value: 0 }] },
+      // and each records its own objectives'
+      {
+        expr: objectives('team_a'),
+        eval_time: '30m',
+        exp_samples: [
+          { labels: '{slo_name="availability",slo_service="shop"}', value: 1 },
+          { labels: '{slo_name="latency",slo_service="pay"}', value: 1 },
+        ],
+      },
+      {
+        expr: objectives('team_b'),
+        eval_time: '30m',
+        exp_samples: [
+          { labels: '{slo_name="latency",slo_service="shop"}', value: 1 },
+          { labels: '{slo_name="availability",slo_service="pay"}', value: 1 },
+        ],
+      },
+    ]);
+
+  it("each bundle's shared rules record only its own SLOs' series", () => {
+    expect(run('bundles', false)).toContain('SUCCESS');
+  });
+
+  it('(control: shared rules without the selectors record every SLO in Prometheus twice, and the same checks fail)', () => {
+    // the four SLOs are each recorded by both bundles
+    expect(run('bundles-global', true)).toMatch(/FAILED:[\s\S]*got: \{\} 4E\+00/);
   });
 });
