@@ -5,8 +5,9 @@ import { compareDiagnostics, Diagnostic, formatPath, formatPos, type PathSeg } f
 import { positionInScalar } from './query-position';
 import { checkDurationsWithinPeriods } from './periods';
 import { nothingFound, type Skipped } from './found';
-import { checkObject, isNobl9, VERSIONS, type ApiVersion } from './checks';
-import { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './sloth';
+import { type CheckRun, type DialectVersion, DIALECTS, type Document, dialectFor, OPENSLO_VERSIONS } from './dialects';
+import { checkUnknownVersion, isNobl9 } from './dialects/shared/checks';
+import { isSlothDocument } from './dialects/sloth/checks';
 import { parseSource, type RawObject } from './source';
 import { withArticle } from './suggest';
 import { asObj, asStr, has, isObj, type Obj } from './values';
@@ -34,10 +35,12 @@ export interface EngineOptions {
 /** A top-level object that passed its own checks, with where it came from. */
 export interface CheckedObject {
   raw: RawObject;
-  version: ApiVersion | SlothVersion;
+  version: DialectVersion;
   kind: string;
   name: string;
   value: Record<string, unknown>;
+  /** The document as the schema of its dialect reads it; absent when the schema reported errors. */
+  doc?: Document;
   /** False when any error was reported for this object. */
   valid: boolean;
 }
@@ -54,7 +57,7 @@ export interface EngineResult {
 /** apiVersions of other APIs, `v1` or `group/v1beta1`: a document with one is not an SLO spec (unless it says openslo). */
 const OTHER_API_VERSION = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v[0-9]+((alpha|beta)[0-9]*)?$/i;
 /** Kinds only SLO specs have: a document of one of them is kept whatever its apiVersion, so that a wrong apiVersion is reported. */
-const SLO_KINDS = new Set<string>([...VERSIONS['openslo/v1'].filter((k) => k !== 'Service'), 'PrometheusServiceLevel']);
+const SLO_KINDS = new Set<string>(DIALECTS.flatMap((d) => d.kinds.filter((k) => k !== 'Service')));
 /** What a file must mention to be reported, not skipped, when it does not parse. */
 const MENTIONS_SLO = /openslo|sloth|prometheus\/v1/i;
 
@@ -84,7 +87,7 @@ function describe(o: { kind: string; name: string }): string {
 export function checkSources(sources: readonly SourceText[], options: EngineOptions = {}): EngineResult {
   const diagnostics: Diagnostic[] = [];
   const contexts: { ctx: ObjectContext; obj?: CheckedObject }[] = [];
-  const slothIds: SlothSloIds = new Map();
+  const run: CheckRun = { slothSloIds: new Map() };
   const skipped: Skipped[] = [];
 
   for (const src of sources) {
@@ -107,14 +110,10 @@ export function checkSources(sources: readonly SourceText[], options: EngineOpti
       }
       const ctx = new ObjectContext(raw);
       const value = raw.value as Record<string, unknown>;
-      let obj: CheckedObject | undefined;
-      if (isSlothDocument(raw.value)) {
-        const sloth = checkSlothObject(ctx, raw.value, slothIds);
-        obj = sloth ? { raw, version: sloth.version, kind: sloth.kind, name: sloth.name, value, valid: true } : undefined;
-      } else {
-        const env = checkObject(ctx, raw.value);
-        obj = env ? { raw, version: env.version, kind: env.kind, name: asStr(asObj(value.metadata).name) ?? '', value, valid: true } : undefined;
-      }
+      const dialect = isObj(raw.value) ? dialectFor(raw.value) : undefined;
+      const checked = dialect?.check(ctx, value, run);
+      if (!dialect) checkUnknownVersion(ctx, raw.value, OPENSLO_VERSIONS);
+      const obj: CheckedObject | undefined = checked && { raw, version: checked.version, kind: checked.kind, name: checked.name, value, valid: true, doc: checked.doc };
       contexts.push({ ctx, obj });
     }
   }

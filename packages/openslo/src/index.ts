@@ -7,4 +7,6 @@ export { skippedSummary, type Skipped } from './found';
 export * from './model';
 export { buildModel } from './normalise';
 export { decimalString, shiftDecimal } from './values';
-export { checkSlothObject, isSlothDocument, slothToModel, SLOTH_KIND, type SlothSloIds, type SlothVersion } from './sloth';
+export { checkSlothObject, isSlothDocument, type SlothSloIds, type SlothVersion } from './dialects/sloth/checks';
+export { SLOTH_KIND } from './dialects/sloth/schema';
+export { slothToModel } from './dialects/sloth/to-model';

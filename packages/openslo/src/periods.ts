@@ -7,7 +7,7 @@ import type { ObjectContext } from './context';
 import type { PathSeg } from './diagnostics';
 import type { CheckedObject } from './engine';
 import { CALENDAR_WORDS, MAX_PERIOD_MINUTES, parseDuration, type Duration } from './formats';
-import { DURATION_HINTS } from './checks';
+import { DURATION_HINTS } from './dialects/shared/checks';
 import { asArr, asObj, asStr, has, isObj, type Obj } from './values';
 
 /** Why each field must fit inside the period. */

@@ -5,7 +5,8 @@ import { ObjectContext } from './context';
 import type { Diagnostic } from './diagnostics';
 import { checkSources, type EngineResult } from './engine';
 import { buildModel } from './normalise';
-import { checkSlothObject, isSlothDocument, slothToModel } from './sloth';
+import { checkSlothObject, isSlothDocument } from './dialects/sloth/checks';
+import { slothToModel } from './dialects/sloth/to-model';
 import { parseSource } from './source';
 
 /** Sloth's own formats (shared/conformance/sloth, INDEX.md section 7): prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel. */
@@ -213,13 +214,14 @@ describe('buildModel of Sloth documents', () => {
   it('slothToModel works on a raw object directly', () => {
     const [raw] = parseSource('in.yaml', DOC({})).objects;
     const ctx = new ObjectContext(raw!);
-    expect(checkSlothObject(ctx, raw!.value)).toEqual({ version: 'prometheus/v1', kind: 'PrometheusServiceLevel', name: 'svc' });
+    const checked = checkSlothObject(ctx, raw!.value);
+    expect(checked).toMatchObject({ version: 'prometheus/v1', kind: 'PrometheusServiceLevel', name: 'svc' });
     expect(ctx.reports).toEqual([]);
     expect(ctx.queries.map((q) => [q.role, q.type, q.group, q.path.join('.')])).toEqual([
       ['bad', 'Prometheus', 'slos[0]', 'slos.0.sli.events.error_query'],
       ['total', 'Prometheus', 'slos[0]', 'slos.0.sli.events.total_query'],
     ]);
-    expect(slothToModel(raw!, raw!.value as Record<string, unknown>).map((s) => [s.name, s.objectives[0]!.target])).toEqual([['availability', '0.999']]);
+    expect(slothToModel(raw!, checked!.doc!).map((s) => [s.name, s.objectives[0]!.target])).toEqual([['availability', '0.999']]);
   });
 });
 

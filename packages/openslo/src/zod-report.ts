@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PathSeg } from './diagnostics';
-import { KNOWN_KEYS_MARKER } from './schema/common';
+import { KNOWN_KEYS_MARKER } from './dialects/shared/schema';
 import { didYouMean } from './suggest';
 
 /** A schema finding, before it is located in a file. */
@@ -127,6 +127,11 @@ function withoutNulls(v: unknown): unknown {
 }
 
 export function parseWith(schema: z.ZodType, value: unknown, base: readonly PathSeg[] = []): Finding[] {
+  return parseTyped(schema, value, base).findings;
+}
+
+/** Like parseWith, and the value as the schema reads it when it has no findings (YAML nulls left out). */
+export function parseTyped<S extends z.ZodType>(schema: S, value: unknown, base: readonly PathSeg[] = []): { findings: Finding[]; data?: z.output<S> } {
   const r = schema.safeParse(withoutNulls(value), { reportInput: true });
-  return r.success ? [] : findingsFromZod(r.error.issues, base);
+  return r.success ? { findings: [], data: r.data } : { findings: findingsFromZod(r.error.issues, base) };
 }

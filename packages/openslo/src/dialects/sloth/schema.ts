@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { bool, num, obj, str } from './common';
+import { bool, num, obj, once, str } from '../shared/schema';
 
 /**
  * Sloth's own spec formats: `version: prometheus/v1` documents (snake_case fields) and the Kubernetes
  * resource `sloth.slok.dev/v1` `PrometheusServiceLevel` (the same content in camelCase under `spec`).
  * Shapes only; the rules that need more than one field (exactly one SLI type, alert names, plugins,
- * objective range, names) live in ../sloth.ts.
+ * objective range, names) live in checks.ts.
  */
+
+export const PROMETHEUS_V1 = 'prometheus/v1';
+export const K8S_V1 = 'sloth.slok.dev/v1';
+export const SLOTH_KIND = 'PrometheusServiceLevel';
 
 /** Field names that differ between the two formats. */
 export interface SlothFields {
@@ -18,23 +22,23 @@ export interface SlothFields {
   sloPlugins: string;
 }
 
-export const PROMETHEUS_V1_FIELDS: SlothFields = {
+export const PROMETHEUS_V1_FIELDS = {
   errorQuery: 'error_query',
   totalQuery: 'total_query',
   errorRatioQuery: 'error_ratio_query',
   pageAlert: 'page_alert',
   ticketAlert: 'ticket_alert',
   sloPlugins: 'slo_plugins',
-};
+} as const satisfies SlothFields;
 
-export const K8S_V1_FIELDS: SlothFields = {
+export const K8S_V1_FIELDS = {
   errorQuery: 'errorQuery',
   totalQuery: 'totalQuery',
   errorRatioQuery: 'errorRatioQuery',
   pageAlert: 'pageAlert',
   ticketAlert: 'ticketAlert',
   sloPlugins: 'sloPlugins',
-};
+} as const satisfies SlothFields;
 
 /** Prometheus labels and annotations are string maps; YAML reads an unquoted 2 or true as a number or boolean. */
 const stringMap = (what: string) =>
@@ -53,38 +57,48 @@ const query = () => str();
 
 const alert = () => obj({ disable: bool().optional(), labels: labels().optional(), annotations: annotations().optional() });
 
-export const slo = (f: SlothFields) =>
+/**
+ * One SLO, over the parts whose field names depend on the format. The keys come from the constant field
+ * tables, so each format's parsed SLO has its own named fields.
+ */
+const sloOf = <E extends z.ZodType, R extends z.ZodType, A extends z.core.$ZodLooseShape>(events: E, raw: R, alerts: A) =>
   obj({
     name: str().optional(),
     description: str().optional(),
     objective: num(),
     labels: labels().optional(),
     plugins: plugins(),
-    sli: obj({
-      events: obj({ [f.errorQuery]: query(), [f.totalQuery]: query() }).optional(),
-      raw: obj({ [f.errorRatioQuery]: query() }).optional(),
-      plugin: plugins(),
-    }),
-    alerting: obj({
-      name: str().optional(),
-      labels: labels().optional(),
-      annotations: annotations().optional(),
-      [f.pageAlert]: alert().optional(),
-      [f.ticketAlert]: alert().optional(),
-    }).optional(),
+    sli: obj({ events: events.optional(), raw: raw.optional(), plugin: plugins() }),
+    alerting: obj({ name: str().optional(), labels: labels().optional(), annotations: annotations().optional(), ...alerts }).optional(),
   });
 
-const slos = (f: SlothFields) => z.array(slo(f), { error: 'must be a list of SLOs' }).optional();
+const P = PROMETHEUS_V1_FIELDS;
+const K = K8S_V1_FIELDS;
 
-/** `version: prometheus/v1`; the version itself is checked before the schema. */
-export const prometheusV1 = () =>
+const prometheusV1Slo = () =>
+  sloOf(obj({ [P.errorQuery]: query(), [P.totalQuery]: query() }), obj({ [P.errorRatioQuery]: query() }), {
+    [P.pageAlert]: alert().optional(),
+    [P.ticketAlert]: alert().optional(),
+  });
+
+const k8sSlo = () =>
+  sloOf(obj({ [K.errorQuery]: query(), [K.totalQuery]: query() }), obj({ [K.errorRatioQuery]: query() }), {
+    [K.pageAlert]: alert().optional(),
+    [K.ticketAlert]: alert().optional(),
+  });
+
+const slos = <S extends z.ZodType>(slo: S) => z.array(slo, { error: 'must be a list of SLOs' }).optional();
+
+/** `version: prometheus/v1`; the version is checked before the schema, so the literal never fails. */
+export const prometheusV1 = once(() =>
   obj({
-    version: str(),
+    version: z.literal(PROMETHEUS_V1),
     service: str().optional(),
     labels: labels().optional(),
-    [PROMETHEUS_V1_FIELDS.sloPlugins]: plugins(),
-    slos: slos(PROMETHEUS_V1_FIELDS),
-  });
+    [P.sloPlugins]: plugins(),
+    slos: slos(prometheusV1Slo()),
+  }),
+);
 
 const anything = () => z.unknown().optional();
 
@@ -108,17 +122,22 @@ export const k8sMetadata = () =>
     selfLink: anything(),
   });
 
-/** `apiVersion: sloth.slok.dev/v1`, `kind: PrometheusServiceLevel`; apiVersion and kind are checked before the schema. */
-export const prometheusServiceLevel = () =>
+/** `apiVersion: sloth.slok.dev/v1`, `kind: PrometheusServiceLevel`; both are checked before the schema. */
+export const prometheusServiceLevel = once(() =>
   obj({
-    apiVersion: str(),
-    kind: str(),
+    apiVersion: z.literal(K8S_V1),
+    kind: z.literal(SLOTH_KIND),
     metadata: k8sMetadata(),
     spec: obj({
       service: str().optional(),
       labels: labels().optional(),
-      [K8S_V1_FIELDS.sloPlugins]: plugins(),
-      slos: slos(K8S_V1_FIELDS),
+      [K.sloPlugins]: plugins(),
+      slos: slos(k8sSlo()),
     }),
     status: anything(),
-  });
+  }),
+);
+
+export type PrometheusV1Document = z.output<ReturnType<typeof prometheusV1>>;
+export type K8sDocument = z.output<ReturnType<typeof prometheusServiceLevel>>;
+export type Document = PrometheusV1Document | K8sDocument;

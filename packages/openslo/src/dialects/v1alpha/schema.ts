@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { bool, calendar, description, metadata, nonEmpty, num, obj, operator, serviceSpec, str } from './common';
+import { bool, calendar, description, envelope, nonEmpty, num, obj, once, operator, serviceSpec, str } from '../shared/schema';
+
+export const API_VERSION = 'openslo/v1alpha';
 
 /** v1alpha queries: `{source, queryType, query}` (Sloth writes `source: prometheus, queryType: promql`). */
 export const querySource = () => obj({ source: nonEmpty(), queryType: nonEmpty(), query: nonEmpty(), metadata: z.record(z.string(), z.unknown()).optional() });
+export type QuerySource = z.output<ReturnType<typeof querySource>>;
 
 export const TIME_WINDOW_UNITS = ['Second', 'Day', 'Week', 'Month', 'Quarter', 'Year'] as const;
 
@@ -36,5 +39,9 @@ export const sloSpec = () =>
     ),
   });
 
-export const specs = { SLO: sloSpec, Service: serviceSpec } as const;
-export { metadata };
+export const documents = {
+  SLO: once(() => envelope(API_VERSION, 'SLO', sloSpec())),
+  Service: once(() => envelope(API_VERSION, 'Service', serviceSpec().optional())),
+};
+export type Document = { [K in keyof typeof documents]: z.output<ReturnType<(typeof documents)[K]>> }[keyof typeof documents];
+export type SloDocument = z.output<ReturnType<typeof documents.SLO>>;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { COMPAT } from './compat';
-import type { ObjectContext, RefKind } from './context';
-import type { PathSeg } from './diagnostics';
+import { COMPAT } from '../../compat';
+import type { ObjectContext } from '../../context';
+import type { PathSeg } from '../../diagnostics';
 import {
   annotationKeyProblem,
   CALENDAR_WORDS,
@@ -19,56 +19,31 @@ import {
   RFC1123_LABEL,
   shorthandMinutes,
   WEEKDAYS,
-} from './formats';
-import * as common from './schema/common';
-import * as v1 from './schema/v1';
-import * as v1alpha from './schema/v1alpha';
-import * as v2alpha from './schema/v2alpha';
-import { didYouMean, transliterate } from './suggest';
-import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from './values';
-import { parseWith } from './zod-report';
+} from '../../formats';
+import { didYouMean, transliterate } from '../../suggest';
+import { asArr, asNum, asObj, asStr, has, isObj, type Obj } from '../../values';
+import { type Finding, parseWith } from '../../zod-report';
+import type { Checked } from '../dialect';
+import * as common from './schema';
 
-export const VERSIONS = {
-  'openslo/v1': ['SLO', 'SLI', 'DataSource', 'Service', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'],
-  'openslo/v1alpha': ['SLO', 'Service'],
-  'openslo.com/v2alpha': ['SLO', 'SLI', 'DataSource', 'Service', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'],
-} as const;
-export type ApiVersion = keyof typeof VERSIONS;
+/**
+ * The rules the OpenSLO dialects share: the envelope, names and metadata, durations and calendars,
+ * objectives, alerting, and the SLO and SLI rules of v1 and v2alpha (which differ in a few field names,
+ * given by SloFields). The rules read the document as written: they run whatever its shape.
+ */
 
-/** Field names that differ between v1 and v2alpha. */
-interface Dialect {
-  version: ApiVersion;
+/** How v1 and v2alpha name an SLO's SLI and a metric's data source, and the rules only one of them has. */
+export interface SloFields {
   indicator: string;
   indicatorRef: string;
-  schemas: Record<string, () => z.ZodType>;
   metric(m: Obj): { spec: Obj | undefined; type?: string; ref?: string; refField: string; specPath: PathSeg[] };
+  /** An SLO's own rules, before the shared ones. */
+  sloRules?(ctx: ObjectContext, spec: Obj, path: PathSeg[]): void;
+  /** A metric's own rules, after its data source reference is checked. */
+  metricRules?(ctx: ObjectContext, m: Obj, path: PathSeg[]): void;
+  /** Whether an inline SLI without spec is read as a reference to the SLI of its name (a tolerated deviation). */
+  inlineWithoutSpecIsRef: boolean;
 }
-
-const V1: Dialect = {
-  version: 'openslo/v1',
-  indicator: 'indicator',
-  indicatorRef: 'indicatorRef',
-  schemas: v1.specs,
-  metric(m) {
-    const ms = asObj(m.metricSource);
-    return { spec: isObj(ms.spec) ? ms.spec : undefined, type: asStr(ms.type), ref: asStr(ms.metricSourceRef), refField: 'metricSource.metricSourceRef', specPath: ['metricSource', 'spec'] };
-  },
-};
-const V2ALPHA: Dialect = {
-  version: 'openslo.com/v2alpha',
-  indicator: 'sli',
-  indicatorRef: 'sliRef',
-  schemas: v2alpha.specs,
-  metric(m) {
-    return {
-      spec: isObj(m.spec) ? m.spec : undefined,
-      type: asStr(asObj(m.dataSourceSpec).type),
-      ref: asStr(m.dataSourceRef),
-      refField: 'dataSourceRef',
-      specPath: ['spec'],
-    };
-  },
-};
 
 // ---------------------------------------------------------------- names and metadata
 
@@ -111,7 +86,7 @@ export function checkMetadata(ctx: ObjectContext, base: PathSeg[], metadata: unk
   }
 }
 
-function checkDescription(ctx: ObjectContext, path: PathSeg[], spec: Obj): void {
+export function checkDescription(ctx: ObjectContext, path: PathSeg[], spec: Obj): void {
   const d = asStr(spec.description);
   if (d !== undefined && d.length > MAX_DESCRIPTION_LENGTH)
     ctx.error([...path, 'description'], 'length', `description must be at most ${MAX_DESCRIPTION_LENGTH} characters (got ${d.length})`, 'shorten it, or move the details to an annotation with a link');
@@ -160,49 +135,45 @@ function tooLong(ctx: ObjectContext, path: PathSeg[], text: string, shorthand: s
 
 // ---------------------------------------------------------------- envelope
 
-/** Checks apiVersion and kind; returns them when supported. */
-export function checkEnvelope(ctx: ObjectContext, value: unknown): { version: ApiVersion; kind: string } | undefined {
+/**
+ * The errors of a document that no dialect reads: not a map, no apiVersion, Nobl9's or an unknown one.
+ * `versions` are the OpenSLO apiVersions, in the order the message lists them.
+ */
+export function checkUnknownVersion(ctx: ObjectContext, value: unknown, versions: readonly string[]): void {
   if (!isObj(value)) {
     ctx.error([], 'not-an-object', `expected an OpenSLO object (a map with apiVersion, kind, metadata, spec), got ${Array.isArray(value) ? 'a list' : typeof value}`);
-    return undefined;
+    return;
   }
   const apiVersion = value.apiVersion;
-  const versions = Object.keys(VERSIONS);
   if (apiVersion === undefined) {
     ctx.error([], 'required', 'apiVersion is required', 'add apiVersion: openslo/v1');
-    return undefined;
+    return;
   }
   if (typeof apiVersion === 'string' && isNobl9(apiVersion)) {
     ctx.error(['apiVersion'], 'nobl9', nobl9Message(apiVersion, value.kind), NOBL9_HINT);
-    return undefined;
+    return;
   }
-  if (typeof apiVersion !== 'string' || !(apiVersion in VERSIONS)) {
-    ctx.error(
-      ['apiVersion'],
-      'api-version',
-      `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`,
-      typeof apiVersion === 'string' ? apiVersionHint(apiVersion) : undefined,
-    );
-    return undefined;
-  }
-  const version = apiVersion as ApiVersion;
-  const kinds: readonly string[] = VERSIONS[version];
+  ctx.error(
+    ['apiVersion'],
+    'api-version',
+    `unsupported apiVersion ${JSON.stringify(apiVersion)}; supported: ${versions.join(', ')}`,
+    typeof apiVersion === 'string' ? apiVersionHint(apiVersion, versions) : undefined,
+  );
+}
+
+/** Checks the kind of a document of a known apiVersion; returns it when the apiVersion has it. */
+function checkKind(ctx: ObjectContext, value: Obj, version: string, kinds: readonly string[], elsewhere?: (kind: string) => string | undefined): string | undefined {
   const kind = value.kind;
   if (kind === undefined) {
     ctx.error([], 'required', `kind is required: one of ${kinds.join(', ')}`);
     return undefined;
   }
   if (typeof kind !== 'string' || !kinds.includes(kind)) {
-    const elsewhere = typeof kind === 'string' && version === 'openslo/v1alpha' && VERSIONS['openslo/v1'].includes(kind as never);
-    ctx.error(
-      ['kind'],
-      'kind',
-      `kind ${JSON.stringify(kind)} does not exist in ${version}; it has ${kinds.join(', ')}`,
-      elsewhere ? `${kind} exists in openslo/v1: change apiVersion to openslo/v1` : typeof kind === 'string' ? kindHint(kind, kinds) : undefined,
-    );
+    const there = typeof kind === 'string' ? elsewhere?.(kind) : undefined;
+    ctx.error(['kind'], 'kind', `kind ${JSON.stringify(kind)} does not exist in ${version}; it has ${kinds.join(', ')}`, there ?? (typeof kind === 'string' ? kindHint(kind, kinds) : undefined));
     return undefined;
   }
-  return { version, kind };
+  return kind;
 }
 
 /** Spellings of the OpenSLO apiVersions compared loosely: any case, with or without ".com". */
@@ -213,8 +184,7 @@ const looseVersion = (v: string) =>
     .replace(/\s+/g, '');
 
 /** How to fix an unsupported apiVersion: the supported one it is a variant or a typo of. */
-function apiVersionHint(apiVersion: string): string | undefined {
-  const versions = Object.keys(VERSIONS);
+function apiVersionHint(apiVersion: string, versions: readonly string[]): string | undefined {
   const same = versions.find((v) => looseVersion(v) === looseVersion(apiVersion));
   if (same) return `did you mean "${same}"?`;
   return didYouMean(apiVersion, versions);
@@ -246,11 +216,8 @@ export function nobl9Message(apiVersion: string, kind: unknown): string {
 export const NOBL9_HINT =
   'convert it to OpenSLO: apiVersion: openslo/v1, and write each Nobl9 metric such as prometheus: {promql: <query>} as metricSource: {type: Prometheus, spec: {query: <query>}} under spec.indicator.spec.ratioMetric (good or bad, and total) or thresholdMetric';
 
-/** Which fields the spec of each kind needs, for the message about a missing spec. */
+/** Which fields the spec of each kind needs, for the message about a missing spec (an SLO's are the dialect's). */
 const SPEC_FIELDS: Record<string, string> = {
-  'openslo/v1 SLO': 'service, indicator or indicatorRef, timeWindow, budgetingMethod and objectives',
-  'openslo.com/v2alpha SLO': 'service, sli or sliRef, timeWindow, budgetingMethod and objectives',
-  'openslo/v1alpha SLO': 'service, timeWindows, budgetingMethod and objectives (with ratioMetrics, or an indicator.thresholdMetric)',
   SLI: 'thresholdMetric or ratioMetric',
   DataSource: 'type and connectionDetails',
   AlertPolicy: 'conditions and notificationTargets',
@@ -259,44 +226,48 @@ const SPEC_FIELDS: Record<string, string> = {
 };
 
 /** A kind that needs a spec but has none: said in words instead of zod's "expected object, received undefined". */
-function missingSpec(ctx: ObjectContext, version: ApiVersion, kind: string, o: Obj): boolean {
+function missingSpec(ctx: ObjectContext, kind: string, o: Obj, sloFields: string): boolean {
   if (kind === 'Service' || (o.spec !== undefined && o.spec !== null)) return false;
-  const fields = SPEC_FIELDS[`${version} ${kind}`] ?? SPEC_FIELDS[kind];
+  const fields = kind === 'SLO' ? sloFields : SPEC_FIELDS[kind];
   const name = asStr(asObj(o.metadata).name);
   ctx.error([], 'required', `${kind}${name ? ` ${name}` : ''} has no spec: add a spec: block with ${fields}`);
   return true;
 }
 
-// ---------------------------------------------------------------- entry point
-
-/** Validates one top-level object; cross-object rules (names, references) run later. */
-export function checkObject(ctx: ObjectContext, value: unknown): { version: ApiVersion; kind: string } | undefined {
-  const env = checkEnvelope(ctx, value);
-  if (!env) return undefined;
-  const o = value as Obj;
-  const noSpec = missingSpec(ctx, env.version, env.kind, o);
-  // the missing spec is reported above; zod would say it again, as "expected object, received undefined"
-  const schema = (ctx: ObjectContext, s: z.ZodType, value: unknown, base: PathSeg[]) => {
-    for (const f of parseWith(s, value, base)) if (!(noSpec && f.path.length === 1 && f.path[0] === 'spec')) ctx.reports.push(f);
-  };
-  const dialect = env.version === 'openslo/v1alpha' ? undefined : env.version === 'openslo/v1' ? V1 : V2ALPHA;
-  if (dialect) {
-    const make = dialect.schemas[env.kind]!;
-    const envelope = cached(`${env.version} ${env.kind}`, () => v1.envelope(env.kind === 'Service' ? common.serviceSpec().optional() : make()));
-    schema(ctx, envelope, o, []);
-    checkMetadata(ctx, ['metadata'], o.metadata);
-    if (isObj(o.spec)) checkSpec(ctx, dialect, env.kind, o.spec, ['spec']);
-  } else {
-    const envelope = cached(`${env.version} ${env.kind}`, () => v1.envelope(env.kind === 'Service' ? common.serviceSpec().optional() : v1alpha.sloSpec()));
-    schema(ctx, envelope, o, []);
-    checkMetadata(ctx, ['metadata'], o.metadata);
-    if (isObj(o.spec) && env.kind === 'SLO') checkV1alphaSlo(ctx, o.spec, asStr(asObj(o.metadata).name));
-    if (isObj(o.spec)) checkDescription(ctx, ['spec'], o.spec);
-  }
-  return env;
+/** An OpenSLO apiVersion as its dialect describes it to checkDocument. */
+export interface OpenSloVersion<V extends string, Doc> {
+  apiVersion: V;
+  kinds: readonly string[];
+  /** What an SLO's spec needs, for the message about a missing spec. */
+  sloFields: string;
+  /** A hint for a kind this apiVersion does not have (where it exists instead). */
+  elsewhere?: (kind: string) => string | undefined;
+  /** The document's schema findings, and the document as the schema reads it when there are none. */
+  parse(kind: string, value: Obj): { findings: Finding[]; data?: Doc } | undefined;
+  /** The rules of the dialect, once the envelope and metadata are checked. */
+  rules(ctx: ObjectContext, kind: string, value: Obj): void;
 }
 
-function checkSpec(ctx: ObjectContext, d: Dialect, kind: string, spec: Obj, path: PathSeg[]): void {
+/** Validates one OpenSLO document of a known apiVersion; cross-object rules (names, references) run later. */
+export function checkDocument<V extends string, Doc>(ctx: ObjectContext, value: Obj, d: OpenSloVersion<V, Doc>): Checked<V, Doc> | undefined {
+  const kind = checkKind(ctx, value, d.apiVersion, d.kinds, d.elsewhere);
+  if (kind === undefined) return undefined;
+  const noSpec = missingSpec(ctx, kind, value, d.sloFields);
+  const parsed = d.parse(kind, value);
+  // the missing spec is reported above; zod would say it again, as "expected object, received undefined"
+  for (const f of parsed?.findings ?? []) if (!(noSpec && f.path.length === 1 && f.path[0] === 'spec')) ctx.reports.push(f);
+  checkMetadata(ctx, ['metadata'], value.metadata);
+  d.rules(ctx, kind, value);
+  return { version: d.apiVersion, kind, name: asStr(asObj(value.metadata).name) ?? '', doc: parsed?.data };
+}
+
+/** Whether `kind` is one of the keys of a dialect's table of document schemas. */
+export function isKindOf<T extends object>(table: T, kind: string): kind is Extract<keyof T, string> {
+  return Object.hasOwn(table, kind);
+}
+
+/** The rules of a v1 or v2alpha spec of one kind. */
+export function checkSpec(ctx: ObjectContext, d: SloFields, kind: string, spec: Obj, path: PathSeg[]): void {
   if (kind !== 'SLI') checkDescription(ctx, path, spec);
   switch (kind) {
     case 'SLO':
@@ -306,7 +277,7 @@ function checkSpec(ctx: ObjectContext, d: Dialect, kind: string, spec: Obj, path
       checkSliSpec(ctx, d, spec, path, 'sli');
       return;
     case 'AlertPolicy':
-      checkAlertPolicySpec(ctx, d, spec, path);
+      checkAlertPolicySpec(ctx, spec, path);
       return;
     case 'AlertCondition':
       checkAlertConditionSpec(ctx, spec, path);
@@ -320,7 +291,7 @@ function checkSpec(ctx: ObjectContext, d: Dialect, kind: string, spec: Obj, path
 
 type SliShape = 'ratio' | 'threshold' | 'none' | 'unknown';
 
-function checkSliSpec(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[], group: string): SliShape {
+function checkSliSpec(ctx: ObjectContext, d: SloFields, spec: Obj, path: PathSeg[], group: string): SliShape {
   checkDescription(ctx, path, spec);
   const hasThreshold = has(spec, 'thresholdMetric');
   const hasRatio = has(spec, 'ratioMetric');
@@ -362,18 +333,16 @@ function checkSliSpec(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]
   return 'ratio';
 }
 
-function checkMetric(ctx: ObjectContext, d: Dialect, m: Obj, path: PathSeg[], role: 'good' | 'bad' | 'total' | 'raw' | 'threshold', group: string, counter?: boolean): void {
+function checkMetric(ctx: ObjectContext, d: SloFields, m: Obj, path: PathSeg[], role: 'good' | 'bad' | 'total' | 'raw' | 'threshold', group: string, counter?: boolean): void {
   const info = d.metric(m);
   if (info.ref !== undefined) {
     const refPath = [...path, ...info.refField.split('.')];
     checkName(ctx, refPath, info.ref, info.refField.split('.').pop()!);
     ctx.ref('DataSource', info.ref, refPath, info.refField.split('.').pop()!);
   }
-  if (d === V2ALPHA && has(m, 'dataSourceRef') && has(m, 'dataSourceSpec'))
-    ctx.error([...path, 'dataSourceSpec'], 'data-source', 'set either dataSourceRef or dataSourceSpec, not both', undefined, 'key');
+  d.metricRules?.(ctx, m, path);
   if (info.spec !== undefined && Object.keys(info.spec).length === 0)
     ctx.error([...path, ...info.specPath], 'metric-spec', 'the metric source spec is empty; put the query in it, e.g. spec: {query: ...}');
-  if (info.spec && d === V1 && isObj(m.metricSource) && !has(m.metricSource, 'spec')) return;
   // the spec is free-form (each source type has its own fields), so a Nobl9-style promql is not an unknown field
   if (info.spec && has(info.spec, 'promql') && !has(info.spec, 'query') && (info.type === undefined || /^prometheus$/i.test(info.type)))
     ctx.error([...path, ...info.specPath, 'promql'], 'metric-spec', 'the metric source spec has promql but no query: OpenSLO puts the PromQL in query', 'rename promql to query', 'key');
@@ -383,13 +352,13 @@ function checkMetric(ctx: ObjectContext, d: Dialect, m: Obj, path: PathSeg[], ro
 
 // ---------------------------------------------------------------- SLO
 
-function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): void {
+function checkSlo(ctx: ObjectContext, d: SloFields, spec: Obj, path: PathSeg[]): void {
   const I = d.indicator;
   const IR = d.indicatorRef;
   const objectives = asArr(spec.objectives);
   const composite = objectives.some((o) => isObj(o) && (has(o, I) || has(o, IR)));
   const specLevel = has(spec, I) || has(spec, IR);
-  if (d === V2ALPHA && !has(spec, 'service') && !has(spec, 'serviceRef')) ctx.error(path, 'required', 'service is required: the name of the service this SLO belongs to');
+  d.sloRules?.(ctx, spec, path);
   if (has(spec, 'service') && spec.service === '') ctx.error([...path, 'service'], 'required', 'service must not be empty');
   if (has(spec, I) && has(spec, IR)) ctx.error([...path, IR], 'indicator', `set either ${I} or ${IR}, not both`, undefined, 'key');
   if (composite && specLevel)
@@ -435,22 +404,22 @@ function checkSlo(ctx: ObjectContext, d: Dialect, spec: Obj, path: PathSeg[]): v
   if (!has(spec, 'objectives')) ctx.compat(path, 'objectives-missing', `${COMPAT['objectives-missing'].strict}; add objectives: [{target: 0.999}]`);
   else if (Array.isArray(spec.objectives) && objectives.length === 0) ctx.error([...path, 'objectives'], 'required', 'objectives must contain at least one objective');
 
-  for (const [i, p] of asArr(spec.alertPolicies).entries()) checkAlertPolicyItem(ctx, d, p, [...path, 'alertPolicies', i]);
+  for (const [i, p] of asArr(spec.alertPolicies).entries()) checkAlertPolicyItem(ctx, p, [...path, 'alertPolicies', i]);
 }
 
 /** The metric source spec of the SLI that applies to an objective, if inline (for slogen-style comparisons). */
-function metricSpecOf(d: Dialect, spec: Obj, objective: Obj): Obj | undefined {
+function metricSpecOf(d: SloFields, spec: Obj, objective: Obj): Obj | undefined {
   const ind = asObj(objective[d.indicator] ?? spec[d.indicator]);
   const tm = asObj(asObj(ind.spec).thresholdMetric);
   return d.metric(tm).spec;
 }
 
-function checkInlineIndicator(ctx: ObjectContext, d: Dialect, value: unknown, path: PathSeg[], group: string): SliShape {
+function checkInlineIndicator(ctx: ObjectContext, d: SloFields, value: unknown, path: PathSeg[], group: string): SliShape {
   if (!isObj(value)) return 'unknown';
   checkMetadata(ctx, [...path, 'metadata'], value.metadata);
   if (!has(value, 'spec')) {
     const name = asStr(asObj(value.metadata).name);
-    if (d === V1 && name) {
+    if (d.inlineWithoutSpecIsRef && name) {
       ctx.compat(path, 'indicator-without-spec', `inline ${d.indicator} "${name}" has no spec; ${COMPAT['indicator-without-spec'].strict}`, 'key');
       ctx.ref('SLI', name, [...path, 'metadata', 'name'], `${d.indicator}.metadata.name`);
       return 'unknown';
@@ -483,7 +452,7 @@ function checkPeriod(ctx: ObjectContext, path: PathSeg[], duration: string): voi
   else ctx.error(path, 'duration', `duration ${durationProblem(duration)}`);
 }
 
-function checkCalendar(ctx: ObjectContext, cal: Obj, path: PathSeg[]): void {
+export function checkCalendar(ctx: ObjectContext, cal: Obj, path: PathSeg[]): void {
   for (const k of ['startTime', 'timeZone'])
     if (!has(cal, k)) ctx.error([...path], 'calendar', `a calendar-aligned window needs calendar.${k}`, k === 'startTime' ? 'e.g. startTime: "2024-01-01 00:00:00"' : 'e.g. timeZone: UTC');
   const start = asStr(cal.startTime);
@@ -542,7 +511,7 @@ function checkObjective(ctx: ObjectContext, o: Obj, path: PathSeg[], method: str
 }
 
 /** Zero is in range but promises nothing: said, as it is surely a mistake, without refusing it. */
-function zeroTarget(ctx: ObjectContext, path: PathSeg[], field: string): void {
+export function zeroTarget(ctx: ObjectContext, path: PathSeg[], field: string): void {
   ctx.warn(
     path,
     'target',
@@ -604,17 +573,17 @@ function refOrInline(
   schema(ctx, cached(`${kind} ref`, refSchema), item, path);
 }
 
-function checkAlertPolicyItem(ctx: ObjectContext, d: Dialect, item: unknown, path: PathSeg[]): void {
+function checkAlertPolicyItem(ctx: ObjectContext, item: unknown, path: PathSeg[]): void {
   if (typeof item === 'string') {
     ctx.compat(path, 'alert-policy-string', `"${item}": ${COMPAT['alert-policy-string'].strict}; write {alertPolicyRef: ${item}}`);
     checkName(ctx, path, item, 'alertPolicyRef');
     ctx.ref('AlertPolicy', item, path, 'alertPolicies[]');
     return;
   }
-  refOrInline(ctx, item, path, 'alertPolicyRef', 'AlertPolicy', common.alertPolicyRef, common.alertPolicySpec, (spec, p) => checkAlertPolicySpec(ctx, d, spec, p));
+  refOrInline(ctx, item, path, 'alertPolicyRef', 'AlertPolicy', common.alertPolicyRef, common.alertPolicySpec, (spec, p) => checkAlertPolicySpec(ctx, spec, p));
 }
 
-function checkAlertPolicySpec(ctx: ObjectContext, _d: Dialect, spec: Obj, path: PathSeg[]): void {
+function checkAlertPolicySpec(ctx: ObjectContext, spec: Obj, path: PathSeg[]): void {
   const conditions = spec.conditions;
   if (Array.isArray(conditions)) {
     if (conditions.length === 0) ctx.error([...path, 'conditions'], 'conditions', 'conditions must contain exactly one condition (got none)');
@@ -663,71 +632,3 @@ function checkAlertConditionSpec(ctx: ObjectContext, spec: Obj, path: PathSeg[])
   const t = asNum(c.threshold);
   if (t !== undefined && t <= 0) ctx.error([...cp, 'threshold'], 'condition', `threshold must be above 0 (got ${t})`);
 }
-
-// ---------------------------------------------------------------- v1alpha (the Sloth dialect)
-
-function checkV1alphaSlo(ctx: ObjectContext, spec: Obj, name: string | undefined): void {
-  const path: PathSeg[] = ['spec'];
-  const objectives = asArr(spec.objectives);
-  const ratio = objectives.some((o) => isObj(o) && has(o, 'ratioMetrics'));
-  if (ratio && has(spec, 'indicator')) ctx.error([...path, 'indicator'], 'indicator', 'set either indicator or objectives[].ratioMetrics, not both', undefined, 'key');
-  if (!ratio && !has(spec, 'indicator')) ctx.error(path, 'indicator', 'a v1alpha SLO needs indicator.thresholdMetric or objectives[].ratioMetrics');
-  const tw = spec.timeWindows;
-  if (tw === undefined || tw === null) {
-    const slo = `SLO${name ? ` ${name}` : ''}`;
-    ctx.compat(path, 'v1alpha-default-window', `${slo} has no timeWindows: ${COMPAT['v1alpha-default-window'].strict}`, undefined, {
-      message: `${slo} has no timeWindows: using 30 days rolling, as Sloth does; write timeWindows to choose`,
-      hint: 'e.g. timeWindows: [{count: 30, unit: Day, isRolling: true}]',
-    });
-  }
-  if (Array.isArray(tw)) {
-    if (tw.length !== 1) ctx.error([...path, 'timeWindows'], 'time-window', `timeWindows must contain exactly one item (got ${tw.length})`);
-    tw.forEach((raw, i) => {
-      const w = asObj(raw);
-      const wp = [...path, 'timeWindows', i];
-      const cal = isObj(w.calendar) ? w.calendar : undefined;
-      if (w.isRolling === true && cal) ctx.error([...wp, 'calendar'], 'time-window', 'a window is either rolling (isRolling: true) or calendar-aligned (calendar), not both', undefined, 'key');
-      if (w.isRolling !== true && !cal) ctx.compat(wp, 'v1alpha-implicit-rolling', COMPAT['v1alpha-implicit-rolling'].strict);
-      if (cal) checkCalendar(ctx, cal, [...wp, 'calendar']);
-      checkV1alphaPeriod(ctx, w, wp);
-    });
-  }
-  const tq = asObj(asObj(spec.indicator).thresholdMetric);
-  pushV1alphaQuery(ctx, tq, [...path, 'indicator', 'thresholdMetric'], 'threshold', 'spec');
-  objectives.forEach((raw, i) => {
-    if (!isObj(raw)) return;
-    const op: PathSeg[] = [...path, 'objectives', i];
-    const rm = isObj(raw.ratioMetrics) ? raw.ratioMetrics : undefined;
-    if (!has(raw, 'value')) {
-      if (rm) ctx.compat(op, 'v1alpha-objective-value', COMPAT['v1alpha-objective-value'].strict);
-      else ctx.error(op, 'threshold-objective', 'objectives need value (the threshold the metric is compared with)');
-    }
-    if (raw.target === 0) zeroTarget(ctx, [...op, 'target'], 'target');
-    if (!rm && !has(raw, 'op') && !ratio) ctx.error(op, 'threshold-objective', 'objectives need op (lte | gte | lt | gt) with a thresholdMetric');
-    if (rm && has(raw, 'op')) ctx.error([...op, 'op'], 'ratio-objective', 'op must not be set with ratioMetrics', undefined, 'key');
-    if (spec.budgetingMethod === 'Timeslices' && !has(raw, 'timeSliceTarget')) ctx.compat(op, 'v1alpha-timeslice-target', `${COMPAT['v1alpha-timeslice-target'].strict} (e.g. 0.95)`);
-    if (rm) {
-      if (has(rm, 'counter')) ctx.compat([...op, 'ratioMetrics', 'counter'], 'v1alpha-counter', COMPAT['v1alpha-counter'].strict, 'key');
-      const counter = rm.incremental === true || rm.counter === true;
-      pushV1alphaQuery(ctx, asObj(rm.good), [...op, 'ratioMetrics', 'good'], 'good', `objectives[${i}]`, counter);
-      pushV1alphaQuery(ctx, asObj(rm.total), [...op, 'ratioMetrics', 'total'], 'total', `objectives[${i}]`, counter);
-    }
-  });
-}
-
-/** A v1alpha window (`count: 30, unit: Day`) no longer than the longest period. */
-function checkV1alphaPeriod(ctx: ObjectContext, w: Obj, path: PathSeg[]): void {
-  const count = asNum(w.count);
-  const unit = CALENDAR_WORDS[asStr(w.unit) ?? ''];
-  if (count === undefined || !unit || count * unit.minutes <= MAX_PERIOD_MINUTES) return;
-  ctx.error([...path, 'count'], 'duration', `timeWindows count ${count} ${String(w.unit)} ${LONGER_THAN_MAX_PERIOD}`, PERIOD_HINT);
-}
-
-function pushV1alphaQuery(ctx: ObjectContext, q: Obj, path: PathSeg[], role: 'good' | 'total' | 'threshold', group: string, counter?: boolean): void {
-  const query = asStr(q.query);
-  if (query === undefined) return;
-  const promql = /^prometheus$/i.test(asStr(q.source) ?? '') || /^promql$/i.test(asStr(q.queryType) ?? '');
-  ctx.queries.push({ path: [...path, 'query'], query, type: promql ? 'Prometheus' : asStr(q.source), role, group, counter });
-}
-
-export type { RefKind };

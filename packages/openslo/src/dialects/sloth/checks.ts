@@ -1,23 +1,17 @@
-import type { ObjectContext } from './context';
-import { formatPath, formatPos, type PathSeg, type SourcePos } from './diagnostics';
-import { parseDuration, type Duration } from './formats';
-import type { AlertCustomisation, DefaultAlerting, Indicator, Query, Slo } from './model';
-import { K8S_V1_FIELDS, PROMETHEUS_V1_FIELDS, prometheusServiceLevel, prometheusV1, type SlothFields } from './schema/sloth';
-import type { RawObject } from './source';
-import { didYouMean, transliterate } from './suggest';
-import { asArr, asNum, asObj, asStr, decimalString, has, isObj, shiftDecimal, type Obj } from './values';
-import { parseWith } from './zod-report';
+import type { ObjectContext } from '../../context';
+import { formatPath, formatPos, type PathSeg, type SourcePos } from '../../diagnostics';
+import { didYouMean, transliterate } from '../../suggest';
+import { asArr, asNum, asObj, asStr, decimalString, has, isObj, shiftDecimal, type Obj } from '../../values';
+import { parseTyped } from '../../zod-report';
+import type { Checked } from '../dialect';
+import { type Document, K8S_V1, K8S_V1_FIELDS, PROMETHEUS_V1, PROMETHEUS_V1_FIELDS, prometheusServiceLevel, prometheusV1, SLOTH_KIND, type SlothFields } from './schema';
 
 /**
  * Sloth's own spec formats as an input dialect, so that Sloth users can switch without rewriting:
  * `version: prometheus/v1` documents and the Kubernetes resource `sloth.slok.dev/v1` `PrometheusServiceLevel`.
- * Each Sloth SLO becomes one model SLO with a 30d rolling window (Sloth's default period).
  */
 
-export type SlothVersion = 'prometheus/v1' | 'sloth.slok.dev/v1';
-export const SLOTH_KIND = 'PrometheusServiceLevel';
-const PROMETHEUS_V1 = 'prometheus/v1';
-const K8S_V1 = 'sloth.slok.dev/v1';
+export type SlothVersion = typeof PROMETHEUS_V1 | typeof K8S_V1;
 
 /** SLO IDs (`<service>-<slo name>`) already defined, with where; shared across inputs so duplicates are found between files. */
 export type SlothSloIds = Map<string, SourcePos>;
@@ -28,8 +22,6 @@ const SLOTH_NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$/;
 const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Sloth renders `{{.window}}` (any spacing) with each window; a query without it would use one fixed window everywhere. */
 const WINDOW_PLACEHOLDER = /\{\{ *\.window *\}\}/;
-/** Sloth's default SLO period (`--default-slo-period`). */
-const DEFAULT_PERIOD = parseDuration('30d') as Duration;
 
 /** True for Sloth documents: `version: prometheus/...` (any version, so an unsupported one gets a clear error) or `apiVersion: sloth.slok.dev/...`. */
 export function isSlothDocument(value: unknown): boolean {
@@ -99,20 +91,19 @@ function otherSpelling(f: SlothFields): Map<string, string> {
   return map;
 }
 
-// built once: zod schemas are costly to build and immutable
-let schemas: { v1: ReturnType<typeof prometheusV1>; k8s: ReturnType<typeof prometheusServiceLevel> } | undefined;
-
-function checkSchema(ctx: ObjectContext, version: SlothVersion, value: Obj, f: SlothFields): void {
-  schemas ??= { v1: prometheusV1(), k8s: prometheusServiceLevel() };
+/** Reports the schema's findings; returns the document as the schema reads it when there are none. */
+function checkSchema(ctx: ObjectContext, version: SlothVersion, value: Obj, f: SlothFields): Document | undefined {
   const spelling = otherSpelling(f);
   const here = version === PROMETHEUS_V1 ? 'prometheus/v1 documents' : `${SLOTH_KIND} resources`;
   const there = version === PROMETHEUS_V1 ? `the Kubernetes ${SLOTH_KIND}` : 'the prometheus/v1';
-  for (const finding of parseWith(version === PROMETHEUS_V1 ? schemas.v1 : schemas.k8s, value, [])) {
+  const { findings, data } = version === PROMETHEUS_V1 ? parseTyped(prometheusV1(), value) : parseTyped(prometheusServiceLevel(), value);
+  for (const finding of findings) {
     const key = finding.path[finding.path.length - 1];
     const mine = finding.code === 'unknown-field' && typeof key === 'string' ? spelling.get(key) : undefined;
     if (mine) finding.hint = `${here} spell it "${mine}" ("${String(key)}" is ${there} spelling)`;
     ctx.reports.push(finding);
   }
+  return data;
 }
 
 function nameFix(value: string): string | undefined {
@@ -288,7 +279,7 @@ function checkAlerting(ctx: ObjectContext, f: SlothFields, slo: Obj, path: PathS
  * `seen` collects SLO IDs across inputs (Sloth rejects duplicates); without it only duplicates inside this document are found.
  * Returns the kind and the name used for duplicate detection (metadata.name, or the service of a prometheus/v1 document).
  */
-export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: SlothSloIds): { version: SlothVersion; kind: string; name: string } | undefined {
+export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: SlothSloIds): Checked<SlothVersion, Document> | undefined {
   if (!isObj(value)) {
     ctx.error([], 'not-an-object', `expected a Sloth document (a map), got ${Array.isArray(value) ? 'a list' : typeof value}`);
     return undefined;
@@ -296,7 +287,7 @@ export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: Slot
   const version = checkVersion(ctx, value);
   if (!version) return undefined;
   const { fields: f, base, body } = layoutOf(value);
-  checkSchema(ctx, version, value, f);
+  const doc = checkSchema(ctx, version, value, f);
 
   let name = '';
   if (version === K8S_V1) {
@@ -304,7 +295,7 @@ export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: Slot
     if (md.name === '') ctx.error(['metadata', 'name'], 'required', 'metadata.name must not be empty');
     name = asStr(md.name) ?? '';
   }
-  if (version === K8S_V1 && !isObj(value.spec)) return { version, kind: SLOTH_KIND, name }; // the schema reports it
+  if (version === K8S_V1 && !isObj(value.spec)) return { version, kind: SLOTH_KIND, name, doc }; // the schema reports it
 
   const service = checkSlothName(ctx, body, base, 'service', 'service', 'the name of the service these SLOs belong to (the sloth_service label)');
   if (version === PROMETHEUS_V1) name = asStr(body.service) ?? '';
@@ -351,69 +342,5 @@ export function checkSlothObject(ctx: ObjectContext, value: unknown, seen?: Slot
     checkSli(ctx, f, item, path, `slos[${i}]`);
     checkAlerting(ctx, f, item, path);
   });
-  return { version, kind: SLOTH_KIND, name };
-}
-
-// ---------------------------------------------------------------- model
-
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(asObj(v))) if (typeof x === 'string') out[k] = x;
-  return out;
-}
-
-function customisation(a: unknown): AlertCustomisation {
-  const o = asObj(a);
-  return { enabled: o.disable !== true, labels: stringMap(o.labels), annotations: stringMap(o.annotations) };
-}
-
-/** One model SLO per Sloth SLO of a document that passed `checkSlothObject` without errors. */
-export function slothToModel(raw: RawObject, value: Record<string, unknown>): Slo[] {
-  const { version, fields: f, base, body } = layoutOf(value);
-  const service = asStr(body.service) ?? '';
-  const docLabels = stringMap(body.labels);
-  const query = (path: PathSeg[], promql: unknown): Query => ({ promql: String(promql), pos: raw.locate(path), sourceType: 'Prometheus' });
-  return asArr(body.slos).flatMap((item, i): Slo[] => {
-    if (!isObj(item)) return [];
-    const path: PathSeg[] = [...base, 'slos', i];
-    const sli = asObj(item.sli);
-    let indicator: Indicator;
-    if (isObj(sli.events)) {
-      const ep = [...path, 'sli', 'events'];
-      indicator = { kind: 'ratio', counter: false, bad: query([...ep, f.errorQuery], sli.events[f.errorQuery]), total: query([...ep, f.totalQuery], sli.events[f.totalQuery]) };
-    } else if (isObj(sli.raw)) {
-      const rp = [...path, 'sli', 'raw', f.errorRatioQuery];
-      indicator = { kind: 'raw', rawType: 'failure', raw: query(rp, sli.raw[f.errorRatioQuery]) };
-    } else {
-      return []; // a plugin SLI: refused by checkSlothObject
-    }
-    const labels = { ...docLabels, ...stringMap(item.labels) };
-    const al = asObj(item.alerting);
-    const alertName = asStr(al.name);
-    const alerting: DefaultAlerting = {
-      ...(alertName ? { name: alertName } : {}),
-      labels: stringMap(al.labels),
-      annotations: stringMap(al.annotations),
-      page: customisation(al[f.pageAlert]),
-      ticket: customisation(al[f.ticketAlert]),
-    };
-    return [
-      {
-        name: asStr(item.name) ?? '',
-        description: asStr(item.description),
-        service,
-        labels,
-        annotations: {},
-        budgetingMethod: 'Occurrences',
-        window: { duration: DEFAULT_PERIOD, rolling: true },
-        objectives: [{ target: shiftDecimal(decimalString(Number(item.objective)), -2), compositeWeight: 1, indicator }],
-        alertPolicies: [],
-        pos: raw.locate(path),
-        apiVersion: version,
-        alerting,
-        ruleLabels: { ...labels },
-        groupsByQueryLabels: true,
-      },
-    ];
-  });
+  return { version, kind: SLOTH_KIND, name, doc };
 }
