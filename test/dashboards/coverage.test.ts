@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse, stringify } from 'yaml';
-import { BLOCK, LABEL, outputStem, RECORD, promDuration, type CompiledSlo } from '@slo-engine/rules';
-import { planCompile, type CompilePlan, type Layout } from '../../packages/cli/src/compile';
+import { BLOCK, LABEL, outputStem, RECORD, promDuration, type CompiledSlo, type Layout } from '@slo-engine/rules';
+import { planCompile, type CompilePlan } from '@slo-engine/pipeline';
 import { compilableCases, ROOT } from '../golden/cases';
 import { backfillPasses, moveBlocks, PromSandbox, type PrometheusServer, type RuleFileLike, type Sample } from '../support/prometheus';
 

@@ -3,7 +3,7 @@ import { checkPromql, selectors, type SelectorInfo } from '@slo-engine/promql';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BLOCK, isAlert, LABEL, promDuration, RECORD, type CompiledSlo } from '@slo-engine/rules';
-import { planCompile, type CompilePlan } from '../../packages/cli/src/compile';
+import { planCompile, type CompilePlan } from '@slo-engine/pipeline';
 import { corpusAvailable } from '../corpus';
 import { compilableCases, ROOT } from '../golden/cases';
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { detectionMinutes, LABEL } from '@slo-engine/rules';
 import { alive, backfillStack, runLoad, setFaults, Stack, type StackState } from '@slo-engine/stack';
 import { parse } from 'yaml';
-import { planCompile } from '../../packages/cli/src/compile';
+import { planCompile } from '@slo-engine/pipeline';
 import { ROOT } from '../golden/cases';
 import { compileSloSpecs, sleep, timeline, within } from '../support/polling';
 import { freePort } from '../support/prometheus';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { BLOCK, detectionMinutes, LABEL, RECORD } from '@slo-engine/rules';
 import { alive, backfillStack, runLoad, setFaults, Stack, type StackBackfillResult, type StackState } from '@slo-engine/stack';
-import { planCompile } from '../../packages/cli/src/compile';
+import { planCompile } from '@slo-engine/pipeline';
 import { ROOT } from '../golden/cases';
 import { compileSloSpecs, sleep, timeline, walk, within } from '../support/polling';
 import { freePort } from '../support/prometheus';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CORPUS, corpusAvailable, reportCorpusSkipped } from '../corpus';
-import type { Layout } from '../../packages/cli/src/compile';
+import type { Layout } from '@slo-engine/rules';
 
 export const ROOT = path.resolve(__dirname, '../..');
 

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { planCompile } from '../../packages/cli/src/compile';
-import { drift, write } from '../../packages/cli/src/outputs';
+import { drift, planCompile, write } from '@slo-engine/pipeline';
 import { compilableCases, ROOT } from './cases';
 
 /**

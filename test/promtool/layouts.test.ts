@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'yaml';
-import { BLOCK, LABEL, RECORD, outputStem, planSeries, promDuration, toYaml, type Phase, type RuleFile } from '@slo-engine/rules';
-import { planCompile, type Layout } from '../../packages/cli/src/compile';
+import { BLOCK, LABEL, RECORD, outputStem, planSeries, promDuration, toYaml, type Layout, type Phase, type RuleFile } from '@slo-engine/rules';
+import { planCompile } from '@slo-engine/pipeline';
 import { ROOT } from '../golden/cases';
 import { promtool } from './shared';
 

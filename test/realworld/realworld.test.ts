@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { planCompile, type Layout } from '../../packages/cli/src/compile';
+import { planCompile } from '@slo-engine/pipeline';
+import type { Layout } from '@slo-engine/rules';
 
 /**
  * Real-world-shaped SLO specs (test/realworld/specs, one file per case): each compiles with the CLI's pipeline,

@@ -1,8 +1,9 @@
 /**
  * One `slo compile` run in a process of its own, for the compile-scale benchmark: a fresh process per size
- * so that the peak RSS it reports is that run's alone. It runs the real `runCompile` (what `slo compile`
- * does, end to end: read, check, model, compile, tests, dashboards, render, write atomically) and times
- * its phases by wrapping the library functions the pipeline calls through their module exports.
+ * so that the peak RSS it reports is that run's alone. It runs the pipeline's `compileAndWrite` (what `slo
+ * compile` does, end to end, without printing: read, check, model, compile, tests, dashboards, render, write
+ * atomically) and times its phases by wrapping the library functions the pipeline calls through their module
+ * exports.
  *
  *   node packages/bench/dist/scale-worker.js INPUT_DIR RULES_OUT DASHBOARDS_OUT
  *
@@ -12,17 +13,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
+import type { Diagnostic } from '@slo-engine/openslo';
 
 export interface WorkerResult {
   /** SLOs the run compiled, as `slo compile` reports them. */
   slos: number;
   exitCode: number;
-  /** Wall time of runCompile, milliseconds. */
+  /** Wall time of compileAndWrite, milliseconds. */
   totalMs: number;
-  /** Node start-up and module loading before runCompile, milliseconds (not part of totalMs). */
+  /** Node start-up and module loading before compileAndWrite, milliseconds (not part of totalMs). */
   startupMs: number;
-  /** CPU time of runCompile in every thread of the process (the writing thread too), milliseconds. */
+  /** CPU time of compileAndWrite in every thread of the process (the writing thread too), milliseconds. */
   cpu: { userMs: number; systemMs: number };
   /** Exclusive milliseconds per phase; `other` is totalMs minus every timed phase. */
   phases: Record<string, number>;
@@ -35,7 +36,7 @@ export interface WorkerResult {
   files: { rules: number; dashboards: number };
   warnings: number;
   errors: number;
-  /** The last lines `slo compile` printed on standard error (diagnostics), for a failed run. */
+  /** The last diagnostics, one line each, for a failed run. */
   stderrTail: string;
 }
 
@@ -57,8 +58,8 @@ const POINTS: { phase: string; module: string; fn: string }[] = [
   { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'dashboardFor' },
   { phase: 'build dashboards', module: '@slo-engine/dashboards/dist/index', fn: 'overviewFile' },
   { phase: 'render dashboard JSON', module: '@slo-engine/dashboards/dist/index', fn: 'renderDashboard' },
-  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'stageFile' },
-  { phase: 'write files', module: '@slo-engine/cli/dist/outputs', fn: 'OutputDir.prototype.commit' },
+  { phase: 'write files', module: '@slo-engine/pipeline/dist/outputs', fn: 'stageFile' },
+  { phase: 'write files', module: '@slo-engine/pipeline/dist/outputs', fn: 'OutputDir.prototype.commit' },
 ];
 
 export const PHASES = [...new Set(POINTS.map((p) => p.phase)), 'other'];
@@ -149,40 +150,35 @@ function countFiles(dir: string): number {
   return n;
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += String(chunk);
-    cb();
-  }
-}
+/** A diagnostic as one line, the way `slo compile` starts it. */
+const line = (d: Diagnostic) => `${d.pos.file}:${d.pos.line}:${d.pos.column} ${d.severity} ${d.message} [${d.code}]`;
 
 async function main(): Promise<void> {
   const [input, rulesOut, dashboardsOut] = process.argv.slice(2);
   if (!input || !rulesOut || !dashboardsOut) throw new Error('usage: scale-worker INPUT_DIR RULES_OUT DASHBOARDS_OUT');
   const timing = instrument();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runCompile } = require('@slo-engine/cli') as typeof import('@slo-engine/cli/dist/index');
-  const stdout = new Sink();
-  const stderr = new Sink();
+  const { compileAndWrite } = require('@slo-engine/pipeline') as typeof import('@slo-engine/pipeline');
   const startupMs = performance.now();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  // diagnostics go to memory, not a terminal; paths relative to the input's parent, as a user would give them
-  const stream = (s: Sink) => s as unknown as NodeJS.WriteStream;
-  const exitCode = await runCompile(
+  // paths relative to the input's parent, as a user would give them
+  const result = await compileAndWrite(
     [input],
-    { rulesOut, dashboardsOut, check: false, strict: false, disableTier: [], format: 'text' },
-    { stdout: stream(stdout), stderr: stream(stderr), stdin: process.stdin, cwd: path.dirname(input), env: { NO_COLOR: '1' } },
+    { out: { rules: rulesOut, dashboards: dashboardsOut }, check: false, strict: false, disableTier: [] },
+    { stdin: process.stdin, cwd: path.dirname(input) },
   );
   const totalMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const timed = Object.values(timing.phases).reduce((a, b) => a + b, 0);
   timing.phases.other = totalMs - timed;
-  const lines = stderr.text.split('\n');
-  const result: WorkerResult = {
-    slos: Number(/^(\d+) SLOs? compiled/.exec(stdout.text)?.[1] ?? 0),
-    exitCode,
+  const written = result.status === 'done';
+  const diagnostics = 'diagnostics' in result ? result.diagnostics : [];
+  const tail = 'message' in result ? [result.message] : 'error' in result ? [`cannot write: ${result.error.message}`] : [];
+  const out: WorkerResult = {
+    slos: written ? result.slos : 0,
+    // as slo compile exits
+    exitCode: written ? 0 : result.status === 'unknown-tier' ? 2 : 1,
     totalMs,
     startupMs,
     cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 },
@@ -190,13 +186,12 @@ async function main(): Promise<void> {
     calls: timing.calls,
     maxRssKiB: peakRssKiB(),
     memory: timing.memory,
-    files: { rules: exitCode === 0 ? countFiles(rulesOut) : 0, dashboards: exitCode === 0 ? countFiles(dashboardsOut) : 0 },
-    // a diagnostic is `file:line:column severity ...`; a message may say "error ratio" itself
-    warnings: lines.filter((l) => /:\d+:\d+ warning /.test(l)).length,
-    errors: lines.filter((l) => /:\d+:\d+ error /.test(l)).length,
-    stderrTail: lines.slice(-20).join('\n'),
+    files: { rules: written ? countFiles(rulesOut) : 0, dashboards: written ? countFiles(dashboardsOut) : 0 },
+    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    stderrTail: [...diagnostics.map(line), ...tail].slice(-20).join('\n'),
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 if (require.main === module)

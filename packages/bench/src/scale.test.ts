@@ -78,8 +78,8 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
     expect(x.calls['@slo-engine/dashboards:index.renderDashboard']).toBe(x.n + 1);
     expect(x.calls['@slo-engine/openslo:source.parseSource']).toBe(x.inputFiles);
     // every output file staged once, then one commit per output directory (which writes its manifest)
-    expect(x.calls['@slo-engine/cli:outputs.stageFile']).toBe(x.files.rules + x.files.dashboards - 2);
-    expect(x.calls['@slo-engine/cli:outputs.OutputDir.prototype.commit']).toBe(2);
+    expect(x.calls['@slo-engine/pipeline:outputs.stageFile']).toBe(x.files.rules + x.files.dashboards - 2);
+    expect(x.calls['@slo-engine/pipeline:outputs.OutputDir.prototype.commit']).toBe(2);
   }
   expect(r.tables[0]!.rows).toHaveLength(2);
   expect(r.tables[1]!.rows.map((row) => row[0])).toEqual([...PHASES, 'total', 'start-up: node and modules, not in the total']);

@@ -1,4 +1,4 @@
-/** The CLI's commands as functions, for tools (benchmarks, tests) that drive them in-process. */
-export { planCompile, runCompile, sloFiles, type CompilePlan, type PlanOptions, type CompileCliOptions } from './compile';
+/** The CLI's commands as functions, for tools and tests that drive them in-process; the pipeline itself is @slo-engine/pipeline. */
+export { runCompile, type CompileCliOptions } from './compile';
 export { run } from './program';
-export { VERSION } from './version';
+export { VERSION } from '@slo-engine/pipeline';

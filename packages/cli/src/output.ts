@@ -21,9 +21,8 @@ export function formatDiagnostic(d: Diagnostic, colour: boolean): string {
   return out;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+// the pipeline counts the same way in generated headers
+export { plural } from '@slo-engine/pipeline';
 
 /** Why a file could not be written, without the temporary file's name that the system's message carries. */
 const WRITE_ERRORS: Record<string, string> = {

@@ -1,10 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { LAYOUTS, runCompile, type Layout } from './compile';
+import { VERSION } from '@slo-engine/pipeline';
+import { DEFAULT_LAYOUT, LAYOUTS, type Layout } from '@slo-engine/rules';
+import { runCompile } from './compile';
 import { backtestHtml } from './backtest-html';
 import { runBackfill, runBacktest, type BackfillCliOptions, type BacktestCliOptions } from './history';
 import { DEFAULT_PROMETHEUS_URL, REPORT_FORMATS, runReport } from './report';
 import { runValidate, type Io } from './validate';
-import { VERSION } from './version';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -83,7 +84,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         "per-slo: every SLO's rule file stands alone; shared: window ratios, burn rates and budgets are one rule for all SLOs in <rules-out>/shared.rules.yaml (about half the evaluation cost; load that file wherever SLO rules are)",
       )
         .choices([...LAYOUTS])
-        .default('per-slo'),
+        .default(DEFAULT_LAYOUT),
     )
     .addHelpText(
       'after',

@@ -1,4 +1,4 @@
-import { readAndCheck, type InputFilter } from './inputs';
+import { readAndCheck, type InputFilter } from '@slo-engine/pipeline';
 import { formatDiagnostic, plural, useColour } from './output';
 
 export interface ValidateOptions extends InputFilter {

@@ -9,11 +9,17 @@ export interface InputFilter {
   exclude?: string[];
 }
 
+/** Where relative input paths start, and what `-` reads. */
+export interface InputIo {
+  cwd: string;
+  stdin: NodeJS.ReadableStream;
+}
+
 /**
  * Reads and checks the inputs as validate and compile both do (the openslo package reports inputs that hold no
  * OpenSLO or Sloth document at all as an error).
  */
-export async function readAndCheck(paths: string[], filter: InputFilter, engine: EngineOptions, io: { cwd: string; stdin: NodeJS.ReadableStream }) {
+export async function readAndCheck(paths: string[], filter: InputFilter, engine: EngineOptions, io: InputIo) {
   const opts: ReadOptions = { cwd: io.cwd, stdin: io.stdin };
   if (filter.include?.length) opts.include = filter.include;
   if (filter.exclude?.length) opts.exclude = filter.exclude;
