@@ -13,7 +13,7 @@ export interface GoldenCase {
   out: string;
   /** Where the dashboards' golden files are, for the cases that keep them. */
   dashboards?: string;
-  /** `slo compile --layout`; per-slo when not given. */
+  /** `slo compile --layout`; the default (shared) when not given. */
   layout?: Layout;
   /** Its inputs are in the shared corpus: without it, only its committed output can be checked. */
   corpus?: true;
@@ -44,8 +44,10 @@ export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'slo-specs', inputs: ['slo-specs'], out: 'rules-out', dashboards: 'dashboards-out' },
   // SLIs counted in time slices (ratio and threshold) and a query too intricate for generated burn scenarios
   { name: 'sliced', inputs: ['test/golden/inputs'], out: 'test/golden/sliced', dashboards: 'test/golden/sliced-dashboards' },
-  // both of the above in the shared layout: three periods, sliced, grouped and threshold SLIs served by one shared file
-  { name: 'shared layout', inputs: ['slo-specs', 'test/golden/inputs'], out: 'test/golden/shared', layout: 'shared' },
+  // both of the above in one compile: three periods, sliced, grouped and threshold SLIs served by one shared file
+  { name: 'shared layout', inputs: ['slo-specs', 'test/golden/inputs'], out: 'test/golden/shared' },
+  // the same in the per-SLO layout, where each SLO's file stands alone
+  { name: 'per-slo layout', inputs: ['slo-specs', 'test/golden/inputs'], out: 'test/golden/per-slo', layout: 'per-slo' },
   ...slothCases(),
 ];
 

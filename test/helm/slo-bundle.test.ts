@@ -119,6 +119,8 @@ describe('PrometheusRules', () => {
     test('labels: the chart recommended ones, the SLO, release=kube-prometheus-stack', () => {
       const o = ofKind(defaults.objects, 'PrometheusRule').find((x) => x.metadata.name === ruleName(rel))!;
       const [service, slo] = rel.replace(/\.rules\.yaml$/, '').split('/');
+      // the shared file (top level) serves every SLO: no SLO labels
+      const own = slo === undefined ? {} : { 'slo-engine/service': service, 'slo-engine/slo': slo };
       expect(o.metadata.labels).toEqual({
         'app.kubernetes.io/name': 'slo-bundle',
         'app.kubernetes.io/instance': 'demo',
@@ -127,8 +129,7 @@ describe('PrometheusRules', () => {
         'app.kubernetes.io/component': 'prometheus-rules',
         'app.kubernetes.io/part-of': 'slo-engine',
         'helm.sh/chart': 'slo-bundle-0.1.0',
-        'slo-engine/service': service,
-        'slo-engine/slo': slo,
+        ...own,
         release: 'kube-prometheus-stack',
       });
       expect(o.metadata.annotations).toBeUndefined();
@@ -351,16 +352,16 @@ describe('slo compile --layout shared into a copy of the chart', () => {
   });
   afterAll(() => chart.cleanup());
 
-  test('the shared groups are one more PrometheusRule, named slo-shared, without SLO labels, its spec the file byte for byte', () => {
+  test('the shared groups are one more PrometheusRule, named after the shared file, without SLO labels, its spec the file byte for byte', () => {
     const sloRules = listFiles(path.join(files, 'rules'), '.rules.yaml').filter((f) => f.includes('/'));
     expect(sloRules.length).toBeGreaterThan(0);
     const rules = ofKind(r.objects, 'PrometheusRule');
     expect(rules).toHaveLength(sloRules.length + 1);
-    const shared = rules.find((o) => o.metadata.name === 'slo-shared');
+    const shared = rules.find((o) => o.metadata.name === 'slo-shared-slo-specs');
     expect(shared?.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'prometheus-rules' });
     expect(Object.keys(shared!.metadata.labels!).filter((k) => k.startsWith('slo-engine/'))).toEqual([]);
-    const text = readFileSync(path.join(chart.dir, '..', 'out', 'rules/shared.rules.yaml'), 'utf8');
-    expect(specBlock(ruleDocs(r).get('slo-shared')!)).toBe(text);
+    const text = readFileSync(path.join(chart.dir, '..', 'out', 'rules/shared-slo-specs.rules.yaml'), 'utf8');
+    expect(specBlock(ruleDocs(r).get('slo-shared-slo-specs')!)).toBe(text);
     expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
     for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
   });
@@ -488,7 +489,8 @@ describe('fixtures in a copy of the chart', () => {
       ],
     },
     { set: ['prometheusRule.labels.release=monitoring', 'prometheusRule.enabled=false'], expect: ['no PrometheusRules (prometheusRule.enabled=false'], absent: ['ruleSelector'] },
-    { set: ['services={day}'], expect: ['(services: day)', `${ruleFiles.filter((f) => f.startsWith('day/')).length} PrometheusRules`] },
+    // the day service's rule files and the shared one
+    { set: ['services={day}'], expect: ['(services: day)', `${ruleFiles.filter((f) => f.startsWith('day/') || !f.includes('/')).length} PrometheusRules`] },
     { set: ['prometheusRule.labels.release=monitoring', 'dashboards.enabled=false'], expect: ['release=monitoring', '(now "monitoring")', 'no dashboards'], absent: ['sidecar'] },
   ])('NOTES with $set', ({ set, expect: wanted, absent }) => {
     const probe = chartCopy('keep', { notesProbe: true });
@@ -577,7 +579,8 @@ describe('services: which SLOs the chart renders', () => {
     const r = template(CHART, { set: ['services={day}'] });
     const kept = (o: K8sObject) => ['day', undefined].includes(o.metadata.labels?.['slo-engine/service']);
     expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(defaults.objects.filter(kept).map((o) => `${o.kind}/${o.metadata.name}`));
-    expect(ofKind(r.objects, 'PrometheusRule').map((o) => o.metadata.name)).toEqual(ruleFiles.filter((f) => f.startsWith('day/')).map(ruleName));
+    // the shared file is a top-level file: it serves whichever services are rendered
+    expect(ofKind(r.objects, 'PrometheusRule').map((o) => o.metadata.name)).toEqual(ruleFiles.filter((f) => f.startsWith('day/') || !f.includes('/')).map(ruleName));
     for (const other of services.filter((x) => x !== 'day')) expect(ofService(r.objects, other)).toEqual([]);
     expect(r.objects.map((o) => o.metadata.name)).toContain('slo-overview-dashboard');
     // the rendered documents are the same bytes as in the full rendering
@@ -643,8 +646,11 @@ describe('scope: one environment of a Prometheus that several share', () => {
     const rules = rulesOf(scoped);
     expect(rules.length).toBe(rulesOf(defaults).length);
     for (const r of rules) {
-      expect({ rule: r.record ?? r.alert, inScope: inScope(r.expr), labels: r.labels }).toMatchObject({ inScope: true, labels: { namespace: 'day-prod', cluster: 'eks-1' } });
+      // a shared rule has no labels of its own: its series keep the scope labels of the series it reads
+      const labels = Object.keys(r.labels ?? {}).length ? { namespace: 'day-prod', cluster: 'eks-1' } : {};
+      expect({ rule: r.record ?? r.alert, inScope: inScope(r.expr), labels: r.labels ?? {} }).toMatchObject({ inScope: true, labels });
     }
+    expect(rules.filter((r) => Object.keys(r.labels ?? {}).length === 0).length).toBeLessThan(rules.length / 2);
     expect(scoped.text).not.toContain('slo_scope');
     for (const v of validateObjects(scoped.objects)) expect(v.errors).toEqual([]);
   });
@@ -684,11 +690,15 @@ describe('scope: one environment of a Prometheus that several share', () => {
   });
 
   test('two releases in one Prometheus: each keeps its own series, and only the failing environment pages (promtool)', () => {
-    const specOf = (r: Rendered) => ofKind(r.objects, 'PrometheusRule').find((o) => o.metadata.name === 'day-day-api-availability')!.spec;
+    // the SLO's own rules and the shared rules it needs
+    const specOf = (r: Rendered, name: string) => ofKind(r.objects, 'PrometheusRule').find((o) => o.metadata.name === name)!.spec;
     const dir = mkdtempSync(path.join(tmpdir(), 'slo-bundle-envs-'));
     try {
-      writeFileSync(path.join(dir, 'prod.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-prod'] }))));
-      writeFileSync(path.join(dir, 'staging.yaml'), JSON.stringify(specOf(template(CHART, { set: ['scope.namespace=day-staging'] }))));
+      for (const env of ['prod', 'staging']) {
+        const r = template(CHART, { set: [`scope.namespace=day-${env}`] });
+        writeFileSync(path.join(dir, `${env}.yaml`), JSON.stringify(specOf(r, 'day-day-api-availability')));
+        writeFileSync(path.join(dir, `${env}-shared.yaml`), JSON.stringify(specOf(r, 'slo-shared-slo-specs')));
+      }
       const counter = (per: number) => Array.from({ length: 121 }, (_, i) => String(i * per)).join(' ');
       const series = (ns: string, code: string, per: number) => ({
         series: `http_request_duration_seconds_count{job="day",route="/api/day",status_code="${code}",namespace="${ns}"}`,
@@ -696,7 +706,7 @@ describe('scope: one environment of a Prometheus that several share', () => {
       });
       const firing = (ns: string) => `count(ALERTS{alertstate="firing",slo_severity="page",namespace="${ns}"}) or vector(0)`;
       const test = {
-        rule_files: ['prod.yaml', 'staging.yaml'],
+        rule_files: ['prod.yaml', 'prod-shared.yaml', 'staging.yaml', 'staging-shared.yaml'],
         evaluation_interval: '1m',
         tests: [
           {

@@ -91,7 +91,7 @@ itWithCorpus(
       ...[DEFAULT_LAYOUT, ...others].flatMap((l) => [7, 30].map((d) => `evaluation time ${name(l)} / Pyrra shape, ${d} days of history`)),
       expect.stringContaining(`period SLI relative error of ${name(DEFAULT_LAYOUT)}`),
     ]);
-    expect(r.targets.map((t) => t.goal)).toEqual([...['≤ 0.1', '≤ 0.1'], ...Array.from({ length: 2 * others.length + 2 * LAYOUTS.length }, () => '≤ 0.1 (informational)'), '≤ 1%']);
+    expect(r.targets.map((t) => t.goal)).toEqual([...['≤ 0.1', '≤ 0.1'], ...Array.from({ length: 2 * others.length + 2 * LAYOUTS.length }, () => '— (for comparison)'), '≤ 1%']);
     expect(r.targets[r.targets.length - 1]!.met).toBe(true);
     expect(r.plots![0]!.file).toBe('eval-cost.svg');
     expect(r.plots![0]!.series.map((s) => s.name)).toEqual([

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(o.out, 'report.md'), renderMarkdown(results, meta));
   writeFileSync(path.join(o.out, 'report.json'), `${JSON.stringify({ ...meta, sections: results }, null, 2)}\n`);
   // the summary: every target at a glance
-  for (const r of results) for (const t of r.targets) process.stdout.write(`${t.met ? 'met    ' : 'MISSED '} ${r.title}: ${t.what}: ${t.measured} (goal ${t.goal})\n`);
+  for (const r of results) for (const t of r.targets) process.stdout.write(`${t.informational ? 'info   ' : t.met ? 'met    ' : 'MISSED '} ${r.title}: ${t.what}: ${t.measured} (goal ${t.goal})\n`);
   process.stdout.write(`report: ${path.relative(process.cwd(), path.join(o.out, 'report.md'))} (${seconds.toFixed(0)} s)\n`);
 }
 

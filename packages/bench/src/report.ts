@@ -12,7 +12,7 @@ export function renderMarkdown(results: SectionResult[], meta: { mode: string; d
   out.push(
     table(
       ['section', 'target', 'goal', 'measured', 'met'],
-      results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
+      results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.goal, t.measured, t.informational ? '—' : t.met ? 'yes' : '**no**'])),
     ),
   );
   for (const r of results) {

@@ -20,6 +20,8 @@ export interface Target {
   /** The measured value as displayed. */
   measured: string;
   met: boolean;
+  /** Shown for comparison, not a goal: no yes/no. */
+  informational?: boolean;
 }
 
 /** One series of a line plot: y against x. */

@@ -77,7 +77,8 @@ const read = (rel: string) => fs.readFileSync(path.join(tmp, rel), 'utf8');
 
 /** The files one SLO has in each kind of output folder. */
 const ruleFiles = (dir: string, service: string, name: string) => ['prometheusrule', 'rules', 'test'].map((k) => `${dir}/${service}/${name}.${k}.yaml`);
-const OUT = ['--rules-out', 'out/rules', '--dashboards-out', 'out/boards'];
+// per-slo: one file set per SLO keeps the counts below about ownership; the shared file has tests of its own
+const OUT = ['--rules-out', 'out/rules', '--dashboards-out', 'out/boards', '--layout', 'per-slo'];
 
 /** Two sets of specs: a/ (shop: cart, pay) and b/ (books: search). */
 function twoSets(): void {
@@ -122,8 +123,8 @@ describe('two sets of specs in one output folder', () => {
     // the same compile given absolute paths, from another working directory: byte for byte the same manifest
     fs.rmSync(path.join(tmp, 'out'), { recursive: true });
     const abs = (p: string) => path.join(tmp, p);
-    expect(slo(['compile', abs('b'), '--rules-out', abs('out/rules'), '--dashboards-out', abs('out/boards')], os.tmpdir()).code).toBe(0);
-    expect(slo(['compile', abs('a'), '--rules-out', abs('out/rules'), '--dashboards-out', abs('out/boards')], os.tmpdir()).code).toBe(0);
+    expect(slo(['compile', abs('b'), '--rules-out', abs('out/rules'), '--dashboards-out', abs('out/boards'), '--layout', 'per-slo'], os.tmpdir()).code).toBe(0);
+    expect(slo(['compile', abs('a'), '--rules-out', abs('out/rules'), '--dashboards-out', abs('out/boards'), '--layout', 'per-slo'], os.tmpdir()).code).toBe(0);
     expect(read(`out/rules/${MANIFEST}`)).toBe(first);
     expect(first).not.toContain(tmp);
   });
@@ -233,20 +234,29 @@ describe('a compile removes only what its own inputs generated before', () => {
 });
 
 describe('files every SLO of a compile feeds', () => {
-  it('a shared rule file two sets both generate is replaced, with a note naming the other inputs, and removed by neither', () => {
+  it('two sets in one folder each keep their own shared rule file, named after their inputs, and recompiling one leaves the other', () => {
     write({ 'a/one.yaml': spec('shop', 'cart'), 'b/two.yaml': spec('books', 'search'), 'b/three.yaml': spec('books', 'lookup') });
     const shared = [...OUT, '--layout', 'shared'];
     expect(slo(['compile', 'b', ...shared]).code).toBe(0);
-    const note = (file: string) =>
-      `note: out/rules/${file} was generated from other inputs too (b/three.yaml, b/two.yaml); it now holds what these inputs generate: give each set of inputs its own output folders to keep both\n`;
-    expect(slo(['compile', 'a', ...shared])).toEqual({
-      code: 0,
-      stdout: '1 SLO compiled: 5 files in out/rules (5 updated), 2 files in out/boards (1 updated)\n',
-      stderr: note('shared.prometheusrule.yaml') + note('shared.rules.yaml'),
-    });
-    // back to per-slo for a: the shared files are b's too, so they stay
-    expect(slo(['compile', 'a', ...OUT])).toMatchObject({ code: 0, stdout: '1 SLO compiled: 3 files in out/rules (3 updated), 2 files in out/boards (0 updated)\n' });
-    expect(tree('out/rules').filter((f) => f.startsWith('out/rules/shared.'))).toEqual(['out/rules/shared.prometheusrule.yaml', 'out/rules/shared.rules.yaml']);
+    expect(slo(['compile', 'a', ...shared])).toEqual({ code: 0, stdout: '1 SLO compiled: 5 files in out/rules (5 updated), 2 files in out/boards (1 updated)\n', stderr: '' });
+    expect(tree('out/rules').filter((f) => f.startsWith('out/rules/shared-'))).toEqual([
+      'out/rules/shared-a.prometheusrule.yaml',
+      'out/rules/shared-a.rules.yaml',
+      'out/rules/shared-b.prometheusrule.yaml',
+      'out/rules/shared-b.rules.yaml',
+    ]);
+    // each reads only its own SLOs
+    expect(read('out/rules/shared-a.rules.yaml')).toContain('slo_name="cart",slo_service="shop"');
+    expect(read('out/rules/shared-a.rules.yaml')).not.toContain('books');
+    expect(read('out/rules/shared-b.rules.yaml')).toContain('slo_name=~"lookup|search",slo_service="books"');
+    // the same inputs given another way (an absolute path) name the same file (the headers then show that path)
+    const before = tree('out/rules');
+    expect(slo(['compile', path.join(tmp, 'b'), ...shared])).toMatchObject({ code: 0, stderr: '' });
+    expect(tree('out/rules')).toEqual(before);
+    expect(tree('out/rules').filter((f) => f.startsWith('out/rules/shared-a.'))).toHaveLength(2);
+    // back to per-slo for a: its shared files go, b's stay
+    expect(slo(['compile', 'a', ...OUT])).toMatchObject({ code: 0, stdout: expect.stringContaining('removed out/rules/shared-a.rules.yaml') });
+    expect(tree('out/rules').filter((f) => f.startsWith('out/rules/shared-'))).toEqual(['out/rules/shared-b.prometheusrule.yaml', 'out/rules/shared-b.rules.yaml']);
   });
 });
 
@@ -255,13 +265,13 @@ describe('what a compile leaves alone', () => {
     write({ 'slo-specs/one.yaml': spec('shop', 'cart'), 'slo-specs/two.yaml': spec('shop', 'pay'), 'my.yaml': spec('books', 'search') });
     expect(slo(['compile']).code).toBe(0);
     const before = tree('dashboards-out').map((f): [string, string] => [f, read(f)]);
-    expect(slo(['compile', 'my.yaml', '--rules-out', 'x'])).toEqual({ code: 0, stdout: '1 SLO compiled: 3 files in x (3 updated), 2 files in dashboards-out (1 updated)\n', stderr: '' });
+    expect(slo(['compile', 'my.yaml', '--rules-out', 'x'])).toEqual({ code: 0, stdout: '1 SLO compiled: 5 files in x (5 updated), 2 files in dashboards-out (1 updated)\n', stderr: '' });
     const after = new Map(tree('dashboards-out').map((f) => [f, read(f)]));
     for (const [f, text] of before) if (f !== `dashboards-out/${MANIFEST}`) expect([f, after.get(f)]).toEqual([f, text]);
     expect(after.has('dashboards-out/books/search.json')).toBe(true);
     // the repository's own compile is still up to date, and its next run removes nothing of my.yaml's
     expect(slo(['compile', '--check'])).toMatchObject({ code: 0, stderr: '' });
-    expect(slo(['compile'])).toMatchObject({ code: 0, stdout: '2 SLOs compiled: 6 files in rules-out (0 updated), 3 files in dashboards-out (0 updated)\n' });
+    expect(slo(['compile'])).toMatchObject({ code: 0, stdout: '2 SLOs compiled: 8 files in rules-out (0 updated), 3 files in dashboards-out (0 updated)\n' });
     expect(fs.existsSync(path.join(tmp, 'dashboards-out/books/search.json'))).toBe(true);
   });
 

@@ -81,7 +81,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option(
         '--layout <layout>',
-        "per-slo: every SLO's rule file stands alone; shared: window ratios, burn rates and budgets are one rule for all SLOs in <rules-out>/shared.rules.yaml (about half the evaluation cost; load that file wherever SLO rules are)",
+        "shared: window ratios, burn rates and budgets are one rule for all SLOs of this compile, in <rules-out>/shared-<inputs>.rules.yaml (load it with the SLOs' rule files; it reads only these SLOs); per-slo: every SLO's rule file stands alone, at about twice the evaluation cost",
       )
         .choices([...LAYOUTS])
         .default(DEFAULT_LAYOUT),
@@ -91,14 +91,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '\nPer SLO it writes <rules-out>/<service>/<slo>.rules.yaml (Prometheus rule file), <slo>.test.yaml (promtool tests:\n' +
         'promtool test rules <slo>.test.yaml) and <slo>.prometheusrule.yaml (Prometheus Operator PrometheusRule), and\n' +
         '<dashboards-out>/<service>/<slo>.json (Grafana dashboard) plus <dashboards-out>/overview.json.\n' +
-        "With --layout shared also <rules-out>/shared.rules.yaml and shared.prometheusrule.yaml, which every SLO's rules need.\n" +
+        "With the shared layout (the default) also <rules-out>/shared-<inputs>.rules.yaml and .prometheusrule.yaml (named after the inputs), which every SLO's rules need.\n" +
         'Nothing is written when any input is invalid.\n' +
         '\nEach output folder keeps .slo-engine-manifest, the files each input generated. A compile removes only files its own\n' +
         'inputs generated before and no longer produce. Its inputs are the files it reads, the files named and anything below\n' +
         'the folders named, so a file deleted from a folder, or excluded, takes its outputs with it; a generated file that no\n' +
         "manifest lists is an input's when its header names that input. Files of other inputs, hand-written files and\n" +
         'generated files of unknown origin are left alone (the latter with a note), so several sets of specs can share output\n' +
-        "folders (with --layout shared, shared.*.yaml then holds the last compile's SLOs). Without --dashboards-out the\n" +
+        'folders, each with its own shared file. Without --dashboards-out the\n' +
         "dashboards still go to dashboards-out, under the same rule: giving only --rules-out never removes another set's\n" +
         'dashboards there. The --chart-files folders are copies and follow the same rule.\n' +
         'Exit codes: 0 ok, 1 invalid input or stale files (--check), 2 usage error (also an unknown --disable-tier, or an\n' +

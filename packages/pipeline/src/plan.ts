@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 /**
  * Planning: reads and checks the specs, builds the model, compiles each SLO and renders every output file
  * (rules, promtool tests, PrometheusRules, dashboards, and on request the chart copies, the mixin, the
@@ -13,8 +14,9 @@ import {
   nestYaml,
   outputStem,
   safeName as safe,
-  SHARED_STEM,
+  sharedStem,
   SharedLayout,
+  DEFAULT_LAYOUT,
   SCOPE_SLOT,
   toYaml,
   withScope,
@@ -52,8 +54,8 @@ function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: 
   ];
 }
 
-/** The generated files of one SLO, relative to the rules output directory; `shared`: its tests also load the shared file. */
-export function sloFiles(c: CompiledSlo, source: string, shared = false, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
+/** The generated files of one SLO, relative to the rules output directory; `shared`: the stem of the shared file its tests also load. */
+export function sloFiles(c: CompiledSlo, source: string, shared?: string, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = outputStem(c.slo.service, c.slo.name);
   const files = ruleFiles(
     dir,
@@ -67,21 +69,21 @@ export function sloFiles(c: CompiledSlo, source: string, shared = false, chart =
     chart,
   );
   // the SLO's files sit one folder below the shared file
-  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${SHARED_STEM}.rules.yaml`] : [])]);
+  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${shared}.rules.yaml`] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
   return { files, untestable: tests.untestable };
 }
 
 /** The shared layout's own files: the groups that serve every SLO. */
-function sharedFiles(file: RuleFile, slos: number, chart: boolean): OutputFile[] {
+function sharedFiles(stem: string, file: RuleFile, slos: number, chart: boolean): OutputFile[] {
   const what = "every SLO of the shared layout (load it wherever the SLOs' own rule files are)";
   return ruleFiles(
-    SHARED_STEM,
+    stem,
     file,
     plural(slos, 'SLO'),
     { rules: what, manifest: what },
     {
-      name: `${SHARED_STEM}-slo-rules`, // no SLO's manifest name (slo-...) can clash with it
+      name: stem, // shared-...: no SLO's manifest name (slo-...) can clash with it
       labels: { 'slo-engine/layout': 'shared' },
     },
     chart,
@@ -164,6 +166,8 @@ export interface Prepared {
   sources: string[];
   /** How many documents were not SLO specs, when any were (one line). */
   skipped?: string;
+  /** The shared layout's file stem, named after the inputs. */
+  sharedStem: string;
 }
 
 export const hasErrors = (ds: Diagnostic[]) => ds.some((d) => d.severity === 'error');
@@ -174,7 +178,9 @@ export async function prepare(paths: string[], opts: PlanOptions, io: InputIo): 
   const { read, result, diagnostics, summary } = await readAndCheck(paths, opts, { strict: opts.strict, missingReferences: 'error' }, { cwd: io.cwd, stdin: io.stdin });
   const model = buildModel(result);
   diagnostics.push(...model.diagnostics);
-  return { diagnostics, slos: hasErrors(diagnostics) ? [] : model.slos, perSlo: [], compiled: 0, sources: read.sources.map((s) => s.file), skipped: summary };
+  // the inputs' own names, so that the same inputs name the same file from any working directory
+  const inputs = paths.map((p) => (p === '-' ? p : path.basename(path.resolve(io.cwd, p))));
+  return { diagnostics, slos: hasErrors(diagnostics) ? [] : model.slos, perSlo: [], compiled: 0, sources: read.sources.map((s) => s.file), skipped: summary, sharedStem: sharedStem(inputs) };
 }
 
 /** The default tiers, by id and by severity, and the no-data alerts. */
@@ -261,7 +267,7 @@ export function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (
     return undefined;
   };
   const groups: RuleGroup[] = [];
-  const shared = opts.layout === 'shared' ? new SharedLayout() : undefined;
+  const shared = (opts.layout ?? DEFAULT_LAYOUT) === 'shared' ? new SharedLayout() : undefined;
   const routing = opts.routing ? new RoutingPlan() : undefined;
   const amp: AmpNamespace[] = [];
   /** The rule file as AMP namespaces, or the diagnostic of a quota it breaks (at `pos`). */
@@ -292,7 +298,7 @@ export function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (
     routing?.add(c);
     keep?.(own);
     if (opts.mixin) groups.push(...own.rules.groups);
-    const out = sloFiles(own, slo.pos.file, shared !== undefined, opts.chart);
+    const out = sloFiles(own, slo.pos.file, shared ? prepared.sharedStem : undefined, opts.chart);
     for (const x of out.untestable) mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
     const quota = ampFiles(outputStem(c.slo.service, c.slo.name), own.rules, slo.pos.file, slo.pos);
@@ -303,8 +309,8 @@ export function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (
   if (broken) return undefined;
   if (shared && shared.size > 0) {
     const file = shared.file();
-    for (const f of sharedFiles(file, shared.size, opts.chart ?? false)) sink('rules', { ...f, sources: everyInput });
-    const quota = ampFiles(SHARED_STEM, file, plural(shared.size, 'SLO'), prepared.slos[0]!.pos);
+    for (const f of sharedFiles(prepared.sharedStem, file, shared.size, opts.chart ?? false)) sink('rules', { ...f, sources: everyInput });
+    const quota = ampFiles(prepared.sharedStem, file, plural(shared.size, 'SLO'), prepared.slos[0]!.pos);
     if (quota) return quota;
     if (opts.mixin) groups.push(...file.groups);
   }

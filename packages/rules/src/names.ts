@@ -136,8 +136,22 @@ export const GROUP = {
   sharedPeriod: 'slo:shared:period',
 } as const;
 
-/** The shared layout's rule file, `shared.rules.yaml`, beside the service folders (a file cannot clash with a folder). */
+/** The shared layout's rule files start with this, beside the service folders (a file cannot clash with a folder). */
 export const SHARED_STEM = 'shared';
+/** Longest readable part of a shared file's name; longer input lists are named by a hash. */
+const MAX_BUNDLE_NAME = 40;
+
+/**
+ * The shared layout's file stem for a compile of these inputs (each file's or folder's own name, `-` for
+ * standard input): `shared-slo-specs` for `slo compile slo-specs`. Named after the inputs so that several sets
+ * of specs compiled into one folder each keep their own shared rules, and the same inputs always name the same file.
+ */
+export function sharedStem(inputs: readonly string[]): string {
+  const parts = [...new Set(inputs.map((i) => (i === '-' ? 'stdin' : i)))].sort();
+  const readable = safeName(parts.join('+')).replace(/^[.-]+|[.-]+$/g, '');
+  if (readable && readable.length <= MAX_BUNDLE_NAME) return `${SHARED_STEM}-${readable}`;
+  return `${SHARED_STEM}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 8)}`;
+}
 
 export const INTERVAL = {
   /** Building blocks, short windows and alerts. */
