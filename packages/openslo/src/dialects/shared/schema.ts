@@ -156,6 +156,9 @@ export type TimeWindowItem = z.output<ReturnType<typeof timeWindow>>[number];
 export const objectives = <O extends z.ZodType>(objective: O) => z.array(objective, { error: 'must be a list' }).optional();
 export const alertPolicies = () => z.array(z.unknown(), { error: 'must be a list' }).optional();
 
+/** A dialect's documents as its table of schemas by kind reads them: a union that narrows by kind. */
+export type DocumentOf<T extends Record<string, () => z.ZodType>> = { [K in keyof T]: z.output<ReturnType<T[K]>> }[keyof T];
+
 /** The documents of every kind of an apiVersion that has them all (v1 and v2alpha), over its SLO and SLI specs. */
 export const documentsOf = <V extends string, SLO extends z.ZodType, SLI extends z.ZodType>(apiVersion: V, slo: () => SLO, sli: () => SLI) => ({
   SLO: once(() => envelope(apiVersion, 'SLO', slo())),

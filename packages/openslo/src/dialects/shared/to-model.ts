@@ -108,6 +108,80 @@ export function objectiveOf(ob: ObjectiveHead & { compositeWeight?: number }, in
   };
 }
 
+// ---------------------------------------------------------------- SLOs of v1 and v2alpha
+
+type InlineSli<S> = { metadata: { name: string }; spec?: S };
+type Inline<I extends string, S> = { [K in I]?: InlineSli<S> };
+type Ref<R extends string> = { [K in R]?: string };
+
+/** How an SLO and its objectives name their SLI (inline under `inline`, by name under `ref`), and how it is read. */
+export interface SliFields<I extends string, R extends string, S> {
+  inline: I;
+  ref: R;
+  sli(o: CheckedObject, model: ModelContext, spec: S, path: PathSeg[], name: string | undefined): Indicator | undefined;
+}
+
+/** The SLO spec of v1 or v2alpha, as far as the model reads it alike. */
+type SliSloSpec<I extends string, R extends string, S> = Inline<I, S> &
+  Ref<R> & {
+    description?: string;
+    budgetingMethod: BudgetingMethod;
+    timeWindow: TimeWindowItem[];
+    objectives?: (ObjectiveHead & { compositeWeight?: number } & Inline<I, S> & Ref<R>)[];
+    alertPolicies?: readonly unknown[];
+  };
+
+/** What an SLO or objective writes of its SLI. */
+function sliNamed<I extends string, R extends string, S>(holder: Inline<I, S> & Ref<R>, f: SliFields<I, R, S>): { inline?: InlineSli<S>; ref?: string } {
+  // read through one field's type at a time: indexing the intersection by a generic key mixes both
+  const inlines: Inline<I, S> = holder;
+  const refs: Ref<R> = holder;
+  return { inline: inlines[f.inline], ref: refs[f.ref] };
+}
+
+/** The SLI of an SLO or objective, or undefined when it names none. */
+function holderIndicator<I extends string, R extends string, S>(o: CheckedObject, model: ModelContext, f: SliFields<I, R, S>, holder: Inline<I, S> & Ref<R>, path: PathSeg[]): Indicator | undefined {
+  const { inline, ref } = sliNamed(holder, f);
+  if (inline) {
+    const name = inline.metadata.name;
+    if (inline.spec) return f.sli(o, model, inline.spec, [...path, f.inline, 'spec'], name);
+    // an inline indicator without spec names an SLI (a tolerated deviation; only v1's schema lets spec be absent)
+    const target = model.find('SLI', name);
+    if (!target) return model.fail(o, [...path, f.inline], `SLI "${name}" is not defined by any input`);
+    return model.indicator(target, name);
+  }
+  if (ref !== undefined) {
+    const target = model.find('SLI', ref);
+    if (!target) return model.fail(o, [...path, f.ref], `SLI "${ref}" is not defined by any input`, 'pass the file that defines it');
+    return model.indicator(target, target.name);
+  }
+  return undefined;
+}
+
+/** An SLO of v1 or v2alpha: an SLI named by the SLO applies to every objective, else each objective names its own. */
+export function sloOf<I extends string, R extends string, S>(
+  o: CheckedObject,
+  model: ModelContext,
+  doc: { metadata: Metadata; spec: SliSloSpec<I, R, S> },
+  service: string,
+  f: SliFields<I, R, S>,
+): Slo | undefined {
+  const { spec } = doc;
+  const window = windowOf(o, model, spec.timeWindow[0]);
+  if (!window) return undefined;
+  const named = sliNamed(spec, f);
+  const shared = named.inline !== undefined || named.ref !== undefined ? holderIndicator(o, model, f, spec, ['spec']) : undefined;
+  const objectives: Objective[] = [];
+  for (const [i, ob] of (spec.objectives ?? []).entries()) {
+    const indicator = shared ?? holderIndicator(o, model, f, ob, ['spec', 'objectives', i]);
+    if (!indicator) return undefined;
+    objectives.push(objectiveOf(ob, indicator));
+  }
+  const alertPolicies = alertPoliciesOf(o, model, spec.alertPolicies);
+  if (!alertPolicies) return undefined;
+  return modelSlo(o, doc.metadata, { description: spec.description, service, budgetingMethod: spec.budgetingMethod, window, objectives, alertPolicies });
+}
+
 // ---------------------------------------------------------------- alerting
 
 // the items were checked one by one against the schema of what they are; this reads them as that schema does

@@ -32,39 +32,34 @@ interface Layout {
   slos: SloView[];
 }
 
+/** The fields of one SLO whose names are those of the format `F`. */
+type Named<F extends SlothFields> = {
+  sli: { events?: Record<F['errorQuery'] | F['totalQuery'], string>; raw?: Record<F['errorRatioQuery'], string> };
+  alerting?: Partial<Record<F['pageAlert'] | F['ticketAlert'], Alert>>;
+};
+
+/** One SLO, its fields read by the names of its format. */
+function viewOf<F extends SlothFields>(slo: SlothSlo & Named<F>, f: F): SloView {
+  const named: Named<F> = slo;
+  // typed as F's own names, which index the fields above
+  const { errorQuery, totalQuery, errorRatioQuery, pageAlert, ticketAlert }: { [K in keyof SlothFields]: F[K] } = f;
+  const { events, raw } = named.sli;
+  return {
+    slo,
+    events: events && { bad: events[errorQuery], total: events[totalQuery] },
+    raw: raw?.[errorRatioQuery],
+    page: named.alerting?.[pageAlert],
+    ticket: named.alerting?.[ticketAlert],
+  };
+}
+
 function layoutOf(doc: Document): Layout {
   if ('apiVersion' in doc) {
     const { service, labels, slos = [] } = doc.spec;
-    return {
-      version: K8S_V1,
-      fields: K8S_V1_FIELDS,
-      base: ['spec'],
-      service,
-      labels,
-      slos: slos.map((slo) => ({
-        slo,
-        events: slo.sli.events && { bad: slo.sli.events.errorQuery, total: slo.sli.events.totalQuery },
-        raw: slo.sli.raw?.errorRatioQuery,
-        page: slo.alerting?.pageAlert,
-        ticket: slo.alerting?.ticketAlert,
-      })),
-    };
+    return { version: K8S_V1, fields: K8S_V1_FIELDS, base: ['spec'], service, labels, slos: slos.map((slo) => viewOf(slo, K8S_V1_FIELDS)) };
   }
   const { service, labels, slos = [] } = doc;
-  return {
-    version: PROMETHEUS_V1,
-    fields: PROMETHEUS_V1_FIELDS,
-    base: [],
-    service,
-    labels,
-    slos: slos.map((slo) => ({
-      slo,
-      events: slo.sli.events && { bad: slo.sli.events.error_query, total: slo.sli.events.total_query },
-      raw: slo.sli.raw?.error_ratio_query,
-      page: slo.alerting?.page_alert,
-      ticket: slo.alerting?.ticket_alert,
-    })),
-  };
+  return { version: PROMETHEUS_V1, fields: PROMETHEUS_V1_FIELDS, base: [], service, labels, slos: slos.map((slo) => viewOf(slo, PROMETHEUS_V1_FIELDS)) };
 }
 
 function customisation(a: Alert | undefined): AlertCustomisation {

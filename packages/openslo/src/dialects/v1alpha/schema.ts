@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, calendar, description, envelope, nonEmpty, num, obj, once, operator, serviceSpec, str } from '../shared/schema';
+import { bool, calendar, description, type DocumentOf, envelope, nonEmpty, num, obj, once, operator, serviceSpec, str } from '../shared/schema';
 
 export const API_VERSION = 'openslo/v1alpha';
 
@@ -43,5 +43,5 @@ export const documents = {
   SLO: once(() => envelope(API_VERSION, 'SLO', sloSpec())),
   Service: once(() => envelope(API_VERSION, 'Service', serviceSpec().optional())),
 };
-export type Document = { [K in keyof typeof documents]: z.output<ReturnType<(typeof documents)[K]>> }[keyof typeof documents];
+export type Document = DocumentOf<typeof documents>;
 export type SloDocument = z.output<ReturnType<typeof documents.SLO>>;

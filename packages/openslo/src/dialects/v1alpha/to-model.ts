@@ -5,7 +5,7 @@ import type { Indicator, Objective, Query, Slo, TimeWindow } from '../../model';
 import { decimalString } from '../../values';
 import type { ModelContext } from '../dialect';
 import { modelSlo } from '../shared/to-model';
-import { API_VERSION, type QuerySource, type SloDocument } from './schema';
+import type { QuerySource, SloDocument } from './schema';
 
 /** Sloth's period, for an SLO without timeWindows. */
 const SLOTH_DEFAULT_PERIOD = parseDuration('30d') as Duration;
@@ -64,10 +64,4 @@ export function v1alphaSloToModel(o: CheckedObject, model: ModelContext, doc: Sl
   const window = windowOf(o, model, spec);
   if (!window) return undefined;
   return modelSlo(o, doc.metadata, { description: spec.description, service: spec.service, budgetingMethod: spec.budgetingMethod, window, objectives: objectivesOf(o, spec), alertPolicies: [] });
-}
-
-/** The parsed document of a checked object, when it is a v1alpha document. */
-export function v1alphaDocument(o: CheckedObject) {
-  const doc = o.doc;
-  return doc && 'apiVersion' in doc && doc.apiVersion === API_VERSION ? doc : undefined;
 }

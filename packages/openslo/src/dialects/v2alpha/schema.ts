@@ -5,6 +5,7 @@ import {
   compositeWeight,
   dataSourceSpec,
   description,
+  type DocumentOf,
   documentsOf,
   freeMap,
   metadata,
@@ -42,6 +43,6 @@ export const sloSpec = () =>
   });
 
 export const documents = documentsOf(API_VERSION, sloSpec, sliSpec);
-export type Document = { [K in keyof typeof documents]: z.output<ReturnType<(typeof documents)[K]>> }[keyof typeof documents];
+export type Document = DocumentOf<typeof documents>;
 export type SloDocument = z.output<ReturnType<typeof documents.SLO>>;
 export type SliSpec = z.output<ReturnType<typeof sliSpec>>;
