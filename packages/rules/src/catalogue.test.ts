@@ -1,6 +1,6 @@
-import { checkPromql, q, selectors as selectorsOf } from '@slo-engine/promql';
+import { checkPromql, q } from '@slo-engine/promql';
 import { compileText, ratioSli, rolling, sloDoc } from '../../../test/support/slo-docs';
-import { bundleMatchers, bundleSeries, type BundleFacts } from './catalogue';
+import { bundleFacts, bundleMatchers, bundleSeries, type BundleFacts } from './catalogue';
 import { BLOCK, RECORD } from './names';
 
 describe('bundleMatchers: exactly the objectives of one service of a bundle', () => {
@@ -17,32 +17,38 @@ describe('bundleMatchers: exactly the objectives of one service of a bundle', ()
 describe('the catalogue', () => {
   const SLI = ratioSli({ bad: 'http_requests_total{job="day",code=~"5.."}', total: 'http_requests_total{job="day"}' });
   const [c] = compileText(sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', window: rolling('30d'), name: 'api', service: 'day' }));
-  const facts = (selectors: string[], ownNoTraffic = false): BundleFacts => ({
-    selectors: selectors.map((s) => selectorsOf(s)[0]!.matchers),
-    windows: c!.objectives[0]!.windows,
-    periods: [43200],
-    ownNoTraffic,
-  });
+  const facts = (objectives: Record<string, string[]>, ownNoTraffic = false): BundleFacts =>
+    bundleFacts(new Map(Object.entries(objectives)), { windows: c!.objectives[0]!.windows, periods: [43200], ownNoTraffic });
 
   it('records each series of an objective once, and a bundle stands in for exactly the ones marked shared', () => {
     const records = c!.series.map((p) => `${p.rule.record}${p.rule.labels.slo_window ?? ''}`);
     expect(new Set(records).size).toBe(records.length);
     const shared = c!.series.filter((p) => p.shared).map((p) => `${p.home} ${p.rule.record}`);
-    const bundle = bundleSeries(facts(['{slo_name="api",slo_service="day"}'])).map((p) => `${p.home} ${p.rule.record}`);
+    const bundle = bundleSeries(facts({ day: ['api'] })).map((p) => `${p.home} ${p.rule.record}`);
     expect(bundle).toEqual(shared);
     expect(c!.series.filter((p) => !p.shared).map((p) => p.rule.record)).toEqual([BLOCK.bad, BLOCK.total, RECORD.objective, RECORD.errorBudget, RECORD.info]);
   });
 
-  it.each([
-    ['one service', ['{slo_name="api",slo_service="day"}']],
-    ['two services', ['{slo_name="api",slo_service="day"}', '{slo_name=~"a|b",slo_service="shop"}']],
-  ])("every bundle expression parses and reads only the bundle's selectors (%s)", (_what, selectors) => {
+  it('one service: every shared rule reads that service exactly, and needs no member record', () => {
     for (const own of [false, true])
-      for (const p of bundleSeries(facts(selectors, own))) {
+      for (const p of bundleSeries(facts({ day: ['api', 'web'] }, own))) {
         expect(checkPromql(p.rule.expr).problems).toEqual([]);
-        const used = p.rule.expr.match(/\{[^}]*\}/g) ?? [];
-        expect(used.length).toBeGreaterThan(0);
-        for (const sel of used) expect(selectors.some((s) => sel.startsWith(s.slice(0, -1)))).toBe(true);
+        for (const sel of p.rule.expr.match(/\{[^}]*\}/g) ?? []) expect(sel.startsWith('{slo_name=~"api|web",slo_service="day"')).toBe(true);
+        expect(p.rule.expr).not.toContain('bundle_members');
       }
+  });
+
+  it('several services: a member record of exactly the bundle, first in its group, and every other shared rule keeps to it', () => {
+    const b = facts({ day: ['api'], shop: ['a', 'b'] });
+    const [first, ...rest] = bundleSeries(b);
+    expect(first!.rule).toEqual({ record: b.member, expr: 'slo_info{slo_name="api",slo_service="day"}\nor\nslo_info{slo_name=~"a|b",slo_service="shop"}', labels: {} });
+    expect(b.member).toMatch(/^slo:bundle_members:h[0-9a-f]{8}$/);
+    for (const p of rest) {
+      expect(checkPromql(p.rule.expr).problems).toEqual([]);
+      expect(p.rule.expr.endsWith(`\nand on (slo_name, slo_service)\n${b.member}`)).toBe(true);
+    }
+    // another set of objectives is another member record; the same set in another order the same
+    expect(facts({ day: ['api'], shop: ['a'] }).member).not.toBe(b.member);
+    expect(facts({ shop: ['b', 'a'], day: ['api'] }).member).toBe(b.member);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { q } from '@slo-engine/promql';
 import type { Blocks } from './blocks';
 import { promDuration } from './durations';
@@ -45,6 +46,13 @@ export interface ObjectiveFacts {
 export interface BundleFacts {
   /** Matchers per service, `slo_name=~"a|b",slo_service="y"`: together exactly the bundle's objectives. */
   selectors: (readonly q.Matcher[])[];
+  /**
+   * What every shared rule reads: the bundle's objective names in its services. With several services it may
+   * also select another bundle's objective of the same name in one of them, which the member filter removes.
+   */
+  reads: readonly q.Matcher[];
+  /** With several services: the record of the bundle's objectives (their slo_info), which every shared rule keeps to. */
+  member?: string;
   windows: number[];
   periods: number[];
   /** Some objective keeps its own no-traffic flag. */
@@ -93,13 +101,8 @@ export function coverageExpr(m: Matchers, periodMinutes: number): q.Expr {
  * service's series, so the union is exact, and no other bundle's SLO is ever read or recorded.
  */
 function forBundle(b: BundleFacts, expr: (m: Matchers) => q.Expr): q.Expr {
-  return b.selectors.length === 1
-    ? expr(b.selectors[0]!)
-    : q.chain(
-        'or',
-        b.selectors.map((m) => q.paren(expr(m))),
-        LINES,
-      )!;
+  // one selector per read, then one filter: reading each service apart costs a selector per service and read
+  return b.member === undefined ? expr(b.reads) : q.binary(q.paren(expr(b.reads)), 'and', q.sel(b.member), { ...PER_OBJECTIVE, lines: true });
 }
 
 interface SeriesDef {
@@ -113,6 +116,25 @@ const isZero = (total: q.Expr) => q.binary(total, '==', q.num(0), { bool: true }
 
 /** Every recorded series, in the order each group lists them. */
 const CATALOGUE: readonly SeriesDef[] = [
+  // first in its group, so that the rules after it read it at the same evaluation
+  {
+    perObjective: () => [],
+    perBundle: (b) =>
+      b.member === undefined
+        ? []
+        : one(
+            'sli',
+            rec(
+              b.member,
+              q.chain(
+                'or',
+                b.selectors.map((m) => at(RECORD.info, m)),
+                LINES,
+              )!,
+            ),
+            true,
+          ),
+  },
   // building blocks: the only series that read the raw metrics
   { perObjective: (o) => one('sli', rec(BLOCK.bad, q.text(o.blocks.bad), o.labels), false) },
   { perObjective: (o) => one('sli', rec(BLOCK.total, q.text(o.blocks.total), o.labels), false) },
@@ -231,6 +253,24 @@ export const objectiveSeries = (o: ObjectiveFacts): Placed[] => CATALOGUE.flatMa
 
 /** The bundle's shared series, standing in for every objective's series marked `shared`. */
 export const bundleSeries = (b: BundleFacts): Placed[] => CATALOGUE.flatMap((d) => d.perBundle?.(b) ?? []);
+
+/**
+ * What the shared rules of a bundle read: its objectives' slo_name per service. One service: one exact selector;
+ * several: one selector over all names and services, kept to the bundle's own objectives by a member record
+ * named after them (a hash), so that another bundle's objectives are never recorded.
+ */
+export function bundleFacts(objectives: ReadonlyMap<string, readonly string[]>, rest: Omit<BundleFacts, 'selectors' | 'reads' | 'member'>): BundleFacts {
+  const services = [...objectives.keys()].sort();
+  const selectors = services.map((s) => bundleMatchers(s, objectives.get(s)!));
+  if (services.length === 1) return { ...rest, selectors, reads: selectors[0]! };
+  const names = [...new Set(services.flatMap((s) => objectives.get(s)!))].sort();
+  const reads = [names.length === 1 ? q.eq(LABEL.name, names[0]!) : q.re(LABEL.name, names.map(escapeRegex).join('|')), q.re(LABEL.service, services.map(escapeRegex).join('|'))];
+  const id = createHash('sha256')
+    .update(selectors.map((m) => q.renderMatchers(m)).join('\n'))
+    .digest('hex')
+    .slice(0, 8);
+  return { ...rest, selectors, reads, member: RECORD.bundleMembers(id) };
+}
 
 /** `slo_name=~"a|b",slo_service="y"`: the objectives of one service of a bundle (names matched exactly). */
 export function bundleMatchers(service: string, objectives: readonly string[]): q.Matcher[] {

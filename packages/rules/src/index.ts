@@ -10,4 +10,4 @@ export { generateTests, type GeneratedTests } from './testgen';
 export { planSeries, solveLabels, type BoundSpelling, type Phase, type PlanOptions, type SeriesPlan } from './series';
 export { SharedLayout } from './shared';
 export { LAYOUTS, DEFAULT_LAYOUT, type Layout } from './layout';
-export { bundleMatchers, bundleSeries, coverageExpr, objectiveSeries, ratioExpr, type BundleFacts, type Home, type ObjectiveFacts, type Placed } from './catalogue';
+export { bundleFacts, bundleMatchers, bundleSeries, coverageExpr, objectiveSeries, ratioExpr, type BundleFacts, type Home, type ObjectiveFacts, type Placed } from './catalogue';

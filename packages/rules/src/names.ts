@@ -56,6 +56,11 @@ export const RECORD = {
   /** 1 while the SLO saw no events in the last 5 minutes (its error ratio then reads 0). */
   noTraffic: 'slo:no_traffic:bool',
   info: 'slo_info',
+  /**
+   * The shared layout's list of a bundle's objectives (a copy of their slo_info), named after them: its shared
+   * rules keep to these, so that two bundles in one Prometheus never record each other's series.
+   */
+  bundleMembers: (id: string) => `slo:bundle_members:h${id}`,
 } as const;
 
 export const ALERT_NAME = 'SLOErrorBudgetBurn';

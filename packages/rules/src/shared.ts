@@ -1,4 +1,4 @@
-import { bundleMatchers, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
+import { bundleFacts, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
 import { alertGroup, byHome, withScope, type CompiledSlo } from './compile';
 import type { RuleFile, RuleGroup } from './model';
 import { GROUP, INTERVAL } from './names';
@@ -48,12 +48,13 @@ export class SharedLayout {
   /** The shared groups for every SLO added so far; the same SLOs in any order give the same file. */
   file(): RuleFile {
     const home = byHome(
-      bundleSeries({
-        selectors: [...this.objectives.keys()].sort().map((service) => bundleMatchers(service, this.objectives.get(service)!)),
-        windows: [...this.windows].sort((a, b) => a - b),
-        periods: [...this.periods].sort((a, b) => a - b),
-        ownNoTraffic: this.ownNoTraffic,
-      }),
+      bundleSeries(
+        bundleFacts(this.objectives, {
+          windows: [...this.windows].sort((a, b) => a - b),
+          periods: [...this.periods].sort((a, b) => a - b),
+          ownNoTraffic: this.ownNoTraffic,
+        }),
+      ),
     );
     return withScope(
       {
