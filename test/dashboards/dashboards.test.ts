@@ -45,7 +45,8 @@ beforeAll(async () => {
 });
 
 const boards = (plan: CompilePlan) => plan.dashboards.map((f) => ({ path: f.path, board: JSON.parse(f.content) as Board }));
-const recorded = (compiled: CompiledSlo[]) => new Set(compiled.flatMap((c) => c.rules.groups.flatMap((g) => g.rules)).flatMap((r) => (isAlert(r) ? [] : [r.record])));
+// every series of the catalogue, in the SLO's own file or (shared layout) in the shared one
+const recorded = (compiled: CompiledSlo[]) => new Set(compiled.flatMap((c) => [...c.series.map((p) => p.rule.record), ...c.rules.groups.flatMap((g) => g.rules).flatMap((r) => (isAlert(r) ? [] : [r.record]))]));
 /** Metric names the SLOs' own queries read. */
 const sourceMetrics = (compiled: CompiledSlo[]) =>
   new Set(

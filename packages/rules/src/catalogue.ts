@@ -97,8 +97,8 @@ export function coverageExpr(m: Matchers, periodMinutes: number): q.Expr {
 }
 
 /**
- * A bundle's expression: the expression for each service's matchers, joined with `or`. Each part yields only its
- * service's series, so the union is exact, and no other bundle's SLO is ever read or recorded.
+ * A bundle's expression: read with the bundle's selector and, with several services, kept to its member record,
+ * so that no other bundle's SLO is ever recorded.
  */
 function forBundle(b: BundleFacts, expr: (m: Matchers) => q.Expr): q.Expr {
   // one selector per read, then one filter: reading each service apart costs a selector per service and read
