@@ -1,3 +1,4 @@
+// @integration: runs a real Prometheus (the page tiers on generated history)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

@@ -85,7 +85,13 @@ async function prepare(paths: string[], opts: HistoryCliOptions, io: Io, out?: {
       return EXIT.usage;
     }
   }
-  const plan = await planCompile(paths, { strict: false, disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes, scope, include: opts.include, exclude: opts.exclude }, io);
+  // each SLO's rules whole (the per-slo layout): a pass replays an SLO's own records, and the shared layout's
+  // rules record the very same series with the same labels, so the history fits either layout running live
+  const plan = await planCompile(
+    paths,
+    { strict: false, layout: 'per-slo', disableTier: opts.disableTier ?? [], scrapeSeconds: scrape?.seconds, forMinutes, scope, include: opts.include, exclude: opts.exclude },
+    io,
+  );
   if (plan.unknownTier) {
     io.stderr.write(`${plan.unknownTier}\n`);
     return EXIT.usage;
