@@ -46,7 +46,8 @@ beforeAll(async () => {
 
 const boards = (plan: CompilePlan) => plan.dashboards.map((f) => ({ path: f.path, board: JSON.parse(f.content) as Board }));
 // every series of the catalogue, in the SLO's own file or (shared layout) in the shared one
-const recorded = (compiled: CompiledSlo[]) => new Set(compiled.flatMap((c) => [...c.series.map((p) => p.rule.record), ...c.rules.groups.flatMap((g) => g.rules).flatMap((r) => (isAlert(r) ? [] : [r.record]))]));
+const recorded = (compiled: CompiledSlo[]) =>
+  new Set(compiled.flatMap((c) => [...c.series.map((p) => p.rule.record), ...c.rules.groups.flatMap((g) => g.rules).flatMap((r) => (isAlert(r) ? [] : [r.record]))]));
 /** Metric names the SLOs' own queries read. */
 const sourceMetrics = (compiled: CompiledSlo[]) =>
   new Set(
@@ -132,10 +133,8 @@ describe('dashboards import into Grafana and provision as they are', () => {
 
 describe('what the SLO dashboards show follows the compiled SLO', () => {
   const sloBoards = () => plans.flatMap(([, plan]) => plan.compiled.map((c) => ({ c, board: boards(plan).find((b) => b.board.uid === ruleUid(c))?.board })));
-  const ruleUid = (c: CompiledSlo) => {
-    const info = c.rules.groups.flatMap((g) => g.rules).find((r) => !isAlert(r) && r.record === 'slo_info');
-    return info?.labels?.[LABEL.dashboardUid];
-  };
+  // slo_info as compiled: in the shared layout the bundle's constants rule records it with these labels
+  const ruleUid = (c: CompiledSlo) => c.series.find((p) => p.rule.record === RECORD.info)?.rule.labels[LABEL.dashboardUid];
 
   it('each SLO has the dashboard whose uid its slo_info names (the overview links by it)', () => {
     const found = sloBoards();
@@ -207,7 +206,7 @@ describe('missing history reads as missing, not as perfect', () => {
   it('each SLO dashboard shows the period measured (share, time, age), and its SLI and budget stats say "not measured" and how much is measured', () => {
     for (const [name, plan] of plans)
       for (const c of plan.compiled) {
-        const board = boards(plan).find((b) => b.board.uid === c.rules.groups.flatMap((g) => g.rules).find((r) => !isAlert(r) && r.record === RECORD.info)?.labels?.[LABEL.dashboardUid])!.board;
+        const board = boards(plan).find((b) => b.board.uid === c.series.find((p) => p.rule.record === RECORD.info)?.rule.labels[LABEL.dashboardUid])!.board;
         const period = promDuration(c.objectives[0]!.periodMinutes);
         const panel = (title: string) => board.panels.find((p) => p.title === title)!;
         const measured = panel('Period measured');

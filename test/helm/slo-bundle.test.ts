@@ -362,7 +362,7 @@ describe('slo compile --layout shared into a copy of the chart', () => {
     expect(Object.keys(shared!.metadata.labels!).filter((k) => k.startsWith('slo-engine/'))).toEqual([]);
     const text = readFileSync(path.join(chart.dir, '..', 'out', 'rules/shared-slo-specs.rules.yaml'), 'utf8');
     expect(specBlock(ruleDocs(r).get('slo-shared-slo-specs')!)).toBe(text);
-    expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
+    expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:constants', 'slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
     for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
   });
 

@@ -71,6 +71,10 @@ it('records every series of the per-SLO layout with the same value (promtool)', 
         `${RECORD.budgetRemaining}{`,
         `${BLOCK.badRollup}{`,
         `${BLOCK.totalRollup}{`,
+        // the constants: the shared layout's one rule per name sets every label of every objective
+        `${RECORD.objective}{`,
+        `${RECORD.errorBudget}{`,
+        `${RECORD.info}{`,
       ].map((r) => r + o.selector.slice(1));
       return {
         name: o.sloName,

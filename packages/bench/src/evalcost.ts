@@ -245,17 +245,19 @@ const withOwnInterval = (f: RuleFile): RuleFile => ({ groups: f.groups.map((g) =
 /** Per SLO (`service/name`), a layout's period SLI at `time`: its 30d error ratio rules' expressions (per SLO, or one for all SLOs). */
 async function layoutPeriod(server: PrometheusServer, files: RuleFile[], time: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const f of files)
-    for (const r of f.groups.flatMap((g) => g.rules))
-      if (!isAlert(r) && r.record === RECORD.errorRatio('30d'))
-        // the shared rules' member filter reads a series recorded live, absent at the end of the history; with one
-        // bundle in this Prometheus it keeps everything the selectors read, so the ratio is the same without it
-        for (const x of await server.query(r.expr.replace(/\nand on \([^)]*\)\n\S+$/, ''), time)) {
-          // a per-SLO rule's `or on() vector(0)` answers without labels: the rule's own say whose it is
-          const service = x.metric[LABEL.service] ?? r.labels[LABEL.service];
-          const name = x.metric[LABEL.name] ?? r.labels[LABEL.name];
-          if (service !== undefined && name !== undefined) out.set(`${service}/${name}`, x.value);
-        }
+  const recording = files.flatMap((f) => f.groups.flatMap((g) => g.rules)).filter((r): r is RecordingRule => !isAlert(r));
+  // the shared rules' member record is recorded live, absent at the end of the history: read its expression (a
+  // constant) in its place
+  const members = new Map(recording.filter((r) => r.record.startsWith(RECORD.bundleMembers(''))).map((r) => [r.record, r.expr]));
+  const inline = (expr: string) => expr.replace(/\bslo:bundle_members:h[0-9a-f]+\b/g, (m) => (members.has(m) ? `(${members.get(m)})` : m));
+  for (const r of recording)
+    if (r.record === RECORD.errorRatio('30d'))
+      for (const x of await server.query(inline(r.expr), time)) {
+        // a per-SLO rule's `or on() vector(0)` answers without labels: the rule's own say whose it is
+        const service = x.metric[LABEL.service] ?? r.labels[LABEL.service];
+        const name = x.metric[LABEL.name] ?? r.labels[LABEL.name];
+        if (service !== undefined && name !== undefined) out.set(`${service}/${name}`, x.value);
+      }
   return out;
 }
 
@@ -761,14 +763,15 @@ function report(
   const growth = (sh: Measured) => (results.length > 1 ? `${ms(results[0]!.alone[sh].medianMs)} → ${ms(longest.alone[sh].medianMs)} ms` : `${ms(longest.alone[sh].medianMs)} ms`);
   if (results.length > 1) notes.push(`Growth from ${results[0]!.days} to ${longest.days} days, each alone: ${shown.map((s) => `${shapeName(s)} ${growth(s)}`).join(', ')} per round.`);
   const worstDifference = Math.max(...results.map((r) => r.sharedMaxRelativeDifference));
-  const sharedRules = ['windows', 'rollup', 'period'].reduce((n, k) => n + (ruleCounts.shared.perKind[k] ?? 0), 0);
+  const SHARED_KINDS = ['constants', 'windows', 'rollup', 'period'];
+  const sharedRules = SHARED_KINDS.reduce((n, k) => n + (ruleCounts.shared.perKind[k] ?? 0), 0);
   notes.push(
-    `The shared layout records the same series with the same labels as the per-SLO layout, but per SLO only the building blocks, the objective, error budget and slo_info, and the alerts ` +
-      `(${ruleCounts.shared.rules - sharedRules} rules in ${ruleCounts.shared.groups - 3} groups for ${size.slos} SLOs), ` +
-      `and every window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs in three shared groups (${sharedRules} rules): ` +
+    `The shared layout records the same series with the same labels as the per-SLO layout, but per SLO only the building blocks and the alerts ` +
+      `(${ruleCounts.shared.rules - sharedRules} rules in ${ruleCounts.shared.groups - SHARED_KINDS.length} groups for ${size.slos} SLOs), ` +
+      `and every constant (objective, error budget, slo_info), window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs in ${SHARED_KINDS.length} shared groups (${sharedRules} rules): ` +
       `${ruleCounts.shared.rules} rules in all against ${ruleCounts['per-slo'].rules}. ` +
       `Its phase ran last on the same server: its recorded 1h and period error ratios were within ${pct(worstDifference)} of the per-SLO layout's expressions evaluated at the moment of recording (worst SLO, every length). ` +
-      `Its shared rules select the compile's own objectives (one selector per service), so two compiles' rules in one Prometheus never record the same series. ` +
+      `Its shared rules select the compile's own objectives (one selector over their names and services, kept to the compile's member record when there are several services), so two compiles' rules in one Prometheus never record the same series. ` +
       `What it costs a user: the shared file (shared-<inputs>.rules.yaml) has to be loaded wherever the compile's SLO rules are, every objective gets a ratio for every window any SLO of the compile uses, ` +
       `and the window ratios trail the building blocks by up to one evaluation (another group). The default layout is ${DEFAULT_LAYOUT}.`,
   );

@@ -50,7 +50,7 @@ export function ampNamespaces(stem: string, file: RuleFile, header: string, opts
   for (const g of file.groups) {
     if (size([g]) > limit)
       throw new AmpQuotaError(
-        `rule group ${g.name} alone is ${size([g])} bytes, over AMP's quota "Rule groups namespace definition file size" (${limit} bytes): ${g.name.startsWith('slo:shared:') ? 'the shared rules name every SLO of the compile (about 1 KB each); compile the SLOs in several sets, or use --layout per-slo' : 'split the SLO'}`,
+        `rule group ${g.name} alone is ${size([g])} bytes, over AMP's quota "Rule groups namespace definition file size" (${limit} bytes): ${g.name.startsWith('slo:shared:') ? 'the shared rules name every SLO of the compile (up to about 2 KB each per group); compile the SLOs in several sets, or use --layout per-slo' : 'split the SLO'}`,
       );
     if (current.length && size([...current, g]) > limit) {
       parts.push(current);

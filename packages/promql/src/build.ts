@@ -90,11 +90,14 @@ export function balanced(op: BinaryOp, terms: readonly Expr[], options: BinaryOp
   return binary(side(terms.slice(0, half)), op, side(terms.slice(half)), options);
 }
 export const paren = (expr: Expr): Expr => ({ t: 'paren', expr });
-/** `expr` with these labels set on every series, one `label_replace` each (sorted by name). */
+/**
+ * `expr` with these labels set on every series, one `label_replace` each (sorted by name). The replacement is a
+ * template where `$` starts a reference, so a literal `$` in a value is written `$$`.
+ */
 export function withLabels(expr: Expr, labels: Readonly<Record<string, string>>): Expr {
   return Object.keys(labels)
     .sort()
-    .reduce((e, k) => call('label_replace', e, str(k), str(labels[k]!), str(''), str('')), expr);
+    .reduce((e, k) => call('label_replace', e, str(k), str(labels[k]!.replaceAll('$', '$$$$')), str(''), str('')), expr);
 }
 /** A number literal, as the caller spells it (a decimal string keeps its digits). */
 export const num = (value: number | string): Expr => ({ t: 'number', text: String(value) });

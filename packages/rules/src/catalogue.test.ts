@@ -17,21 +17,49 @@ describe('bundleMatchers: exactly the objectives of one service of a bundle', ()
 describe('the catalogue', () => {
   const SLI = ratioSli({ bad: 'http_requests_total{job="day",code=~"5.."}', total: 'http_requests_total{job="day"}' });
   const [c] = compileText(sloDoc({ sli: SLI, objectives: '    - target: 0.999\n', window: rolling('30d'), name: 'api', service: 'day' }));
+  /** The bundle of these objectives, each with the constants the compiled SLO has (under its own name and service). */
   const facts = (objectives: Record<string, string[]>, ownNoTraffic = false): BundleFacts =>
-    bundleFacts(new Map(Object.entries(objectives)), { windows: c!.objectives[0]!.windows, periods: [43200], ownNoTraffic });
+    bundleFacts(new Map(Object.entries(objectives)), {
+      windows: c!.objectives[0]!.windows,
+      periods: [43200],
+      ownNoTraffic,
+      constants: Object.entries(objectives).flatMap(([service, names]) =>
+        names.flatMap((name) => c!.series.flatMap((p) => (p.constant ? [{ ...p.constant, labels: { ...p.constant.labels, slo_name: name, slo_service: service } }] : []))),
+      ),
+    });
+  const reading = (expr: string) => /\{/.test(expr);
 
   it('records each series of an objective once, and a bundle stands in for exactly the ones marked shared', () => {
     const records = c!.series.map((p) => `${p.rule.record}${p.rule.labels.slo_window ?? ''}`);
     expect(new Set(records).size).toBe(records.length);
-    const shared = c!.series.filter((p) => p.shared).map((p) => `${p.home} ${p.rule.record}`);
-    const bundle = bundleSeries(facts({ day: ['api'] })).map((p) => `${p.home} ${p.rule.record}`);
-    expect(bundle).toEqual(shared);
-    expect(c!.series.filter((p) => !p.shared).map((p) => p.rule.record)).toEqual([BLOCK.bad, BLOCK.total, RECORD.objective, RECORD.errorBudget, RECORD.info]);
+    const shared = c!.series.filter((p) => p.shared).map((p) => p.rule.record);
+    const bundle = bundleSeries(facts({ day: ['api'] })).map((p) => p.rule.record);
+    expect(bundle.sort()).toEqual(shared.sort());
+    // per SLO only what reads the raw metrics
+    expect(c!.series.filter((p) => !p.shared).map((p) => p.rule.record)).toEqual([BLOCK.bad, BLOCK.total]);
+  });
+
+  it("a bundle's constants: one rule per series name, each objective's value under exactly its labels, the same in any order", () => {
+    const b = facts({ day: ['api', 'web'] });
+    const rules = bundleSeries(b).filter((p) => !reading(p.rule.expr));
+    expect(rules.map((p) => [p.home, p.rule.record])).toEqual([
+      ['constants', RECORD.errorBudget],
+      ['constants', RECORD.objective],
+      ['constants', RECORD.info],
+    ]);
+    const budget = rules[0]!.rule;
+    expect(budget.labels).toEqual({});
+    expect(budget.expr).toBe(
+      'label_replace(label_replace(vector(0.001), "slo_name", "api", "", ""), "slo_service", "day", "", "")\nor\nlabel_replace(label_replace(vector(0.001), "slo_name", "web", "", ""), "slo_service", "day", "", "")',
+    );
+    for (const p of rules) expect(checkPromql(p.rule.expr).problems).toEqual([]);
+    const reversed = bundleFacts(new Map([['day', ['web', 'api']]]), { ...b, constants: [...b.constants].reverse() });
+    expect(bundleSeries(reversed)).toEqual(bundleSeries(b));
   });
 
   it('one service: every shared rule reads that service exactly, and needs no member record', () => {
     for (const own of [false, true])
-      for (const p of bundleSeries(facts({ day: ['api', 'web'] }, own))) {
+      for (const p of bundleSeries(facts({ day: ['api', 'web'] }, own)).filter((x) => reading(x.rule.expr))) {
         expect(checkPromql(p.rule.expr).problems).toEqual([]);
         for (const sel of p.rule.expr.match(/\{[^}]*\}/g) ?? []) expect(sel.startsWith('{slo_name=~"api|web",slo_service="day"')).toBe(true);
         expect(p.rule.expr).not.toContain('bundle_members');
@@ -41,9 +69,10 @@ describe('the catalogue', () => {
   it('several services: a member record of exactly the bundle, first in its group, and every other shared rule keeps to it', () => {
     const b = facts({ day: ['api'], shop: ['a', 'b'] });
     const [first, ...rest] = bundleSeries(b);
-    expect(first!.rule).toEqual({ record: b.member, expr: 'slo_info{slo_name="api",slo_service="day"}\nor\nslo_info{slo_name=~"a|b",slo_service="shop"}', labels: {} });
+    const member = (name: string, service: string) => `label_replace(label_replace(vector(1), "slo_name", "${name}", "", ""), "slo_service", "${service}", "", "")`;
+    expect(first!.rule).toEqual({ record: b.member, expr: `(${member('a', 'shop')}\nor\n${member('api', 'day')})\nor\n${member('b', 'shop')}`, labels: {} });
     expect(b.member).toMatch(/^slo:bundle_members:h[0-9a-f]{8}$/);
-    for (const p of rest) {
+    for (const p of rest.filter((x) => reading(x.rule.expr))) {
       expect(checkPromql(p.rule.expr).problems).toEqual([]);
       expect(p.rule.expr.endsWith(`\nand on (slo_name, slo_service)\n${b.member}`)).toBe(true);
     }

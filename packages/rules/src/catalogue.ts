@@ -13,8 +13,12 @@ import { BLOCK, BLOCK_INTERVAL_MINUTES, BLOCK_RANGE, BLOCK_RANGE_MINUTES, LABEL,
  * (compile.ts for per-slo, shared.ts for shared) only decides which group and file each series goes to.
  */
 
-/** The kind of group a series belongs to: building blocks and short windows, roll-ups, day-plus windows and the period. */
-export type Home = 'sli' | 'rollup' | 'period';
+/**
+ * The kind of group a series belongs to: building blocks and short windows, roll-ups, day-plus windows and the
+ * period; and a bundle's constants, a group of their own (they are most of the shared file's bytes, and AMP's
+ * size quota is per group).
+ */
+export type Home = 'sli' | 'rollup' | 'period' | 'constants';
 
 /** One recorded series of one objective (or of a bundle), and the kind of group it belongs to. */
 export interface Placed {
@@ -22,6 +26,16 @@ export interface Placed {
   rule: RecordingRule;
   /** Recorded for the whole bundle in the shared layout, so not per objective there. */
   shared: boolean;
+  /** A constant's value and labels, which the bundle's rule for its series name records. */
+  constant?: Constant;
+}
+
+/** One objective's constant series (objective, error budget, slo_info): what the bundle's one rule per constant records. */
+export interface Constant {
+  record: string;
+  value: string;
+  /** Every label of the series, the scope's included. */
+  labels: Record<string, string>;
 }
 
 /** What the expressions of one objective's series read. */
@@ -51,8 +65,10 @@ export interface BundleFacts {
    * also select another bundle's objective of the same name in one of them, which the member filter removes.
    */
   reads: readonly q.Matcher[];
-  /** With several services: the record of the bundle's objectives (their slo_info), which every shared rule keeps to. */
+  /** With several services: the record of the bundle's objectives, which every shared rule keeps to. */
   member?: string;
+  /** Every objective's constants, recorded for the whole bundle by one rule per series name. */
+  constants: readonly Constant[];
   windows: number[];
   periods: number[];
   /** Some objective keeps its own no-traffic flag. */
@@ -116,24 +132,15 @@ const isZero = (total: q.Expr) => q.binary(total, '==', q.num(0), { bool: true }
 
 /** Every recorded series, in the order each group lists them. */
 const CATALOGUE: readonly SeriesDef[] = [
-  // first in its group, so that the rules after it read it at the same evaluation
+  // the bundle's constants and its member record: one rule per series name for every objective, instead of one
+  // per objective
   {
     perObjective: () => [],
-    perBundle: (b) =>
-      b.member === undefined
-        ? []
-        : one(
-            'sli',
-            rec(
-              b.member,
-              q.chain(
-                'or',
-                b.selectors.map((m) => at(RECORD.info, m)),
-                LINES,
-              )!,
-            ),
-            true,
-          ),
+    perBundle: (b) => {
+      const members = b.member === undefined ? [] : [rec(b.member, constants(uniqueBy(b.constants.map((c) => ({ value: '1', labels: pick(c.labels, [LABEL.name, LABEL.service]) })))))];
+      const byRecord = [...new Set(b.constants.map((c) => c.record))].sort().map((r) => rec(r, constants(b.constants.filter((c) => c.record === r))));
+      return [...members, ...byRecord].map((rule) => ({ home: 'constants', rule, shared: true }));
+    },
   },
   // building blocks: the only series that read the raw metrics
   { perObjective: (o) => one('sli', rec(BLOCK.bad, q.text(o.blocks.bad), o.labels), false) },
@@ -206,8 +213,8 @@ const CATALOGUE: readonly SeriesDef[] = [
         true,
       ),
   },
-  { perObjective: (o) => one('period', rec(RECORD.objective, q.call('vector', q.num(o.target)), o.labels), false) },
-  { perObjective: (o) => one('period', rec(RECORD.errorBudget, q.call('vector', q.num(o.budget)), o.labels), false) },
+  { perObjective: (o) => constant(RECORD.objective, o.target, o.labels) },
+  { perObjective: (o) => constant(RECORD.errorBudget, o.budget, o.labels) },
   {
     perObjective: (o) => one('period', rec(RECORD.budgetRemaining, q.binary(q.num(1), '-', q.binary(ratioOf(promDuration(o.periodMinutes), o.matchers), '/', q.num(o.budget))), o.labels), true),
     // one rule however many periods: promtool rejects two rules recording the same series name and labels
@@ -237,8 +244,25 @@ const CATALOGUE: readonly SeriesDef[] = [
         true,
       ),
   },
-  { perObjective: (o) => one('period', rec(RECORD.info, q.call('vector', q.num(1)), { ...o.labels, ...o.info }), false) },
+  { perObjective: (o) => constant(RECORD.info, '1', { ...o.labels, ...o.info }) },
 ];
+
+/** An objective's constant: its own rule, in the period group; in the shared layout the bundle's rule records it. */
+const constant = (record: string, value: string, labels: Record<string, string>): Placed[] => [
+  { home: 'period', rule: rec(record, q.call('vector', q.num(value)), labels), shared: true, constant: { record, value, labels: sortKeys(labels) } },
+];
+
+/** Constants of several objectives as one expression: each value with its labels, joined by `or`. */
+const constants = (list: readonly Omit<Constant, 'record'>[]): q.Expr =>
+  q.balanced(
+    'or',
+    [...list].sort(byLabels).map((c) => q.withLabels(q.call('vector', q.num(c.value)), c.labels)),
+    LINES,
+  )!;
+const labelKey = (c: Omit<Constant, 'record'>) => JSON.stringify(sortKeys(c.labels));
+const byLabels = (a: Omit<Constant, 'record'>, b: Omit<Constant, 'record'>) => (labelKey(a) < labelKey(b) ? -1 : labelKey(a) > labelKey(b) ? 1 : 0);
+const uniqueBy = <T extends Omit<Constant, 'record'>>(list: T[]): T[] => [...new Map(list.map((c) => [labelKey(c), c])).values()];
+const pick = (labels: Record<string, string>, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => k in labels).map((k) => [k, labels[k]!]));
 
 /** The objectives of one period: their `slo_info`, to match on. */
 const ofPeriod = (m: Matchers, minutes: number) => at(RECORD.info, m, q.eq(LABEL.period, promDuration(minutes)));

@@ -286,7 +286,7 @@ export const alertGroup = (slo: Slo, rules: AlertingRule[]): RuleGroup => ({ nam
 
 /** Series by the kind of group they belong to, each kind in the order given. */
 export function byHome(series: readonly Placed[]): Record<Home, RecordingRule[]> {
-  const out: Record<Home, RecordingRule[]> = { sli: [], rollup: [], period: [] };
+  const out: Record<Home, RecordingRule[]> = { sli: [], rollup: [], period: [], constants: [] };
   for (const p of series) out[p.home].push(p.rule);
   return out;
 }

@@ -57,7 +57,7 @@ export const RECORD = {
   noTraffic: 'slo:no_traffic:bool',
   info: 'slo_info',
   /**
-   * The shared layout's list of a bundle's objectives (a copy of their slo_info), named after them: its shared
+   * The shared layout's list of a bundle's objectives (1 for each), named after them: its shared
    * rules keep to these, so that two bundles in one Prometheus never record each other's series.
    */
   bundleMembers: (id: string) => `slo:bundle_members:h${id}`,
@@ -136,6 +136,7 @@ export const GROUP = {
   period: (service: string, slo: string) => `slo:${service}:${slo}:period`,
   alerts: (service: string, slo: string) => `slo:${service}:${slo}:alerts`,
   /** The shared layout's groups, one for all SLOs: three segments, so never equal to an SLO's four. */
+  sharedConstants: 'slo:shared:constants',
   sharedWindows: 'slo:shared:windows',
   sharedRollup: 'slo:shared:rollup',
   sharedPeriod: 'slo:shared:period',

@@ -1,4 +1,4 @@
-import { bundleFacts, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
+import { bundleFacts, bundleSeries, type Constant, OWN_NO_TRAFFIC_METHOD } from './catalogue';
 import { alertGroup, byHome, withScope, type CompiledSlo } from './compile';
 import type { RuleFile, RuleGroup } from './model';
 import { GROUP, INTERVAL } from './names';
@@ -6,8 +6,8 @@ import { GROUP, INTERVAL } from './names';
 /**
  * The shared rule layout (`slo compile --layout shared`). Every series of the catalogue that reads only recorded
  * series (window error ratios, roll-ups, burn rate, no-traffic flag, budget remaining, coverage) is one rule for
- * all SLOs of the compile (the bundle) instead of one per objective; per SLO there remain the building blocks,
- * the constants and the alerts. Prometheus pays mostly per rule, so this costs a fraction of the per-SLO layout.
+ * all SLOs of the compile (the bundle) instead of one per objective, the constants too; per SLO there remain
+ * the building blocks and the alerts. Prometheus pays mostly per rule, so this costs a fraction of the per-SLO layout.
  * The shared rules select the bundle's own objectives by name and service, so two bundles loaded into one
  * Prometheus never read or record each other's series. The series and labels are the same as in the per-SLO
  * layout; window ratios trail the building blocks by up to one evaluation because they sit in another group.
@@ -18,11 +18,12 @@ export class SharedLayout {
   /** Service → the slo_name of each of its objectives in the bundle. */
   private readonly objectives = new Map<string, string[]>();
   private ownNoTraffic = false;
+  private readonly constants: Constant[] = [];
   private slos = 0;
   /** The compile's scope (every SLO of a compile has the same). */
   private scope: Record<string, string> = {};
 
-  /** The SLO's own part of the rules: building blocks, constants and alerts (plus a time-sliced SLO's no-traffic flag). */
+  /** The SLO's own part of the rules: building blocks and alerts (plus a time-sliced SLO's no-traffic flag). */
   add(c: CompiledSlo): CompiledSlo {
     this.slos++;
     this.scope = c.scope;
@@ -34,6 +35,7 @@ export class SharedLayout {
       for (const w of o.windows) this.windows.add(w);
       this.periods.add(o.periodMinutes);
     }
+    for (const p of c.series) if (p.constant) this.constants.push(p.constant);
     const home = byHome(c.series.filter((p) => !p.shared));
     const groups: RuleGroup[] = [{ name: GROUP.sli(c.slo.service, c.slo.name), interval: INTERVAL.sli, rules: [...home.sli, ...home.rollup, ...home.period] }];
     if (c.alerts.length) groups.push(alertGroup(c.slo, c.alerts));
@@ -53,12 +55,14 @@ export class SharedLayout {
           windows: [...this.windows].sort((a, b) => a - b),
           periods: [...this.periods].sort((a, b) => a - b),
           ownNoTraffic: this.ownNoTraffic,
+          constants: this.constants,
         }),
       ),
     );
     return withScope(
       {
         groups: [
+          { name: GROUP.sharedConstants, interval: INTERVAL.sli, rules: home.constants },
           { name: GROUP.sharedWindows, interval: INTERVAL.sli, rules: home.sli },
           { name: GROUP.sharedRollup, interval: INTERVAL.rollup, rules: home.rollup },
           { name: GROUP.sharedPeriod, interval: INTERVAL.period, rules: home.period },

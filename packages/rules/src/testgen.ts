@@ -297,6 +297,6 @@ function scoped(plan: SeriesPlan, scope: Readonly<Record<string, string>>): Seri
 function evaluationOrder(c: CompiledSlo, ruleFiles: string[]): string[] {
   const alerting = (g: CompiledSlo['rules']['groups'][number]) => g.rules.some(isAlert);
   const own = c.rules.groups.filter((g) => !alerting(g)).map((g) => g.name);
-  const shared = ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? [GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] : [];
+  const shared = ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? [GROUP.sharedConstants, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] : [];
   return [...own, ...shared, ...c.rules.groups.filter(alerting).map((g) => g.name)];
 }
