@@ -137,7 +137,9 @@ const CATALOGUE: readonly SeriesDef[] = [
   {
     perObjective: () => [],
     perBundle: (b) => {
-      const members = b.member === undefined ? [] : [rec(b.member, constants(uniqueBy(b.constants.map((c) => ({ value: '1', labels: pick(c.labels, [LABEL.name, LABEL.service]) })))))];
+      // one member per objective, with its labels (the scope's among them: a scoped rule reads its member in its scope)
+      const objectives = b.constants.filter((c) => c.record === RECORD.objective);
+      const members = b.member === undefined ? [] : [rec(b.member, constants(objectives.map((c) => ({ value: '1', labels: c.labels }))))];
       const byRecord = [...new Set(b.constants.map((c) => c.record))].sort().map((r) => rec(r, constants(b.constants.filter((c) => c.record === r))));
       return [...members, ...byRecord].map((rule) => ({ home: 'constants', rule, shared: true }));
     },
@@ -261,8 +263,6 @@ const constants = (list: readonly Omit<Constant, 'record'>[]): q.Expr =>
   )!;
 const labelKey = (c: Omit<Constant, 'record'>) => JSON.stringify(sortKeys(c.labels));
 const byLabels = (a: Omit<Constant, 'record'>, b: Omit<Constant, 'record'>) => (labelKey(a) < labelKey(b) ? -1 : labelKey(a) > labelKey(b) ? 1 : 0);
-const uniqueBy = <T extends Omit<Constant, 'record'>>(list: T[]): T[] => [...new Map(list.map((c) => [labelKey(c), c])).values()];
-const pick = (labels: Record<string, string>, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => k in labels).map((k) => [k, labels[k]!]));
 
 /** The objectives of one period: their `slo_info`, to match on. */
 const ofPeriod = (m: Matchers, minutes: number) => at(RECORD.info, m, q.eq(LABEL.period, promDuration(minutes)));
