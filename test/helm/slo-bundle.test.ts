@@ -512,15 +512,14 @@ describe('the chart files are in sync with the specs', () => {
     expect(r.status).toBe(0);
   });
 
-  test("the chart's copies are rules-out and dashboards-out byte for byte, plus the empty scope slot on every selector, rule and shared constant", () => {
+  test("the chart's copies are rules-out and dashboards-out byte for byte, plus the empty scope slot on every selector and rule", () => {
     expect(listFiles(path.join(CHART, 'files/rules'), '.yaml')).toEqual(ruleFiles);
     expect(listFiles(path.join(CHART, 'files/dashboards'), '.json')).toEqual(dashboardFiles);
     const unslotted = (text: string) =>
       text
         .replace(/,slo_scope=\\?"\\?"/g, '')
         .replace(/\{slo_scope=\\?"\\?"\}/g, '')
-        .replace(/^ *slo_scope: ""\n/gm, '')
-        .replace(/label_replace\((vector\([^()]*\)), \\?"slo_scope\\?", \\?"\\?", \\?"\\?", \\?"\\?"\)/g, '$1');
+        .replace(/^ *slo_scope: ""\n/gm, '');
     for (const [dir, out, files] of [
       ['rules', RULES_OUT, ruleFiles],
       ['dashboards', DASHBOARDS_OUT, dashboardFiles],
@@ -643,72 +642,6 @@ describe('scope: one environment of a Prometheus that several share', () => {
     expect(defaults.text).not.toContain('slo_scope');
   });
 
-  test("the shared constants set the scope's labels on every value of every objective", () => {
-    const constants = rulesOf(scoped).filter((r) => r.expr.includes('label_replace(vector('));
-    expect(constants.map((r) => r.record).sort()).toEqual([expect.stringMatching(/^slo:bundle_members:h/), 'slo:error_budget:ratio', 'slo:objective:ratio', 'slo_info']);
-    for (const r of constants) {
-      const values = r.expr.match(/\bvector\(/g)!.length;
-      expect({ record: r.record, values, namespace: r.expr.split('"namespace", "day-prod"').length - 1, cluster: r.expr.split('"cluster", "eks-1"').length - 1 }).toEqual({
-        record: r.record,
-        values,
-        namespace: values,
-        cluster: values,
-      });
-    }
-  });
-
-  test("a one-SLO bundle whose expressions YAML double-quotes (a display name with both quotes) is scoped the same, its info uid the dashboard's", () => {
-    const chart = chartCopy({});
-    try {
-      const specs = path.join(chart.dir, '..', 'specs');
-      mkdirSync(specs);
-      writeFileSync(
-        path.join(specs, 'one.yaml'),
-        [
-          'apiVersion: openslo/v1',
-          'kind: SLO',
-          'metadata:',
-          '  name: one',
-          '  displayName: "Don\'t page: \\"ever\\""',
-          'spec:',
-          '  service: solo',
-          '  indicator:',
-          '    metadata: { name: one-sli }',
-          '    spec:',
-          '      ratioMetric:',
-          '        counter: true',
-          '        bad: { metricSource: { type: Prometheus, spec: { query: \'x_total{code="500"}\' } } }',
-          "        total: { metricSource: { type: Prometheus, spec: { query: 'x_total' } } }",
-          '  timeWindow: [{ duration: 30d, isRolling: true }]',
-          '  budgetingMethod: Occurrences',
-          '  objectives: [{ target: 0.99 }]',
-          '',
-        ].join('\n'),
-      );
-      const out = path.join(chart.dir, '..', 'out');
-      const c = cli(['compile', specs, '--rules-out', path.join(out, 'rules'), '--dashboards-out', path.join(out, 'dashboards'), '--chart-files', path.join(chart.dir, 'files')]);
-      expect(c.stderr).not.toMatch(/^error/m);
-      const info = readFileSync(path.join(chart.dir, 'files/rules/shared-specs.rules.yaml'), 'utf8')
-        .split('\n')
-        .find((l) => l.includes('"label_replace('));
-      expect(info).toContain('\\"slo_scope\\"');
-      const r = template(chart.dir, { set: SCOPE });
-      const rule = rulesOf(r).find((x) => x.record === 'slo_info')!;
-      const board = boardsOf(r).find((b) => !b.title.startsWith('SLO / Overview'))!;
-      expect(board.uid).toMatch(/^slo-solo-one-[0-9a-f]{8}$/);
-      expect(rule.expr).toBe(
-        `label_replace(label_replace(label_replace(label_replace(label_replace(label_replace(label_replace(label_replace(label_replace(label_replace(vector(1), "cluster", "eks-1", "", ""), "namespace", "day-prod", "", ""), "budgeting_method", "Occurrences", "", ""), "dashboard_uid", "${board.uid}", "", ""), "display_name", "Don't page: \\"ever\\"", "", ""), "objective", "0.99", "", ""), "period", "30d", "", ""), "slo_engine_version", "0.1.0", "", ""), "slo_name", "one", "", ""), "slo_service", "solo", "", "")`,
-      );
-      // without a scope, the rules-out file byte for byte
-      const plain = rulesOf(template(chart.dir)).find((x) => x.record === 'slo_info')!;
-      expect(plain.expr).toBe(
-        (parse(readFileSync(path.join(out, 'rules/shared-specs.rules.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules).find((x) => x.record === 'slo_info')!.expr,
-      );
-    } finally {
-      chart.cleanup();
-    }
-  });
-
   test('every selector of every rule gets the matchers, every rule the labels; the objects stay valid', () => {
     const rules = rulesOf(scoped);
     expect(rules.length).toBe(rulesOf(defaults).length);
@@ -749,11 +682,10 @@ describe('scope: one environment of a Prometheus that several share', () => {
     for (const b of boards) expect(b.title).toMatch(/ \(cluster=eks-1,namespace=day-prod\)$/);
     const overview = boards.find((b) => b.title.startsWith('SLO / Overview'))!;
     for (const b of boards.filter((x) => x !== overview)) expect(b.links.map((l) => l.url)).toContain(`/d/${overview.uid}`);
-    // the overview links each SLO to the uid its info series carries: that of its dashboard (the shared layout's
-    // slo_info rule sets each SLO's labels with label_replace)
+    // the overview links each SLO to the uid its info series carries: that of its dashboard
     const infoUids = rulesOf(scoped)
       .filter((r) => r.record === 'slo_info')
-      .flatMap((r) => (r.labels?.dashboard_uid ? [r.labels.dashboard_uid] : [...r.expr.matchAll(/"dashboard_uid", "([^"]+)"/g)].map((m) => m[1]!)));
+      .map((r) => r.labels!.dashboard_uid);
     expect(infoUids.sort()).toEqual(uids.filter((u) => u !== overview.uid).sort());
   });
 

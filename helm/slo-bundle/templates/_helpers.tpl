@@ -140,41 +140,28 @@ characters and gets an 8-hex hash of itself and the scope, so two environments' 
 The scope's values are restricted by the schema to characters that need no escaping in PromQL, JSON or YAML.
 Args: root, content, kind (rules or dashboards), path (for messages).
 */}}
-{{/*
-The scope slot on a value of the shared constants, label_replace(vector(0.999), "slo_scope", "", "", ""), its
-quotes escaped or not (as YAML quoted it): group 1 the value, group 2 the escape before each quote.
-*/}}
-{{- define "slo-bundle.constantSlot" -}}
-label_replace\((vector\([^()]*\)), (\\?)"slo_scope\\?", \\?"\\?", \\?"\\?", \\?"\\?"\)
-{{- end }}
-
 {{- define "slo-bundle.scoped" -}}
 {{- $c := .content }}
 {{- $matchers := include "slo-bundle.scopeMatchers" .root }}
 {{- if not $matchers }}
 {{- $c = $c | replace ",slo_scope=\"\"" "" | replace "{slo_scope=\"\"}" "" | replace ",slo_scope=\\\"\\\"" "" | replace "{slo_scope=\\\"\\\"}" "" }}
 {{- $c = regexReplaceAll "(?m)^[ ]*slo_scope: \"\"\\n" $c "" }}
-{{- $c = regexReplaceAll (include "slo-bundle.constantSlot" .) $c "${1}" }}
 {{- else }}
 {{- $scopeText := list }}
 {{- $lines := list }}
-{{- /* the shared constants' values, each with the scope's labels set by label_replace */}}
-{{- $constant := "${1}" }}
 {{- range $k, $v := .root.Values.scope }}
-{{- if and (eq $.kind "rules") (or (regexMatch (printf "(?m)^[ ]+%s: " $k) $c) (regexMatch (printf `\\?"%s\\?", \\?"[^"\\]+\\?", \\?"\\?", \\?"\\?"\)` $k) $c)) }}
+{{- if and (eq $.kind "rules") (regexMatch (printf "(?m)^[ ]+%s: " $k) $c) }}
 {{- fail (printf "scope.%s: %s already has a label %s (an SLO label); a rule cannot carry it twice: remove it from the SLO or use another scope label" $k $.path $k) }}
 {{- end }}
 {{- $scopeText = append $scopeText (printf "%s=%s" $k $v) }}
 {{- $lines = append $lines (printf "${1}%s: %s" $k (toJson (toString $v))) }}
-{{- $constant = printf `label_replace(%s, ${2}"%s${2}", ${2}"%s${2}", ${2}"${2}", ${2}"${2}")` $constant $k (toString $v) }}
 {{- end }}
-{{- $c = regexReplaceAll (include "slo-bundle.constantSlot" .) $c $constant }}
 {{- $c = $c | replace "slo_scope=\"\"" $matchers | replace "slo_scope=\\\"\\\"" ($matchers | replace "\"" "\\\"") }}
 {{- $c = regexReplaceAll "(?m)^([ ]*)slo_scope: \"\"$" $c (join "\n" $lines) }}
 {{- $scope := join "," $scopeText }}
 {{- $uids := list }}
 {{- /* where uids are: the info series' label in rules; a dashboard's own uid and its links to others */}}
-{{- $at := ternary `(?m)(^[ ]+dashboard_uid: |\\?"dashboard_uid\\?", \\?")` "(\"uid\": \"|\"url\": \"/d/)" (eq .kind "rules") }}
+{{- $at := ternary "(?m)(^[ ]+dashboard_uid: )" "(\"uid\": \"|\"url\": \"/d/)" (eq .kind "rules") }}
 {{- range $m := regexFindAll (printf "%sslo-[A-Za-z0-9_-]+" $at) $c -1 }}
 {{- $uids = append $uids (regexFind "slo-[A-Za-z0-9_-]+$" $m) }}
 {{- end }}

@@ -245,19 +245,17 @@ const withOwnInterval = (f: RuleFile): RuleFile => ({ groups: f.groups.map((g) =
 /** Per SLO (`service/name`), a layout's period SLI at `time`: its 30d error ratio rules' expressions (per SLO, or one for all SLOs). */
 async function layoutPeriod(server: PrometheusServer, files: RuleFile[], time: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const recording = files.flatMap((f) => f.groups.flatMap((g) => g.rules)).filter((r): r is RecordingRule => !isAlert(r));
-  // the shared rules' member record is recorded live, absent at the end of the history: read its expression (a
-  // constant) in its place
-  const members = new Map(recording.filter((r) => r.record.startsWith(RECORD.bundleMembers(''))).map((r) => [r.record, r.expr]));
-  const inline = (expr: string) => expr.replace(/\bslo:bundle_members:h[0-9a-f]+\b/g, (m) => (members.has(m) ? `(${members.get(m)})` : m));
-  for (const r of recording)
-    if (r.record === RECORD.errorRatio('30d'))
-      for (const x of await server.query(inline(r.expr), time)) {
-        // a per-SLO rule's `or on() vector(0)` answers without labels: the rule's own say whose it is
-        const service = x.metric[LABEL.service] ?? r.labels[LABEL.service];
-        const name = x.metric[LABEL.name] ?? r.labels[LABEL.name];
-        if (service !== undefined && name !== undefined) out.set(`${service}/${name}`, x.value);
-      }
+  for (const f of files)
+    for (const r of f.groups.flatMap((g) => g.rules))
+      if (!isAlert(r) && r.record === RECORD.errorRatio('30d'))
+        // the shared rules' member filter reads a series recorded live, absent at the end of the history; with one
+        // bundle in this Prometheus it keeps everything the selectors read, so the ratio is the same without it
+        for (const x of await server.query(r.expr.replace(/\nand on \([^)]*\)\n\S+$/, ''), time)) {
+          // a per-SLO rule's `or on() vector(0)` answers without labels: the rule's own say whose it is
+          const service = x.metric[LABEL.service] ?? r.labels[LABEL.service];
+          const name = x.metric[LABEL.name] ?? r.labels[LABEL.name];
+          if (service !== undefined && name !== undefined) out.set(`${service}/${name}`, x.value);
+        }
   return out;
 }
 

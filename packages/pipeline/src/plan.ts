@@ -19,7 +19,7 @@ import {
   DEFAULT_LAYOUT,
   SCOPE_SLOT,
   toYaml,
-  withScopeSlot,
+  withScope,
   type CompiledSlo,
   type Layout,
   type RuleFile,
@@ -48,7 +48,7 @@ function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: 
   const groups = toYaml(file);
   const head = header(VERSION, source, `Prometheus rules for ${what.rules}`);
   return [
-    { path: `${stem}.rules.yaml`, content: head + groups, ...(chart ? { chart: head + toYaml(withScopeSlot(file)) } : {}) },
+    { path: `${stem}.rules.yaml`, content: head + groups, ...(chart ? { chart: head + toYaml(withScope(file, SCOPE_SLOT)) } : {}) },
     // rendered once, nested one level deeper
     { path: `${stem}.prometheusrule.yaml`, content: header(VERSION, source, `PrometheusRule (Prometheus Operator) for ${what.manifest}`) + toYaml(manifest) + nestYaml('spec', groups) },
   ];

@@ -33,25 +33,6 @@ const cases: [string, q.Expr, string][] = [
   ['unless', q.binary(q.sel('a'), 'unless', q.sel('b', [q.eq('m', 'Timeslices')]), { on: ['slo_name'], spaced: true }), 'a unless on (slo_name) b{m="Timeslices"}'],
   ['on a line of its own', q.binary(q.sel('a'), 'and', q.sel('b'), { on: [], lines: true }), 'a\nand on()\nb'],
   ['a chain', q.chain('or', [q.sel('a'), q.sel('b'), q.sel('c')], { lines: true })!, 'a\nor\nb\nor\nc'],
-  ['a balanced chain of two', q.balanced('or', [q.sel('a'), q.sel('b')])!, 'a or b'],
-  [
-    'a balanced chain',
-    q.balanced(
-      'or',
-      ['a', 'b', 'c', 'd', 'e'].map((m) => q.sel(m)),
-    )!,
-    '((a or b) or c) or (d or e)',
-  ],
-  [
-    'labels set on a constant',
-    q.withLabels(q.call('vector', q.num('0.999')), { slo_service: 'shop', slo_name: 'a"b' }),
-    'label_replace(label_replace(vector(0.999), "slo_name", "a\\"b", "", ""), "slo_service", "shop", "", "")',
-  ],
-  [
-    'a dollar in a label value stays literal',
-    q.withLabels(q.call('vector', q.num(1)), { display_name: 'Cost in $1 or ${x}' }),
-    'label_replace(vector(1), "display_name", "Cost in $$1 or $${x}", "", "")',
-  ],
   ['no parentheses added', q.binary(q.num(1), '-', q.binary(q.without('max', ['w'], q.sel('r')), '/', q.num('0.001'))), '1 - max without (w) (r) / 0.001'],
   ['a string argument', q.call('label_replace', q.sel('x'), q.str('dst'), q.str('$1'), q.str('src'), q.str('(.*)')), 'label_replace(x, "dst", "$1", "src", "(.*)")'],
   ['embedded text', q.agg('sum', q.text('rate(x{code=~"5.."}[5m])')), 'sum(rate(x{code=~"5.."}[5m]))'],
@@ -70,7 +51,6 @@ describe('q.render', () => {
 
   it('renders a chain of nothing as nothing', () => {
     expect(q.chain('or', [])).toBeUndefined();
-    expect(q.balanced('or', [])).toBeUndefined();
   });
 });
 

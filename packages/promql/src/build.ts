@@ -78,27 +78,7 @@ export const binary = (lhs: Expr, op: BinaryOp, rhs: Expr, options: BinaryOption
 export function chain(op: BinaryOp, terms: readonly Expr[], options: BinaryOptions = {}): Expr | undefined {
   return terms.reduce<Expr | undefined>((acc, x) => (acc === undefined ? x : binary(acc, op, x, options)), undefined);
 }
-/**
- * The same as chain for an operator whose order does not matter (`or` of disjoint series), nested as a balanced
- * tree: Prometheus matches each `or` against all its left side has gathered, so a long chain costs the square of
- * its length and a balanced one the length times its logarithm.
- */
-export function balanced(op: BinaryOp, terms: readonly Expr[], options: BinaryOptions = {}): Expr | undefined {
-  if (terms.length <= 2) return chain(op, terms, options);
-  const half = Math.ceil(terms.length / 2);
-  const side = (part: readonly Expr[]) => (part.length === 1 ? part[0]! : paren(balanced(op, part, options)!));
-  return binary(side(terms.slice(0, half)), op, side(terms.slice(half)), options);
-}
 export const paren = (expr: Expr): Expr => ({ t: 'paren', expr });
-/**
- * `expr` with these labels set on every series, one `label_replace` each (sorted by name). The replacement is a
- * template where `$` starts a reference, so a literal `$` in a value is written `$$`.
- */
-export function withLabels(expr: Expr, labels: Readonly<Record<string, string>>): Expr {
-  return Object.keys(labels)
-    .sort()
-    .reduce((e, k) => call('label_replace', e, str(k), str(labels[k]!.replaceAll('$', '$$$$')), str(''), str('')), expr);
-}
 /** A number literal, as the caller spells it (a decimal string keeps its digits). */
 export const num = (value: number | string): Expr => ({ t: 'number', text: String(value) });
 export const str = (value: string): Expr => ({ t: 'string', value });

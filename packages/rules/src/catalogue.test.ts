@@ -39,20 +39,14 @@ describe('the catalogue', () => {
     expect(c!.series.filter((p) => !p.shared).map((p) => p.rule.record)).toEqual([BLOCK.bad, BLOCK.total]);
   });
 
-  it("a bundle's constants: one rule per series name, each objective's value under exactly its labels, the same in any order", () => {
+  it("a bundle's constants: each objective's value under exactly its labels, in one group, the same in any order", () => {
     const b = facts({ day: ['api', 'web'] });
     const rules = bundleSeries(b).filter((p) => !reading(p.rule.expr));
-    expect(rules.map((p) => [p.home, p.rule.record])).toEqual([
-      ['constants', RECORD.errorBudget],
-      ['constants', RECORD.objective],
-      ['constants', RECORD.info],
-    ]);
-    const budget = rules[0]!.rule;
-    expect(budget.labels).toEqual({});
-    expect(budget.expr).toBe(
-      'label_replace(label_replace(vector(0.001), "slo_name", "api", "", ""), "slo_service", "day", "", "")\nor\nlabel_replace(label_replace(vector(0.001), "slo_name", "web", "", ""), "slo_service", "day", "", "")',
+    expect(rules.map((p) => `${p.home} ${p.rule.record} ${p.rule.labels.slo_name}`)).toEqual(
+      [RECORD.errorBudget, RECORD.objective, RECORD.info].flatMap((r) => ['api', 'web'].map((n) => `constants ${r} ${n}`)),
     );
-    for (const p of rules) expect(checkPromql(p.rule.expr).problems).toEqual([]);
+    expect(rules[0]!.rule).toEqual({ record: RECORD.errorBudget, expr: 'vector(0.001)', labels: { slo_name: 'api', slo_service: 'day' } });
+    expect(rules[3]!.rule).toEqual({ record: RECORD.objective, expr: 'vector(0.999)', labels: { slo_name: 'web', slo_service: 'day' } });
     const reversed = bundleFacts(new Map([['day', ['web', 'api']]]), { ...b, constants: [...b.constants].reverse() });
     expect(bundleSeries(reversed)).toEqual(bundleSeries(b));
   });
@@ -69,8 +63,16 @@ describe('the catalogue', () => {
   it('several services: a member record of exactly the bundle, first in its group, and every other shared rule keeps to it', () => {
     const b = facts({ day: ['api'], shop: ['a', 'b'] });
     const [first, ...rest] = bundleSeries(b);
-    const member = (name: string, service: string) => `label_replace(label_replace(vector(1), "slo_name", "${name}", "", ""), "slo_service", "${service}", "", "")`;
-    expect(first!.rule).toEqual({ record: b.member, expr: `(${member('a', 'shop')}\nor\n${member('api', 'day')})\nor\n${member('b', 'shop')}`, labels: {} });
+    // one member per objective, first in the constants group
+    const members = bundleSeries(b).filter((p) => p.rule.record === b.member);
+    expect(members[0]).toEqual(first);
+    expect(members.map((p) => [p.home, p.rule.expr, p.rule.labels])).toEqual(
+      [
+        ['a', 'shop'],
+        ['api', 'day'],
+        ['b', 'shop'],
+      ].map(([slo_name, slo_service]) => ['constants', 'vector(1)', { slo_name, slo_service }]),
+    );
     expect(b.member).toMatch(/^slo:bundle_members:h[0-9a-f]{8}$/);
     for (const p of rest.filter((x) => reading(x.rule.expr))) {
       expect(checkPromql(p.rule.expr).problems).toEqual([]);

@@ -22,7 +22,6 @@ import {
   INTERVAL,
   LABEL,
   RECORD,
-  SCOPE_SLOT,
 } from './names';
 import { capToBudget, errorBudget, threshold, tiersFor, type Tier, type TierOptions } from './tiers';
 
@@ -274,18 +273,6 @@ export function findAnnotation(slo: Slo, name: string): string | undefined {
 export function withScope(file: RuleFile, scope: Readonly<Record<string, string>>): RuleFile {
   if (Object.keys(scope).length === 0) return file;
   return { groups: file.groups.map((g) => ({ ...g, rules: g.rules.map((r) => scopeRule(r, scope)) })) };
-}
-
-/**
- * The Helm chart's copy of a rule file: withScope with the empty scope slot (SCOPE_SLOT), and in the shared
- * layout's constants, whose series take their labels from label_replace rather than from a selector, the slot
- * innermost on every value (`label_replace(vector(0.999), "slo_scope", "", "", "")`), where the chart sets the
- * scope's labels or removes the slot.
- */
-export function withScopeSlot(file: RuleFile): RuleFile {
-  const scoped = withScope(file, SCOPE_SLOT);
-  const slotted = (expr: string) => expr.replace(/\bvector\(([^()]*)\)/g, (_m, value: string) => q.render(q.withLabels(q.call('vector', q.num(value)), SCOPE_SLOT)));
-  return { groups: scoped.groups.map((g) => (g.name === GROUP.sharedConstants ? { ...g, rules: g.rules.map((r) => ({ ...r, expr: slotted(r.expr) })) } : g)) };
 }
 
 /** One rule confined to a scope (see withScope). */

@@ -1,6 +1,6 @@
 export * from './names';
 export * from './model';
-export { compileSlo, withScope, withScopeSlot, CompileError, DEFAULT_SCRAPE_SECONDS, findAnnotation, pct, type CompiledSlo, type CompiledObjective, type CompileOptions } from './compile';
+export { compileSlo, withScope, CompileError, DEFAULT_SCRAPE_SECONDS, findAnnotation, pct, type CompiledSlo, type CompiledObjective, type CompileOptions } from './compile';
 export { tiersFor, capToBudget, defaultTiers, policyTiers, errorBudget, threshold, detectionMinutes, factorFor, shortWindow, type Tier, type TierOptions } from './tiers';
 export { promDuration } from './durations';
 export { scopeLabelProblem, scopeMatchers } from './labels';
