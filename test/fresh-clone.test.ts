@@ -81,7 +81,7 @@ describe('a fresh clone, with no ../shared/conformance beside it', () => {
         expect({ file, otherSkipped: suite.assertionResults.filter((a) => a.status !== 'passed' && a.title !== CORPUS_SKIPPED).map((a) => a.title) }).toEqual({ file, otherSkipped: [] });
         expect(stderr.split('\n').filter((l) => l === `${file}: ${CORPUS_SKIPPED}`)).toHaveLength(1);
       }
-            // what does not need the corpus still runs (237 when the dialects moved their own tests out of these suites)
+      // what does not need the corpus still runs (237 when the dialects moved their own tests out of these suites)
       expect(r.numPassedTests).toBeGreaterThan(200);
     },
     5 * 60 * 1000,

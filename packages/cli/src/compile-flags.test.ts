@@ -146,7 +146,7 @@ it('--scope confines rules, tests and dashboards to one environment', () => {
   const overview = JSON.parse(fs.readFileSync(path.join(tmp, 'd/overview.json'), 'utf8')) as { uid: string; title: string };
   expect(board.title).toBe('SLO / shop / minutes (cluster=eks-1,namespace=shop-prod)');
   expect(overview.uid).toMatch(/^slo-overview-[0-9a-f]{8}$/);
-    // slo_info, a constant of the shared layout, is in the compile's shared file, scoped like the rest
+  // slo_info, a constant of the shared layout, is in the compile's shared file, scoped like the rest
   const shared = fs.readdirSync(path.join(tmp, 'r')).find((f) => /^shared-.*\.rules\.yaml$/.test(f))!;
   const info = fs.readFileSync(path.join(tmp, 'r', shared), 'utf8');
   expect(info).toMatch(new RegExp(`record: slo_info\\n\\s+expr: vector\\(1\\)\\n\\s+labels:\\n(\\s+[a-z_]+: .*\\n)*\\s+dashboard_uid: ${board.uid}\\n`));
