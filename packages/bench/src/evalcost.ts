@@ -766,7 +766,7 @@ function report(
   notes.push(
     `The shared layout records the same series with the same labels as the per-SLO layout, but per SLO only the building blocks and the alerts ` +
       `(${ruleCounts.shared.rules - sharedRules} rules in ${ruleCounts.shared.groups - SHARED_KINDS.length} groups for ${size.slos} SLOs), ` +
-      `and every constant (objective, error budget, slo_info), window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs in ${SHARED_KINDS.length} shared groups (${sharedRules} rules): ` +
+      `and every window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs, with every objective's constants (objective, error budget, slo_info), in ${SHARED_KINDS.length} shared groups (${sharedRules} rules): ` +
       `${ruleCounts.shared.rules} rules in all against ${ruleCounts['per-slo'].rules}. ` +
       `Its phase ran last on the same server: its recorded 1h and period error ratios were within ${pct(worstDifference)} of the per-SLO layout's expressions evaluated at the moment of recording (worst SLO, every length). ` +
       `Its shared rules select the compile's own objectives (one selector over their names and services, kept to the compile's member record when there are several services), so two compiles' rules in one Prometheus never record the same series. ` +

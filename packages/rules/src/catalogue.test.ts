@@ -24,7 +24,7 @@ describe('the catalogue', () => {
       periods: [43200],
       ownNoTraffic,
       constants: Object.entries(objectives).flatMap(([service, names]) =>
-        names.flatMap((name) => c!.series.flatMap((p) => (p.constant ? [{ ...p.constant, labels: { ...p.constant.labels, slo_name: name, slo_service: service } }] : []))),
+        names.flatMap((name) => c!.series.flatMap((p) => (p.constant ? [{ ...p.rule, labels: { ...p.rule.labels, slo_name: name, slo_service: service } }] : []))),
       ),
     });
   const reading = (expr: string) => /\{/.test(expr);

@@ -25,16 +25,8 @@ export interface Placed {
   rule: RecordingRule;
   /** Recorded for the whole bundle in the shared layout, so not per objective there. */
   shared: boolean;
-  /** A constant's value and labels, which the bundle's constants group records. */
-  constant?: Constant;
-}
-
-/** One objective's constant series (objective, error budget, slo_info): what the bundle's one rule per constant records. */
-export interface Constant {
-  record: string;
-  value: string;
-  /** Every label of the series, the scope's included. */
-  labels: Record<string, string>;
+  /** A constant (objective, error budget, slo_info): the shared layout records its rule in the bundle's constants group. */
+  constant?: true;
 }
 
 /** What the expressions of one objective's series read. */
@@ -66,8 +58,8 @@ export interface BundleFacts {
   reads: readonly q.Matcher[];
   /** With several services: the record of the bundle's objectives, which every shared rule keeps to. */
   member?: string;
-  /** Every objective's constants, recorded in the bundle's constants group. */
-  constants: readonly Constant[];
+  /** Every objective's constant rules, recorded in the bundle's constants group. */
+  constants: readonly RecordingRule[];
   windows: number[];
   periods: number[];
   /** Some objective keeps its own no-traffic flag. */
@@ -140,7 +132,7 @@ const CATALOGUE: readonly SeriesDef[] = [
       const sorted = [...b.constants].sort((x, y) => compare(x.record, y.record) || compare(labelKey(x), labelKey(y)));
       // one member per objective, with its labels (the scope's among them: a scoped rule reads its member in its scope)
       const members = b.member === undefined ? [] : sorted.filter((c) => c.record === RECORD.objective).map((c) => constantRule(b.member!, '1', c.labels));
-      return [...members, ...sorted.map((c) => constantRule(c.record, c.value, c.labels))].map((rule) => ({ home: 'constants', rule, shared: true }));
+      return [...members, ...sorted].map((rule) => ({ home: 'constants', rule, shared: true }));
     },
   },
   // building blocks: the only series that read the raw metrics
@@ -251,10 +243,8 @@ const CATALOGUE: readonly SeriesDef[] = [
 /** A constant series: its value, with its labels as the rule's. */
 const constantRule = (record: string, value: string, labels: Record<string, string>) => rec(record, q.call('vector', q.num(value)), labels);
 /** An objective's constant: in the period group of its own (per-slo), or in the bundle's constants group (shared). */
-const constant = (record: string, value: string, labels: Record<string, string>): Placed[] => [
-  { home: 'period', rule: constantRule(record, value, labels), shared: true, constant: { record, value, labels: sortKeys(labels) } },
-];
-const labelKey = (c: Constant) => JSON.stringify(c.labels);
+const constant = (record: string, value: string, labels: Record<string, string>): Placed[] => [{ home: 'period', rule: constantRule(record, value, labels), shared: true, constant: true }];
+const labelKey = (r: RecordingRule) => JSON.stringify(r.labels);
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The objectives of one period: their `slo_info`, to match on. */

@@ -1,6 +1,6 @@
-import { bundleFacts, bundleSeries, type Constant, OWN_NO_TRAFFIC_METHOD } from './catalogue';
+import { bundleFacts, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
 import { alertGroup, byHome, withScope, type CompiledSlo } from './compile';
-import type { RuleFile, RuleGroup } from './model';
+import type { RecordingRule, RuleFile, RuleGroup } from './model';
 import { GROUP, INTERVAL } from './names';
 
 /**
@@ -18,7 +18,7 @@ export class SharedLayout {
   /** Service → the slo_name of each of its objectives in the bundle. */
   private readonly objectives = new Map<string, string[]>();
   private ownNoTraffic = false;
-  private readonly constants: Constant[] = [];
+  private readonly constants: RecordingRule[] = [];
   private slos = 0;
   /** The compile's scope (every SLO of a compile has the same). */
   private scope: Record<string, string> = {};
@@ -35,7 +35,7 @@ export class SharedLayout {
       for (const w of o.windows) this.windows.add(w);
       this.periods.add(o.periodMinutes);
     }
-    for (const p of c.series) if (p.constant) this.constants.push(p.constant);
+    for (const p of c.series) if (p.constant) this.constants.push(p.rule);
     const home = byHome(c.series.filter((p) => !p.shared));
     const groups: RuleGroup[] = [{ name: GROUP.sli(c.slo.service, c.slo.name), interval: INTERVAL.sli, rules: [...home.sli, ...home.rollup, ...home.period] }];
     if (c.alerts.length) groups.push(alertGroup(c.slo, c.alerts));
