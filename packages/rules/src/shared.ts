@@ -1,5 +1,5 @@
 import { bundleFacts, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
-import { alertGroup, byHome, withScope, type CompiledSlo } from './compile';
+import { byHome, withScope, type CompiledSlo } from './compile';
 import type { RecordingRule, RuleFile, RuleGroup } from './model';
 import { GROUP, INTERVAL } from './names';
 
@@ -23,7 +23,12 @@ export class SharedLayout {
   /** The compile's scope (every SLO of a compile has the same). */
   private scope: Record<string, string> = {};
 
-  /** The SLO's own part of the rules: building blocks and alerts (plus a time-sliced SLO's no-traffic flag). */
+  /**
+   * The SLO's own part of the rules: building blocks and alerts (plus a time-sliced SLO's no-traffic flag), in one
+   * group. Prometheus pays per group evaluation several times what it pays per rule in it (measured on 2.42: 200
+   * rules took 42 ms per round in 100 groups, 29 ms in 50, 13 ms in one), and the alerts read the shared groups'
+   * window ratios, which trail the blocks by up to one evaluation in any group.
+   */
   add(c: CompiledSlo): CompiledSlo {
     this.slos++;
     this.scope = c.scope;
@@ -37,8 +42,8 @@ export class SharedLayout {
     }
     for (const p of c.series) if (p.constant) this.constants.push(p.rule);
     const home = byHome(c.series.filter((p) => !p.shared));
-    const groups: RuleGroup[] = [{ name: GROUP.sli(c.slo.service, c.slo.name), interval: INTERVAL.sli, rules: [...home.sli, ...home.rollup, ...home.period] }];
-    if (c.alerts.length) groups.push(alertGroup(c.slo, c.alerts));
+    const rules = [...home.sli, ...home.rollup, ...home.period, ...c.alerts];
+    const groups: RuleGroup[] = [{ name: GROUP.own(c.slo.service, c.slo.name), interval: INTERVAL.sli, rules }];
     return { ...c, rules: { groups } };
   }
 

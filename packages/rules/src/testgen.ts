@@ -291,8 +291,9 @@ function scoped(plan: SeriesPlan, scope: Readonly<Record<string, string>>): Seri
 }
 
 /**
- * The SLO's groups in the order data flows through them: building blocks, roll-ups, windows, then alerts, with
- * the shared layout's groups (in the file beside the SLO's own) between its building blocks and its alerts.
+ * The SLO's groups in the order data flows through them: building blocks, roll-ups, windows, then alerts. In the
+ * shared layout the SLO's one group (blocks, then alerts) comes after the shared groups (in the file beside it),
+ * so its alerts read window ratios one evaluation old, as they may in a server where groups run apart.
  */
 function evaluationOrder(c: CompiledSlo, ruleFiles: string[]): string[] {
   const alerting = (g: CompiledSlo['rules']['groups'][number]) => g.rules.some(isAlert);
