@@ -2,12 +2,13 @@
 /**
  * SLI shapes that once paged wrongly or never paged, each run through promtool against the compiled
  * rules: idle minutes of a raw ratio (NaN), a low objective whose fast tiers needed more than 100% errors,
- * and a short period whose fast page needed less burn than its slow one.
+ * a short period whose fast page needed less burn than its slow one, and a grouped SLO's idle and vanished groups.
  */
 import { PromtoolCases } from '../../../test/support/promtool-run';
 import { compileText, rolling, sloDoc } from '../../../test/support/slo-docs';
 import type { CompiledSlo } from './compile';
-import { isAlert } from './model';
+import { isAlert, type RuleFile } from './model';
+import { SharedLayout } from './shared';
 
 const compile = (text: string): CompiledSlo => compileText(text)[0]!;
 const spec = (sli: string, target: string, period = '30d') => sloDoc({ sli, objectives: `    - target: ${target}\n`, window: rolling(period) });
@@ -39,7 +40,7 @@ function noneNonFinite(c: CompiledSlo, minute: number) {
 
 const cases = new PromtoolCases();
 afterAll(() => cases.close());
-const promtoolTest = (name: string, c: CompiledSlo, inputs: { series: string; values: string }[], checks: object[]) => cases.run(name, c, inputs, checks);
+const promtoolTest = (name: string, c: CompiledSlo | RuleFile[], inputs: { series: string; values: string }[], checks: object[]) => cases.run(name, c, inputs, checks);
 
 describe('a raw ratio with idle minutes (0/0 = NaN) never poisons a window', () => {
   const c = compile(spec(rawFailure, '0.999'));
@@ -136,5 +137,33 @@ describe('a 1d period keeps the fast page above the slow one', () => {
       [fires('page-slow', 30 + 20), quiet('page-fast', 30 + 20), quiet('page-fast', 30 + 35)],
     );
     expect(out).toContain('SUCCESS');
+  });
+});
+
+describe("a grouped SLO's window ratio per group: exact when busy, 0 when idle, none once the group is gone and was idle", () => {
+  const text = sloDoc({ sli: badTotal, objectives: '    - target: 0.999\n' }).replace('metadata:\n  name: api\n', 'metadata:\n  name: api\n  annotations:\n    slo-engine.dev/group-by: route\n');
+  const c = compile(text);
+  const shared = new SharedLayout();
+  const own = shared.add(c);
+  const ratio = (route: string) => `slo:sli_error:ratio_rate1h{route="${route}"}`;
+  const inputs = [
+    // /a busy at 1% errors; /b scraped but idle; /c idle for 30 minutes, then its target is gone
+    { series: 'http_requests_total{route="/a",code="200"}', values: counter([[90, 990]]) },
+    { series: 'http_requests_total{route="/a",code="500"}', values: counter([[90, 10]]) },
+    { series: 'http_requests_total{route="/b",code="200"}', values: counter([[90, 0]]) },
+    { series: 'http_requests_total{route="/c",code="200"}', values: counter([[30, 0]]) },
+  ];
+  const checks = [
+    { expr: `count(${ratio('/a')} > 0.0099 < 0.0101)`, eval_time: '60m', exp_samples: [{ labels: '{}', value: 1 }] },
+    { expr: `count(${ratio('/b')} == 0)`, eval_time: '60m', exp_samples: [{ labels: '{}', value: 1 }] },
+    { expr: `count(${ratio('/c')} == 0)`, eval_time: '20m', exp_samples: [{ labels: '{}', value: 1 }] },
+    // the zero multiplies the total block as recorded now: a group no longer recorded has no ratio, not a 0 for an hour
+    { expr: `count(${ratio('/c')})`, eval_time: '60m', exp_samples: [] },
+  ];
+  it.each([
+    ['per-slo', [c.rules]],
+    ['shared', [shared.file(), own.rules]],
+  ])('%s layout', (layout, files) => {
+    expect(promtoolTest(`grouped-${layout}`, files, inputs, checks)).toContain('SUCCESS');
   });
 });
