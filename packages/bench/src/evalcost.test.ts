@@ -35,10 +35,10 @@ describe('the benchmark SLOs', () => {
       }
   });
 
-  it('compile to our four groups per SLO, or one per SLO and four shared (--layout shared)', () => {
+  it('compile to our four groups per SLO, or one per SLO and five shared (--layout shared)', () => {
     const { perSlo, shared } = compileOurs(slos.slice(0, 3));
     expect(perSlo.map((f) => f.groups.map((g) => g.name.split(':').pop()))).toEqual([0, 1, 2].map(() => ['sli', 'rollup', 'period', 'alerts']));
-    expect(shared.groups.map((g) => g.name.split(':').pop())).toEqual([...[0, 1, 2].map(() => 'sli-alerts'), 'constants', 'windows', 'rollup', 'period']);
+    expect(shared.groups.map((g) => g.name.split(':').pop())).toEqual([...[0, 1, 2].map(() => 'alerts'), 'constants', 'blocks', 'windows', 'rollup', 'period']);
   });
 });
 
@@ -109,7 +109,7 @@ itWithCorpus(
     const expected = { 'per-slo': count(compiled.perSlo), shared: count([compiled.shared]), sloth: { groups: 3 * size.slos }, pyrra: { groups: 2 * size.slos, rules: 13 * size.slos } };
     const kinds = {
       'per-slo': ['alerts', 'period', 'rollup', 'sli'],
-      shared: ['constants', 'period', 'rollup', 'sli-alerts', 'windows'],
+      shared: ['alerts', 'blocks', 'constants', 'period', 'rollup', 'windows'],
       sloth: ['alerts', 'meta-recordings', 'sli-recordings'],
       pyrra: ['burnrates', 'increase'],
     };

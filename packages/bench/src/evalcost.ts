@@ -761,17 +761,18 @@ function report(
   const growth = (sh: Measured) => (results.length > 1 ? `${ms(results[0]!.alone[sh].medianMs)} → ${ms(longest.alone[sh].medianMs)} ms` : `${ms(longest.alone[sh].medianMs)} ms`);
   if (results.length > 1) notes.push(`Growth from ${results[0]!.days} to ${longest.days} days, each alone: ${shown.map((s) => `${shapeName(s)} ${growth(s)}`).join(', ')} per round.`);
   const worstDifference = Math.max(...results.map((r) => r.sharedMaxRelativeDifference));
-  const SHARED_KINDS = ['constants', 'windows', 'rollup', 'period'];
+  const SHARED_KINDS = ['constants', 'blocks', 'windows', 'rollup', 'period'];
   const sharedRules = SHARED_KINDS.reduce((n, k) => n + (ruleCounts.shared.perKind[k] ?? 0), 0);
   notes.push(
-    `The shared layout records the same series with the same labels as the per-SLO layout, but per SLO only the building blocks and the alerts, in one group ` +
-      `(${ruleCounts.shared.rules - sharedRules} rules in ${ruleCounts.shared.groups - SHARED_KINDS.length} groups for ${size.slos} SLOs: Prometheus pays per group evaluation several times what it pays per rule in it), ` +
-      `and every window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs, with every objective's constants (objective, error budget, slo_info), in ${SHARED_KINDS.length} shared groups (${sharedRules} rules): ` +
+    `The shared layout records the same series with the same labels as the per-SLO layout, but keeps per SLO only its alerts ` +
+      `(${ruleCounts.shared.rules - sharedRules} rules in ${ruleCounts.shared.groups - SHARED_KINDS.length} groups for ${size.slos} SLOs), ` +
+      `and in ${SHARED_KINDS.length} shared groups (${sharedRules} rules) every objective's constants (objective, error budget, slo_info) and building blocks, a rule each, and every window ratio, roll-up, burn rate, no-traffic flag and budget remaining as one rule for all SLOs ` +
+      `(Prometheus pays per group evaluation several times what it pays per rule in it): ` +
       `${ruleCounts.shared.rules} rules in all against ${ruleCounts['per-slo'].rules}. ` +
       `Its phase ran last on the same server: its recorded 1h and period error ratios were within ${pct(worstDifference)} of the per-SLO layout's expressions evaluated at the moment of recording (worst SLO, every length). ` +
       `Its shared rules select the compile's own objectives (one selector over their names and services, kept to the compile's member record when there are several services), so two compiles' rules in one Prometheus never record the same series. ` +
       `What it costs a user: the shared file (shared-<inputs>.rules.yaml) has to be loaded wherever the compile's SLO rules are, every objective gets a ratio for every window any SLO of the compile uses, ` +
-      `and the window ratios trail the building blocks by up to one evaluation (another group), so the alerts read ratios up to one evaluation old. The default layout is ${DEFAULT_LAYOUT}.`,
+      `and the window ratios trail the building blocks by up to one evaluation (another group). The default layout is ${DEFAULT_LAYOUT}.`,
   );
 
   const countsText = (s: Measured) => `${ruleCounts[s].groups} groups, ${ruleCounts[s].rules} rules`;

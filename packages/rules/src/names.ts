@@ -135,10 +135,9 @@ export const GROUP = {
   rollup: (service: string, slo: string) => `slo:${service}:${slo}:rollup`,
   period: (service: string, slo: string) => `slo:${service}:${slo}:period`,
   alerts: (service: string, slo: string) => `slo:${service}:${slo}:alerts`,
-  /** The shared layout's one group per SLO: its building blocks, then its alerts. */
-  own: (service: string, slo: string) => `slo:${service}:${slo}:sli-alerts`,
   /** The shared layout's groups, one for all SLOs: three segments, so never equal to an SLO's four. */
   sharedConstants: 'slo:shared:constants',
+  sharedBlocks: 'slo:shared:blocks',
   sharedWindows: 'slo:shared:windows',
   sharedRollup: 'slo:shared:rollup',
   sharedPeriod: 'slo:shared:period',

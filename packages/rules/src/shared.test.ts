@@ -52,23 +52,20 @@ const records = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules.map((r
 
 describe('the SLO keeps its own part', () => {
   it.each([
-    ["an Occurrences SLO: building blocks and alerts (its constants are the bundle's)", A, []],
-    ['a Timeslices SLO also keeps its no-traffic flag (its total block counts every slice)', B, [RECORD.noTraffic]],
+    ["an Occurrences SLO: its blocks join the bundle's (its constants too)", A, []],
+    ['a Timeslices SLO also its no-traffic flag (its total block counts every slice)', B, [RECORD.noTraffic]],
   ])('%s', (_t, text, extra) => {
     const [c] = compile(text);
-    const own = new SharedLayout().add(c!);
-    // one group: Prometheus pays per group evaluation far more than per rule in it
-    expect(own.rules.groups.map((g) => g.name)).toEqual([GROUP.own('shop', c!.slo.name)]);
-    const kept = [BLOCK.bad, BLOCK.total, ...extra];
-    expect(
-      records(own)
-        .filter((r) => !r.startsWith('alert:'))
-        .sort(),
-    ).toEqual(kept.sort());
-    // every alert as compiled, untouched, after the blocks
-    const alerts = c!.rules.groups.find((g) => g.rules.some(isAlert))!.rules;
-    expect(own.rules.groups[0]!.rules.slice(-alerts.length)).toEqual(alerts);
-    expect(own.rules.groups[0]!.interval).toBe(c!.rules.groups.find((g) => g.rules.some(isAlert))!.interval);
+    const layout = new SharedLayout();
+    const own = layout.add(c!);
+    // its own file: its alerts as compiled, untouched, in one group
+    expect(own.rules.groups).toEqual([c!.rules.groups.find((g) => g.rules.some(isAlert))]);
+    // its building blocks in the bundle's blocks group, as compiled, which the shared groups evaluate first
+    const file = layout.file();
+    expect(file.groups.map((g) => g.name)).toEqual([GROUP.sharedConstants, GROUP.sharedBlocks, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod]);
+    const blocks = file.groups[1]!.rules.map((r) => (isAlert(r) ? r.alert : r.record));
+    expect(blocks.sort()).toEqual([BLOCK.bad, BLOCK.total, ...extra].sort());
+    expect(file.groups[1]!.rules).toEqual(c!.series.filter((p) => !p.shared).map((p) => p.rule));
     expect(own.objectives).toBe(c!.objectives);
   });
 });
@@ -90,7 +87,9 @@ describe('promtool: the shared groups from recorded inputs', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'slo-shared-'));
     const layout = new SharedLayout();
     for (const c of compile(A, B)) layout.add(c);
-    writeFileSync(path.join(dir, 'shared.rules.yaml'), toYaml(layout.file()));
+    // the building blocks are this test's input series: the bundle's groups that read them
+    const file = layout.file();
+    writeFileSync(path.join(dir, 'shared.rules.yaml'), toYaml({ groups: file.groups.filter((g) => g.name !== GROUP.sharedBlocks) }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -156,7 +156,7 @@ describe('generated tests', () => {
     const tests = generateTests(c!, ['x.yaml']);
     expect(tests.file.group_eval_order).toEqual(['slo:shop:api:sli', 'slo:shop:api:rollup', 'slo:shop:api:period', 'slo:shop:api:alerts']);
     const shared = generateTests(new SharedLayout().add(c!), ['x.yaml', '../shared.rules.yaml']);
-    expect(shared.file.group_eval_order).toEqual(['slo:shared:constants', 'slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period', 'slo:shop:api:sli-alerts']);
+    expect(shared.file.group_eval_order).toEqual(['slo:shared:constants', 'slo:shared:blocks', 'slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period', 'slo:shop:api:alerts']);
     // 90 days: windows of up to 9 days are checked every 9 minutes, at evaluations only
     expect(tests.file.evaluation_interval).toBe('9m');
     const minutes = (d: string) => [...d.matchAll(/(\d+)([dhm])/g)].reduce((n, m) => n + Number(m[1]) * { d: 1440, h: 60, m: 1 }[m[2] as 'd' | 'h' | 'm'], 0);

@@ -291,13 +291,13 @@ function scoped(plan: SeriesPlan, scope: Readonly<Record<string, string>>): Seri
 }
 
 /**
- * The SLO's groups in the order data flows through them: building blocks, roll-ups, windows, then alerts. In the
- * shared layout the SLO's one group (blocks, then alerts) comes after the shared groups (in the file beside it),
- * so its alerts read window ratios one evaluation old, as they may in a server where groups run apart.
+ * The SLO's groups in the order data flows through them: building blocks, roll-ups, windows, then alerts, with
+ * the shared layout's groups (in the file beside the SLO's own, the blocks among them) before its alerts.
  */
 function evaluationOrder(c: CompiledSlo, ruleFiles: string[]): string[] {
   const alerting = (g: CompiledSlo['rules']['groups'][number]) => g.rules.some(isAlert);
   const own = c.rules.groups.filter((g) => !alerting(g)).map((g) => g.name);
-  const shared = ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? [GROUP.sharedConstants, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] : [];
+  const shared =
+    ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? [GROUP.sharedConstants, GROUP.sharedBlocks, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] : [];
   return [...own, ...shared, ...c.rules.groups.filter(alerting).map((g) => g.name)];
 }
