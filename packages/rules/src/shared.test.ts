@@ -48,7 +48,6 @@ function compile(...specs: string[]): CompiledSlo[] {
 // a `$` in a label value, which a label_replace template would read as a reference
 const A = spec('a', '7d', 'Occurrences', 'shop', 'A at $1 and ${x}');
 const B = spec('b', '30d', 'Timeslices');
-const records = (c: CompiledSlo) => c.rules.groups.flatMap((g) => g.rules.map((r) => (isAlert(r) ? `alert:${r.labels.slo_tier}` : r.record)));
 
 describe('the SLO keeps its own part', () => {
   it.each([
