@@ -82,8 +82,25 @@ function compile(...flags: string[]) {
     env: { ...process.env, NO_COLOR: '1' },
     timeout: 60_000,
   });
-  const rulesFile = path.join(tmp, 'r/shop/minutes.rules.yaml');
-  return { code: r.status, stderr: r.stderr, rules: fs.existsSync(rulesFile) ? fs.readFileSync(rulesFile, 'utf8') : '' };
+  // the SLO's own rules and the shared file that holds its building blocks (the default layout)
+  const rulesFiles = [
+    'r/shop/minutes.rules.yaml',
+    ...(fs.existsSync(path.join(tmp, 'r'))
+      ? fs
+          .readdirSync(path.join(tmp, 'r'))
+          .filter((f) => f.endsWith('.rules.yaml'))
+          .map((f) => `r/${f}`)
+      : []),
+  ];
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    rules: rulesFiles
+      .map((f) => path.join(tmp, f))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join(''),
+  };
 }
 
 it.each([
