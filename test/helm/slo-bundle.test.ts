@@ -362,7 +362,13 @@ describe('slo compile --layout shared into a copy of the chart', () => {
     expect(Object.keys(shared!.metadata.labels!).filter((k) => k.startsWith('slo-engine/'))).toEqual([]);
     const text = readFileSync(path.join(chart.dir, '..', 'out', 'rules/shared-slo-specs.rules.yaml'), 'utf8');
     expect(specBlock(ruleDocs(r).get('slo-shared-slo-specs')!)).toBe(text);
-    expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual(['slo:shared:constants', 'slo:shared:windows', 'slo:shared:rollup', 'slo:shared:period']);
+    expect((shared!.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual([
+      'slo:shared:constants',
+      'slo:shared:blocks',
+      'slo:shared:windows',
+      'slo:shared:rollup',
+      'slo:shared:period',
+    ]);
     for (const v of validateObjects(r.objects)) expect({ name: v.name, errors: v.errors }).toEqual({ name: v.name, errors: [] });
   });
 
@@ -705,6 +711,7 @@ describe('scope: one environment of a Prometheus that several share', () => {
         values: counter(per),
       });
       const firing = (ns: string) => `count(ALERTS{alertstate="firing",slo_severity="page",namespace="${ns}"}) or vector(0)`;
+      // the shared file records every SLO of the bundle (its building blocks too): the checks read the day SLO's
       const test = {
         rule_files: ['prod.yaml', 'prod-shared.yaml', 'staging.yaml', 'staging-shared.yaml'],
         evaluation_interval: '1m',
@@ -714,12 +721,12 @@ describe('scope: one environment of a Prometheus that several share', () => {
             input_series: [series('day-prod', '200', 600), series('day-staging', '500', 600)],
             promql_expr_test: [
               {
-                expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod"}',
+                expr: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="day-api-availability"}',
                 eval_time: '100m',
                 exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-prod",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 0 }],
               },
               {
-                expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging"}',
+                expr: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="day-api-availability"}',
                 eval_time: '100m',
                 exp_samples: [{ labels: 'slo:sli_error:ratio_rate1h{namespace="day-staging",slo_name="day-api-availability",slo_service="day",slo_window="1h",team="platform",tier="1"}', value: 1 }],
               },
@@ -752,6 +759,7 @@ describe('scope: one environment of a Prometheus that several share', () => {
   test('a scope label that an SLO already carries is refused, naming it', () => {
     const r = helm(['template', 'demo', CHART, ...MONITORING_API, '--set', 'scope.team=x']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/scope\.team: files\/rules\/day\/day-api-availability\.rules\.yaml already has a label team/);
+    // the first file whose rules carry it: the shared file, which holds every SLO's building blocks
+    expect(r.stderr).toMatch(/scope\.team: files\/rules\/shared-slo-specs\.rules\.yaml already has a label team \(an SLO label\)/);
   });
 });
