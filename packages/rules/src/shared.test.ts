@@ -177,19 +177,22 @@ describe('two bundles in one Prometheus (promtool)', () => {
   const cases = new PromtoolCases();
   afterAll(() => cases.close());
 
-  /** The bundle's files, and a copy of its shared rules that records under its own prefix what each rule records. */
+  /** The bundle's files, and a copy of its bundle rules that records under its own prefix what each rule records. */
   const bundle = (specs: string[], prefix: string, global: boolean): RuleFile[] => {
     const layout = new SharedLayout();
     const own = compile(...specs).map((c) => layout.add(c).rules);
     const shared = layout.file();
     // the control: the shared rules without their member filter, reading every SLO their selectors match
     const unselected = (expr: string) => (global ? expr.replace(/\nand on \(slo_name, slo_service\)\nslo:bundle_members:h[0-9a-f]+$/, '') : expr);
+    // (the blocks are a rule per objective, as in any layout: not what is checked here)
     const shadow: RuleFile = {
-      groups: shared.groups.map((g) => ({
-        ...g,
-        name: `${prefix}:${g.name}`,
-        rules: g.rules.map((r) => ({ ...r, ...('record' in r ? { record: `${prefix}:${r.record}` } : {}), expr: unselected(r.expr) })),
-      })),
+      groups: shared.groups
+        .filter((g) => g.name !== GROUP.sharedBlocks)
+        .map((g) => ({
+          ...g,
+          name: `${prefix}:${g.name}`,
+          rules: g.rules.map((r) => ({ ...r, ...('record' in r ? { record: `${prefix}:${r.record}` } : {}), expr: unselected(r.expr) })),
+        })),
     };
     return [...own, shared, shadow];
   };
