@@ -143,6 +143,9 @@ export const GROUP = {
   sharedPeriod: 'slo:shared:period',
 } as const;
 
+/** The shared file's groups in the order data flows through them (the file's order, and the generated tests'). */
+export const SHARED_GROUPS = [GROUP.sharedConstants, GROUP.sharedBlocks, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] as const;
+
 /** The shared layout's rule files start with this, beside the service folders (a file cannot clash with a folder). */
 export const SHARED_STEM = 'shared';
 /** Longest readable part of a shared file's name; longer input lists are named by a hash. */

@@ -1,13 +1,14 @@
 import { bundleFacts, bundleSeries, OWN_NO_TRAFFIC_METHOD } from './catalogue';
 import { alertGroup, byHome, withScope, type CompiledSlo } from './compile';
 import type { RecordingRule, RuleFile, RuleGroup } from './model';
-import { GROUP, INTERVAL } from './names';
+import { GROUP, INTERVAL, SHARED_GROUPS } from './names';
 
 /**
  * The shared rule layout (`slo compile --layout shared`). Every series of the catalogue that reads only recorded
  * series (window error ratios, roll-ups, burn rate, no-traffic flag, budget remaining, coverage) is one rule for
  * all SLOs of the compile (the bundle) instead of one per objective, the constants too; every SLO's building
- * blocks, which read the raw metrics, are a rule each in one group of the file, and each SLO's own file keeps its alerts. Prometheus pays mostly per rule, so this costs a fraction of the per-SLO layout.
+ * blocks, which read the raw metrics, are a rule each in one group of the file, and each SLO's own file keeps its
+ * alerts. Prometheus pays per rule and, several times more, per group, so this costs a fraction of the per-SLO layout.
  * The shared rules select the bundle's own objectives by name and service, so two bundles loaded into one
  * Prometheus never read or record each other's series. The series and labels are the same as in the per-SLO
  * layout; window ratios trail the building blocks by up to one evaluation because they sit in another group.
@@ -67,15 +68,16 @@ export class SharedLayout {
         }),
       ),
     );
+    const content: Record<(typeof SHARED_GROUPS)[number], Omit<RuleGroup, 'name'>> = {
+      [GROUP.sharedConstants]: { interval: INTERVAL.sli, rules: home.constants },
+      [GROUP.sharedBlocks]: { interval: INTERVAL.sli, rules: [...this.blocks.keys()].sort().flatMap((k) => this.blocks.get(k)!) },
+      [GROUP.sharedWindows]: { interval: INTERVAL.sli, rules: home.sli },
+      [GROUP.sharedRollup]: { interval: INTERVAL.rollup, rules: home.rollup },
+      [GROUP.sharedPeriod]: { interval: INTERVAL.period, rules: home.period },
+    };
     return withScope(
       {
-        groups: [
-          { name: GROUP.sharedConstants, interval: INTERVAL.sli, rules: home.constants },
-          { name: GROUP.sharedBlocks, interval: INTERVAL.sli, rules: [...this.blocks.keys()].sort().flatMap((k) => this.blocks.get(k)!) },
-          { name: GROUP.sharedWindows, interval: INTERVAL.sli, rules: home.sli },
-          { name: GROUP.sharedRollup, interval: INTERVAL.rollup, rules: home.rollup },
-          { name: GROUP.sharedPeriod, interval: INTERVAL.period, rules: home.period },
-        ],
+        groups: SHARED_GROUPS.map((name) => ({ name, ...content[name] })),
       },
       this.scope,
     );

@@ -2,7 +2,7 @@ import { addMatchers, q } from '@slo-engine/promql';
 import type { CompiledObjective, CompiledSlo } from './compile';
 import { promDuration } from './durations';
 import { isAlert } from './model';
-import { BLOCK, BLOCK_RANGE_MINUTES, GROUP, LABEL, NO_DATA_TIER, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES } from './names';
+import { BLOCK, BLOCK_RANGE_MINUTES, GROUP, LABEL, NO_DATA_TIER, RECORD, ROLLUP_MINUTES, ROLLUP_THRESHOLD_MINUTES, SHARED_GROUPS } from './names';
 import { longestRange, synthesise, type Phase, type SeriesPlan } from './series';
 import { detectionMinutes, type Tier } from './tiers';
 
@@ -297,7 +297,6 @@ function scoped(plan: SeriesPlan, scope: Readonly<Record<string, string>>): Seri
 function evaluationOrder(c: CompiledSlo, ruleFiles: string[]): string[] {
   const alerting = (g: CompiledSlo['rules']['groups'][number]) => g.rules.some(isAlert);
   const own = c.rules.groups.filter((g) => !alerting(g)).map((g) => g.name);
-  const shared =
-    ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? [GROUP.sharedConstants, GROUP.sharedBlocks, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] : [];
+  const shared = ruleFiles.length > 1 && !own.includes(GROUP.rollup(c.slo.service, c.slo.name)) ? SHARED_GROUPS : [];
   return [...own, ...shared, ...c.rules.groups.filter(alerting).map((g) => g.name)];
 }
