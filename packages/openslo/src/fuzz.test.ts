@@ -931,7 +931,8 @@ describe('openslo fuzz: inputs found by the fuzzer', () => {
 
 describe('openslo fuzz: hostile inputs', () => {
   beforeAll(() => {
-    // Warm up (module loading, regex compilation) so that the timings below measure the engine.
+    // Warm up (module loading, regex compilation) so that the timings below measure the engine. The bounds catch a
+    // hang or an exponential blow-up, not speed (that is the bench's job), so they leave room for a loaded machine.
     checkSources([{ file: 'warm.yaml', text: `${SLO_HEAD}              query: sum(rate(all[5m]))\n` }]);
   });
 
@@ -945,7 +946,7 @@ describe('openslo fuzz: hostile inputs', () => {
     if (expectCode) {
       const result = checkSources([{ file, text }]);
       expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toContain(expectCode);
-      expect(ms).toBeLessThan(500);
+      expect(ms).toBeLessThan(2000);
     }
     expect(ms).toBeLessThan(5000);
   });
@@ -955,6 +956,6 @@ describe('openslo fuzz: hostile inputs', () => {
     const result = checkSources([{ file: 'bomb.yaml', text: billionLaughs() }]);
     const ms = performance.now() - started;
     expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'yaml-alias-limit', pos: { file: 'bomb.yaml', line: expect.any(Number), column: expect.any(Number) } })]);
-    expect(ms).toBeLessThan(250);
+    expect(ms).toBeLessThan(2000);
   });
 });
