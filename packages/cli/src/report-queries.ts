@@ -10,7 +10,6 @@ import type { ReportObjective, Sample } from './report-format';
 /** Prometheus's own names (not the metrics contract's): the series of active alerts and its state label. */
 export const ALERTS_METRIC = 'ALERTS';
 export const ALERT_STATE = 'alertstate';
-const METRIC_NAME = '__name__';
 
 /**
  * How far back the report looks for the newest roll-up: three roll-up intervals, so one missed evaluation
@@ -18,23 +17,24 @@ const METRIC_NAME = '__name__';
  */
 export const ROLLUP_LOOKBACK_MINUTES = 3 * ROLLUP_MINUTES;
 
-/** An RE2 alternation that matches exactly these values. */
-export function anyOf(values: Iterable<string>): string {
-  return [...new Set(values)]
-    .sort()
-    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('|');
-}
-
 /** Matchers for the objectives' series (names × services: rows ignore any other pairing). */
 export function objectivesMatchers(objectives: ReportObjective[]): q.Matcher[] {
-  return [q.re(LABEL.name, anyOf(objectives.map((o) => o.objective.sloName))), q.re(LABEL.service, anyOf(objectives.map((o) => o.service)))];
+  return [
+    q.reAnyOf(
+      LABEL.name,
+      objectives.map((o) => o.objective.sloName),
+    ),
+    q.reAnyOf(
+      LABEL.service,
+      objectives.map((o) => o.service),
+    ),
+  ];
 }
 
 /** Active alerts (firing and pending) of the objectives. */
 const activeAlerts = (sel: q.Matcher[]) => q.sel(ALERTS_METRIC, [q.re(ALERT_STATE, 'firing|pending'), ...sel]);
 /** Any of these recorded series of the objectives, in one selector. */
-const anyRecord = (names: string[], sel: q.Matcher[]) => q.sel(undefined, [q.re(METRIC_NAME, anyOf(names)), ...sel]);
+const anyRecord = (names: string[], sel: q.Matcher[]) => q.sel(undefined, [q.reAnyOf(q.METRIC_NAME, names), ...sel]);
 
 /** The instant queries of the first round. */
 export interface InstantQueries {

@@ -20,7 +20,7 @@ const QUERIES = {
   // 1 - (the share of the budget spent × the budget)
   sli: q.by('min', BY, q.binary(q.num(1), '-', q.binary(SPENT, '*', q.sel(RECORD.errorBudget), PER_OBJECTIVE))),
   // the highest burn rate over any recorded window of the SLO
-  burn: q.by('max', BY, q.binary(q.sel(undefined, [q.re('__name__', RECORD.errorRatio('.+'))]), '/', q.sel(RECORD.errorBudget), PER_OBJECTIVE)),
+  burn: q.by('max', BY, q.binary(q.sel(undefined, [q.re(q.METRIC_NAME, RECORD.errorRatio('.+'))]), '/', q.sel(RECORD.errorBudget), PER_OBJECTIVE)),
   firing: q.binary(q.by('count', BY, q.sel('ALERTS', [q.eq('alertstate', 'firing'), q.ne(LABEL.name, '')])), 'or', q.paren(q.binary(q.by('group', BY, q.sel(RECORD.info)), '*', q.num(0))), { on: BY }),
   // the least-measured group: its budget is the partial one
   coverage: q.by('min', BY, q.sel(RECORD.periodCoverage)),

@@ -1,4 +1,4 @@
-import { durationSeconds } from '@slo-engine/promql';
+import { durationSeconds, q } from '@slo-engine/promql';
 import { BLOCK, LABEL, RECORD, isAlert, promDuration, type AlertingRule, type CompiledObjective, type CompiledSlo } from '@slo-engine/rules';
 import { PromApi, type RangeSeries } from './api';
 import { checkRange, human, PassRun, type HistoryRange, type RunOptions } from './passes';
@@ -111,19 +111,21 @@ const curve = (series: RangeSeries[], f: (v: number) => number = (v) => v): [num
 
 async function objectiveResult(api: PromApi, c: CompiledSlo, o: CompiledObjective, range: HistoryRange): Promise<BacktestObjective> {
   const span = `${range.to - range.from}s`;
-  const sel = o.selector;
+  const of = (metric: string) => q.sel(metric, o.matchers);
+  /** `sum(sum_over_time(metric{objective}[range]))` */
+  const summed = (metric: string) => q.agg('sum', q.call('sum_over_time', q.range(of(metric), span)));
   const period = promDuration(o.periodMinutes);
   const one = async (expr: string) => {
     const r = await api.query(expr, range.to);
     return r.length && Number.isFinite(r[0]!.value) ? r[0]!.value : null;
   };
-  const errorRatio = await one(`sum(sum_over_time(${BLOCK.bad}${sel}[${span}])) / (sum(sum_over_time(${BLOCK.total}${sel}[${span}])) > 0)`);
+  const errorRatio = await one(q.render(q.binary(summed(BLOCK.bad), '/', q.paren(q.binary(summed(BLOCK.total), '>', q.num(0))))));
   const step = stepFor(range);
   // min/max across a grouped SLO's groups: the worst group is the one that pages
   const [sli, budget, coverage] = await Promise.all([
-    api.queryRange(`1 - max(${RECORD.errorRatio(period)}${sel})`, range.from, range.to, step),
-    api.queryRange(`min(${RECORD.budgetRemaining}${sel})`, range.from, range.to, step),
-    api.queryRange(`min(${RECORD.periodCoverage}${sel})`, range.from, range.to, step),
+    api.queryRange(q.render(q.binary(q.num(1), '-', q.agg('max', of(RECORD.errorRatio(period))))), range.from, range.to, step),
+    api.queryRange(q.render(q.agg('min', of(RECORD.budgetRemaining))), range.from, range.to, step),
+    api.queryRange(q.render(q.agg('min', of(RECORD.periodCoverage))), range.from, range.to, step),
   ]);
   const budgetCurve = curve(budget);
   const remainingAtEnd = budgetCurve.length ? budgetCurve[budgetCurve.length - 1]![1] : null;

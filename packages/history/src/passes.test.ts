@@ -1,6 +1,7 @@
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
 import { BLOCK, RECORD } from '@slo-engine/rules';
-import { alignDown, human, objectivesSelector, parts, planPasses, rawMetrics, uniformLabels } from './passes';
+import { q } from '@slo-engine/promql';
+import { alignDown, human, objectivesMatchers, parts, planPasses, rawMetrics, uniformLabels } from './passes';
 
 const compiled = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code="500"}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n' }));
 const recordsOf = (p: { groups: { rules: unknown[] }[] }) => p.groups.flatMap((g) => g.rules as { record: string }[]).map((r) => r.record);
@@ -33,8 +34,8 @@ describe('a scoped compile (--scope)', () => {
     scope: { namespace: 'shop-prod' },
   });
   it('looks for recorded blocks of its own environment only', () => {
-    expect(objectivesSelector(scoped)).toBe('{slo_name=~"api",slo_service=~"shop",namespace="shop-prod"}');
-    expect(objectivesSelector(compiled)).toBe('{slo_name=~"api",slo_service=~"shop"}');
+    expect(q.render(q.sel(undefined, objectivesMatchers(scoped)))).toBe('{slo_name=~"api",slo_service=~"shop",namespace="shop-prod"}');
+    expect(q.render(q.sel(undefined, objectivesMatchers(compiled)))).toBe('{slo_name=~"api",slo_service=~"shop"}');
   });
   it("backfills from the environment's raw series into series that carry its label", () => {
     const first = planPasses(scoped)[0]!.groups.flatMap((g) => g.rules) as { expr: string; labels: Record<string, string> }[];

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { durationSeconds, selectors } from '@slo-engine/promql';
-import { BLOCK, LABEL, ROLLUP_MINUTES, header, isAlert, renderRuleFile, scopeMatchers, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';
+import { durationSeconds, q, selectors } from '@slo-engine/promql';
+import { BLOCK, LABEL, ROLLUP_MINUTES, header, isAlert, renderRuleFile, type CompiledSlo, type RecordingRule, type RuleFile } from '@slo-engine/rules';
 import { displayUrl, HistoryError, type PromApi } from './api';
 import { backfillPasses, listBlocks, PromSandbox, promtool, type PrometheusServer } from './prometheus';
 
@@ -92,20 +92,16 @@ export function rawMetrics(passes: RuleFile[]): string[] {
 }
 
 /** A PromQL regex that matches exactly these values. */
-export const anyOf = (values: Iterable<string>) =>
-  JSON.stringify(
-    [...new Set(values)]
-      .sort()
-      .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('|'),
-  );
-
-/** The label selector of every objective of the compiled SLOs. */
-export function objectivesSelector(compiled: CompiledSlo[]): string {
+/** The matchers of every objective of the compiled SLOs. */
+export function objectivesMatchers(compiled: CompiledSlo[]): q.Matcher[] {
   const names = compiled.flatMap((c) => c.objectives.map((o) => o.sloName));
   const services = compiled.map((c) => c.slo.service);
-  return `{${LABEL.name}=~${anyOf(names)},${LABEL.service}=~${anyOf(services)}${scopeMatchers(compiled[0]?.scope ?? {})}}`;
+  return [q.reAnyOf(LABEL.name, names), q.reAnyOf(LABEL.service, services), ...q.matchers(compiled[0]?.scope ?? {})];
 }
+
+/** `count(last_over_time({__name__=~"a|b"}[span]))`: how many series of these metrics have a sample in the span. */
+const seriesOf = (metrics: Iterable<string>, spanSeconds: number): string =>
+  q.render(q.agg('count', q.call('last_over_time', q.range(q.sel(undefined, [q.reAnyOf(q.METRIC_NAME, metrics)]), `${spanSeconds}s`))));
 
 const fmtTime = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -127,7 +123,7 @@ export async function checkRange(api: PromApi, compiled: CompiledSlo[], range: H
     );
   const metrics = rawMetrics(planPasses(compiled));
   if (metrics.length) {
-    const found = await api.query(`count(last_over_time({__name__=~${anyOf(metrics)}}[${span}s]))`, range.to);
+    const found = await api.query(seriesOf(metrics, span), range.to);
     if (!found.length || !(found[0]!.value > 0))
       throw new HistoryError(
         `Prometheus at ${api.shown} has no samples of ${metrics.join(', ')} between ${fmtTime(range.from)} and ${fmtTime(range.to)}; pick a range the SLIs' metrics were scraped in (--from, --to)`,
@@ -136,7 +132,7 @@ export async function checkRange(api: PromApi, compiled: CompiledSlo[], range: H
   if (opts.cutAtLiveRules === false) return { range, notes };
   // looked up to now, not only up to --to: a first recorded minute just after --to would count part of a minute twice
   const at = Math.max(range.to, Math.min(now, range.to + 3600));
-  const first = await firstSample(api, `${BLOCK.total}${objectivesSelector(compiled)}`, at, at - range.from);
+  const first = await firstSample(api, q.sel(BLOCK.total, objectivesMatchers(compiled)), at, at - range.from);
   if (first !== undefined && first - 60 < range.to) {
     const to = alignDown(first - 60);
     if (to <= range.from)
@@ -155,9 +151,9 @@ export async function checkRange(api: PromApi, compiled: CompiledSlo[], range: H
  * range once: a minutely `min_over_time(timestamp(x)[30d:1m])` took 40 s on a server holding a month of building
  * blocks, and an hourly one misses samples after its last step (rules that began less than an hour ago).
  */
-export async function firstSample(api: PromApi, selector: string, at: number, lookback: number): Promise<number | undefined> {
+export async function firstSample(api: PromApi, selector: q.Selector, at: number, lookback: number): Promise<number | undefined> {
   const lo = at - lookback;
-  const any = async (t: number) => ((await api.query(`count(count_over_time(${selector}[${t - lo}s]))`, t))[0]?.value ?? 0) > 0;
+  const any = async (t: number) => ((await api.query(q.render(q.agg('count', q.call('count_over_time', q.range(selector, `${t - lo}s`)))), t))[0]?.value ?? 0) > 0;
   if (!(await any(at))) return undefined;
   // invariant: no sample in (lo, a], some in (lo, b]
   let a = lo;
@@ -309,7 +305,7 @@ export class PassRun {
     const summary = summarise(this.passDirs);
     // promtool writes a block per rule and chunk, so blocks do not tell series apart: the server holding them all does
     const recorded = [...new Set(this.passes.flatMap((p) => p.groups.flatMap((g) => g.rules as RecordingRule[]).map((r) => r.record)))];
-    const series = await this.server!.query(`count(last_over_time({__name__=~${anyOf(recorded)}}[${this.range.to - this.range.from + 60}s]))`, this.range.to + 60);
+    const series = await this.server!.query(seriesOf(recorded, this.range.to - this.range.from + 60), this.range.to + 60);
     summary.series = series[0]?.value ?? 0;
     return summary;
   }
@@ -338,7 +334,7 @@ export function uniformLabels(file: RuleFile): RuleFile {
       ...g,
       rules: g.rules.map((r) => {
         const names = isAlert(r) ? [] : Object.keys(r.labels ?? {}).sort();
-        return names.length && !isAlert(r) ? { ...r, expr: `max without (${names.join(', ')}) (${r.expr})` } : r;
+        return names.length && !isAlert(r) ? { ...r, expr: q.render(q.without('max', names, q.text(r.expr))) } : r;
       }),
     })),
   };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { compileText, ratioSli, sloDoc } from '../../../test/support/slo-docs';
+import { SHARED_GROUPS } from '@slo-engine/rules';
 import { AMP_QUOTAS, AmpQuotaError, ampNamespaces, namespaceName, uploadScript } from './amp';
 
 const c = compileText(sloDoc({ sli: ratioSli({ bad: 'http_requests_total{code=~"5.."}', total: 'http_requests_total' }), objectives: '    - target: 0.999\n', name: 'api', service: 'shop' }))[0]!;
@@ -33,6 +34,19 @@ describe('ampNamespaces', () => {
   it('a group alone over the size quota is refused, naming the quota', () => {
     expect(() => ampNamespaces('shop/api', c.rules, HEADER, { namespaceBytes: 100 })).toThrow(AmpQuotaError);
     expect(() => ampNamespaces('shop/api', c.rules, HEADER, { namespaceBytes: 100 })).toThrow(/over AMP's quota "Rule groups namespace definition file size" \(100 bytes\)/);
+  });
+
+  const refusals: [string, string, RegExp][] = [
+    ["an SLO's own group", c.rules.groups[0]!.name, /: split the SLO$/],
+    ...SHARED_GROUPS.map((name): [string, string, RegExp] => [
+      `the shared group ${name}`,
+      name,
+      /the shared rules name every SLO of the compile .*compile the SLOs in several sets, or use --layout per-slo$/,
+    ]),
+  ];
+  it.each(refusals)('%s over the size quota: the refusal says what to do about it', (_, name, fix) => {
+    const file = { groups: [{ ...c.rules.groups[0]!, name }] };
+    expect(() => ampNamespaces('x', file, HEADER, { namespaceBytes: 100 })).toThrow(fix);
   });
 
   it.each([

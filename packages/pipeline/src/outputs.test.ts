@@ -76,10 +76,10 @@ const WRITERS: [string, () => FileWriter & { close?: () => void }][] = [
   ['written on a thread', () => new ThreadWriter()],
 ];
 let writer: FileWriter & { close?: () => void };
-afterEach(() => writer?.close?.());
 
 describe.each(WRITERS)('OutputDir, files %s', (_, make) => {
   beforeEach(() => (writer = make()));
+  afterEach(() => writer.close?.());
 
   it.each(CASES)('$name', ({ before, stage, drift, after }) => {
     const root = path.join(tmp, 'out');
@@ -197,6 +197,9 @@ describe('ThreadWriter', () => {
     const w = new ThreadWriter();
     w.close();
     expect(() => w.write(path.join(tmp, 'x'), 'x')).toThrow(/after close/);
+    // closing again is a no-op, not one more listener on the ended thread
+    for (let i = 0; i < 20; i++) w.close();
+    expect((w as unknown as { worker: { listenerCount(e: string): number } }).worker.listenerCount('exit')).toBeLessThanOrEqual(1);
   });
 });
 

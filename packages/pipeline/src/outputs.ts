@@ -146,6 +146,8 @@ export class ThreadWriter implements FileWriter {
 
   /** Ends the thread; call after the last flush (writes not flushed by then are lost). */
   close(): void {
+    // once: each terminate() adds a listener to the thread that ended already
+    if (this.closed) return;
     this.closed = true;
     this.replies.close();
     void this.worker.terminate();

@@ -17,6 +17,11 @@ const cases: [string, q.Expr, string][] = [
   ['a range', q.call('sum_over_time', q.range(q.sel('slo:sli_error:total', objective), '1h')), 'sum_over_time(slo:sli_error:total{slo_name="api",slo_service="shop"}[1h])'],
   ['a subquery', q.call('max_over_time', q.subquery(q.call('timestamp', q.sel('x')), '1d', '1m')), 'max_over_time(timestamp(x)[1d:1m])'],
   ['@ on a range', q.call('sum_over_time', q.at(q.range(q.sel('x'), '30d'), '1700000000.000')), 'sum_over_time(x[30d] @ 1700000000.000)'],
+  [
+    'any of several values, each exactly (sorted, once, regex characters escaped)',
+    q.sel(undefined, [q.reAnyOf(q.METRIC_NAME, ['slo:b', 'slo:a', 'slo:b']), q.reAnyOf('slo_name', ['a.b', 'c+(d)|e'])]),
+    '{__name__=~"slo:a|slo:b",slo_name=~"a\\\\.b|c\\\\+\\\\(d\\\\)\\\\|e"}',
+  ],
   ['a call without arguments', q.binary(q.call('time'), '-', q.num(60)), 'time() - 60'],
   ['several arguments', q.call('clamp_max', q.binary(q.call('count_over_time', q.range(q.sel('x'), '30d')), '/', q.num(4320)), q.num(1)), 'clamp_max(count_over_time(x[30d]) / 4320, 1)'],
   ['absent', q.call('absent', q.sel('slo:no_traffic', objective)), 'absent(slo:no_traffic{slo_name="api",slo_service="shop"})'],

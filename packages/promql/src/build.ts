@@ -49,6 +49,17 @@ export const matcher = (label: string, op: MatchOperator, value: string): Matche
 export const eq = (label: string, value: string): Matcher => matcher(label, '=', value);
 export const ne = (label: string, value: string): Matcher => matcher(label, '!=', value);
 export const re = (label: string, value: string): Matcher => matcher(label, '=~', value);
+/** An RE2 alternation that matches exactly these values (sorted, each once), for an `=~` matcher. */
+export function anyOf(values: Iterable<string>): string {
+  return [...new Set(values)]
+    .sort()
+    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+}
+/** The label that holds a series' metric name, for selecting several metrics in one selector. */
+export const METRIC_NAME = '__name__';
+/** `label=~"a|b"`: any of these values exactly. */
+export const reAnyOf = (label: string, values: Iterable<string>): Matcher => re(label, anyOf(values));
 export const nre = (label: string, value: string): Matcher => matcher(label, '!~', value);
 
 /** Equality matchers for a label set, sorted by label name: one rendering per set, whatever the key order. */

@@ -3,7 +3,7 @@ export * from './model';
 export { compileSlo, withScope, CompileError, DEFAULT_SCRAPE_SECONDS, findAnnotation, pct, type CompiledSlo, type CompiledObjective, type CompileOptions } from './compile';
 export { tiersFor, capToBudget, defaultTiers, policyTiers, errorBudget, threshold, detectionMinutes, factorFor, shortWindow, type Tier, type TierOptions } from './tiers';
 export { promDuration } from './durations';
-export { scopeLabelProblem, scopeMatchers } from './labels';
+export { scopeLabelProblem } from './labels';
 export { header, nestYaml, toYaml, renderRuleFile } from './render';
 export { BlockError, buildingBlocks, parseScrapeInterval, SCRAPE_INTERVAL_ANNOTATION } from './blocks';
 export { generateTests, type GeneratedTests } from './testgen';

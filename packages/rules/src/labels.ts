@@ -49,14 +49,6 @@ export function objectiveMatchers(slo: Slo, index: number, scope: Readonly<Recor
 /** `{slo_name="x",slo_service="y"}` and the scope's labels, as text. */
 export const selector = (slo: Slo, index: number, scope: Readonly<Record<string, string>> = {}): string => q.render(q.sel(undefined, objectiveMatchers(slo, index, scope)));
 
-/** `,cluster="eks-1",namespace="day-prod"`: a scope's matchers, sorted, to end a selector's list with. */
-export function scopeMatchers(scope: Readonly<Record<string, string>>): string {
-  return q
-    .matchers(scope)
-    .map((m) => `,${q.renderMatcher(m)}`)
-    .join('');
-}
-
 /**
  * Why a scope label cannot be used (not a label name, or one the compiler writes), or undefined. Checked once
  * per compile, before any SLO.

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ALIGN_SECONDS, firstSample, moveBlocks, PromApi, promtool, summarise, type PassSummary } from '@slo-engine/history';
+import { q } from '@slo-engine/promql';
+import { BLOCK, LABEL, RECORD } from '@slo-engine/rules';
 import { DAY_METRIC, dayHistoryOptions, writeDayHistory, type DayCounts, type DayIncident } from './day-history';
 import { alive } from './processes';
 import { queryUrl, type Stack } from './stack';
@@ -16,13 +18,6 @@ import { queryUrl, type Stack } from './stack';
  * Running it again adds nothing: the raw history stops where the server's raw data begins, and `slo backfill`
  * where the recorded series begin, so no minute is ever counted twice.
  */
-
-/** Names of the metrics contract (packages/rules/src/names.ts) this module reads back. */
-const BUILDING_BLOCK = 'slo:sli_total:rate5m';
-const COVERAGE = 'slo:period_coverage:ratio';
-const BUDGET_REMAINING = 'slo:period_error_budget_remaining:ratio';
-const SLO_NAME = 'slo_name';
-const SLO_SERVICE = 'slo_service';
 
 /** Raw data before the first rule evaluation: a 5m rate and a 10m roll-up reach back this far and more. */
 const LEAD_SECONDS = 30 * 60;
@@ -198,7 +193,7 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
 
     let restartedAt = 0;
     // 1. raw history, up to the first raw sample the server holds
-    const rawSelector = `${DAY_METRIC}_count{job="day"}`;
+    const rawSelector = q.sel(`${DAY_METRIC}_count`, [q.eq('job', 'day')]);
     const firstRaw = await firstSample(api, rawSelector, now, retention);
     // the last whole minute before the first sample: live and synthetic samples never share a series and time
     const rawEnd = alignDown(firstRaw === undefined ? now : firstRaw - 1, 60);
@@ -228,8 +223,8 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
     const rawFrom = raw.done ? raw.from : firstRaw;
     let rules: Part<RulesPart>;
     const from = rawFrom === undefined ? undefined : alignUp(Math.max(rawFrom + RULES_AFTER_RAW_SECONDS, now - days * 86_400 - LEAD_SECONDS + RULES_AFTER_RAW_SECONDS), ALIGN_SECONDS);
-    const firstRecorded = await firstSample(api, BUILDING_BLOCK, now, retention);
-    if (from === undefined) rules = { done: false, reason: `the stack's Prometheus has no samples of ${rawSelector}` };
+    const firstRecorded = await firstSample(api, q.sel(BLOCK.total), now, retention);
+    if (from === undefined) rules = { done: false, reason: `the stack's Prometheus has no samples of ${q.render(rawSelector)}` };
     else if (firstRecorded !== undefined && firstRecorded - 60 < from + ALIGN_SECONDS)
       rules = { done: false, reason: `the rules' series are recorded since ${iso(firstRecorded)} already, by the rules or an earlier backfill` };
     else {
@@ -255,14 +250,14 @@ export async function backfillStack(stack: Stack, o: StackBackfillOptions): Prom
       await waitForEvaluations(state.prometheus.url, restartedAt, 120, 5 * 60_000).catch((e: Error) => log(`warning: ${e.message}`));
     }
     const at = Math.floor(Date.now() / 1000);
-    const key = (l: Record<string, string>) => `${l[SLO_SERVICE]}/${l[SLO_NAME]}`;
-    const coverage = new Map((await api.query(COVERAGE, at)).map((s) => [key(s.labels), s.value]));
-    const budget = new Map((await api.query(BUDGET_REMAINING, at)).map((s) => [key(s.labels), s.value]));
+    const key = (l: Record<string, string>) => `${l[LABEL.service]}/${l[LABEL.name]}`;
+    const coverage = new Map((await api.query(RECORD.periodCoverage, at)).map((s) => [key(s.labels), s.value]));
+    const budget = new Map((await api.query(RECORD.budgetRemaining, at)).map((s) => [key(s.labels), s.value]));
     for (const k of [...new Set([...coverage.keys(), ...budget.keys()])].sort()) {
       const [service, slo] = k.split('/') as [string, string];
       slos.push({ service, slo, coverage: coverage.get(k), budgetRemaining: budget.get(k) });
       log(
-        `${k}: period coverage ${coverage.has(k) ? pct(coverage.get(k)!) : `absent (${COVERAGE} is not recorded: rules compiled before it existed?)`}, error budget remaining ${budget.has(k) ? pct(budget.get(k)!) : 'absent'}`,
+        `${k}: period coverage ${coverage.has(k) ? pct(coverage.get(k)!) : `absent (${RECORD.periodCoverage} is not recorded: rules compiled before it existed?)`}, error budget remaining ${budget.has(k) ? pct(budget.get(k)!) : 'absent'}`,
       );
     }
     return { raw, rules, staleRuleFiles: staleRules, slos };
