@@ -187,7 +187,12 @@ describe('slo installed globally from the tarball', () => {
     const r = sloRun('compile', 'specs/');
     expect({ status: r.status, out: output(r) }).toMatchObject({ status: 0 });
     const rules = path.join(team, 'rules-out', 'shop');
-    expect(readdirSync(rules).sort()).toEqual(['checkout-availability.prometheusrule.yaml', 'checkout-availability.rules.yaml', 'checkout-availability.test.yaml']);
+    expect(readdirSync(rules).sort()).toEqual([
+      'checkout-availability.prometheusrule.yaml',
+      'checkout-availability.rules.yaml',
+      'checkout-availability.test-shared.yaml',
+      'checkout-availability.test.yaml',
+    ]);
     const ruleFile = parse(readFileSync(path.join(rules, 'checkout-availability.rules.yaml'), 'utf8')) as { groups: { rules: { alert?: string; record?: string }[] }[] };
     expect(ruleFile.groups.length).toBeGreaterThan(0);
     expect(ruleFile.groups.flatMap((g) => g.rules).some((x) => x.alert)).toBe(true);

@@ -60,9 +60,9 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
     expect(x.exitCode).toBe(0);
     expect(x.errors).toBe(0);
     expect(x.slos).toBe(x.n);
-    // three rule files per SLO, the shared rules and their PrometheusRule; a dashboard per SLO and the overview;
-    // in each folder the compile's manifest
-    expect(x.files).toEqual({ rules: 3 * x.n + 2 + 1, dashboards: x.n + 1 + 1 });
+    // four rule files per SLO (rules, PrometheusRule, tests and the shared rules its tests load), the shared rules
+    // and their PrometheusRule; a dashboard per SLO and the overview; in each folder the compile's manifest
+    expect(x.files).toEqual({ rules: 4 * x.n + 2 + 1, dashboards: x.n + 1 + 1 });
     expect(x.maxRssKiB).toBeGreaterThan(0);
     expect(x.totalMs).toBeGreaterThan(0);
     // CPU of every thread; how it compares with the wall time depends on the machine's load, which the report shows
@@ -92,7 +92,7 @@ it('smoke: compiles 20 and 100 generated SLOs end to end in fresh processes and 
   expect(floor.ms).toBeGreaterThan(0);
   expect(r.notes!.join('\n')).toMatch(/the 100-SLO compile used \d+\.\d+ s of CPU \(user \d+\.\d+ s, system \d+\.\d+ s, every thread\) in \d+\.\d+ s; spread perfectly over this machine's \d+ cores/);
   expect(r.tables[0]!.rows[1]![3]).toBe(((runs[1]!.cpu.userMs + runs[1]!.cpu.systemMs) / 1000).toFixed(2));
-  expect(r.notes!.join('\n')).toMatch(/the 405 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
+  expect(r.notes!.join('\n')).toMatch(/the 505 files the 100-SLO compile wrote \(\d+ MiB\) take \d+\.\d+ s to write again/);
   const capped = (r.data as { capped: { n: number; totalMs: number; maxRssKiB: number } }).capped;
   expect(capped.n).toBe(100);
   expect(capped.totalMs).toBeGreaterThan(0);

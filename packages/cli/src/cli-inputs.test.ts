@@ -125,7 +125,7 @@ describe('a folder that mixes SLO specs with other YAML', () => {
       stdout: '2 files, 2 objects: valid\n',
       stderr: '',
     },
-    { name: 'compile', args: ['compile', 'mixed', ...OUTS], code: 0, stdout: '2 SLOs compiled: 8 files in r (8 updated), 3 files in d (3 updated)\n', stderr: SKIPPED },
+    { name: 'compile', args: ['compile', 'mixed', ...OUTS], code: 0, stdout: '2 SLOs compiled: 10 files in r (10 updated), 3 files in d (3 updated)\n', stderr: SKIPPED },
   ])('$name: the summary line once, after the diagnostics', ({ args, code, stdout, stderr }) => {
     expect(slo(args)).toMatchObject({ code, stdout, stderr });
   });

@@ -238,7 +238,7 @@ describe('files every SLO of a compile feeds', () => {
     write({ 'a/one.yaml': spec('shop', 'cart'), 'b/two.yaml': spec('books', 'search'), 'b/three.yaml': spec('books', 'lookup') });
     const shared = [...OUT, '--layout', 'shared'];
     expect(slo(['compile', 'b', ...shared]).code).toBe(0);
-    expect(slo(['compile', 'a', ...shared])).toEqual({ code: 0, stdout: '1 SLO compiled: 5 files in out/rules (5 updated), 2 files in out/boards (1 updated)\n', stderr: '' });
+    expect(slo(['compile', 'a', ...shared])).toEqual({ code: 0, stdout: '1 SLO compiled: 6 files in out/rules (6 updated), 2 files in out/boards (1 updated)\n', stderr: '' });
     expect(tree('out/rules').filter((f) => f.startsWith('out/rules/shared-'))).toEqual([
       'out/rules/shared-a.prometheusrule.yaml',
       'out/rules/shared-a.rules.yaml',
@@ -265,13 +265,13 @@ describe('what a compile leaves alone', () => {
     write({ 'slo-specs/one.yaml': spec('shop', 'cart'), 'slo-specs/two.yaml': spec('shop', 'pay'), 'my.yaml': spec('books', 'search') });
     expect(slo(['compile']).code).toBe(0);
     const before = tree('dashboards-out').map((f): [string, string] => [f, read(f)]);
-    expect(slo(['compile', 'my.yaml', '--rules-out', 'x'])).toEqual({ code: 0, stdout: '1 SLO compiled: 5 files in x (5 updated), 2 files in dashboards-out (1 updated)\n', stderr: '' });
+    expect(slo(['compile', 'my.yaml', '--rules-out', 'x'])).toEqual({ code: 0, stdout: '1 SLO compiled: 6 files in x (6 updated), 2 files in dashboards-out (1 updated)\n', stderr: '' });
     const after = new Map(tree('dashboards-out').map((f) => [f, read(f)]));
     for (const [f, text] of before) if (f !== `dashboards-out/${MANIFEST}`) expect([f, after.get(f)]).toEqual([f, text]);
     expect(after.has('dashboards-out/books/search.json')).toBe(true);
     // the repository's own compile is still up to date, and its next run removes nothing of my.yaml's
     expect(slo(['compile', '--check'])).toMatchObject({ code: 0, stderr: '' });
-    expect(slo(['compile'])).toMatchObject({ code: 0, stdout: '2 SLOs compiled: 8 files in rules-out (0 updated), 3 files in dashboards-out (0 updated)\n' });
+    expect(slo(['compile'])).toMatchObject({ code: 0, stdout: '2 SLOs compiled: 10 files in rules-out (0 updated), 3 files in dashboards-out (0 updated)\n' });
     expect(fs.existsSync(path.join(tmp, 'dashboards-out/books/search.json'))).toBe(true);
   });
 

@@ -43,6 +43,9 @@ const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometh
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;
 
 /** A rule file and its PrometheusRule manifest, whose spec is the rule file itself. */
+/** The shared layout's rules for one SLO's tests: `.yaml`, but not `.rules.yaml`, which deployments glob. */
+export const TEST_SHARED_SUFFIX = '.test-shared.yaml';
+
 function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: string; manifest: string }, metadata: { name: string; labels: Record<string, string> }, chart: boolean): OutputFile[] {
   const manifest = { ...PROMETHEUS_RULE, metadata: { name: metadata.name.toLowerCase().slice(0, 253), labels: { ...MANAGED_BY, ...metadata.labels } } };
   const groups = toYaml(file);
@@ -54,8 +57,12 @@ function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: 
   ];
 }
 
-/** The generated files of one SLO, relative to the rules output directory; `shared`: the stem of the shared file its tests also load. */
-export function sloFiles(c: CompiledSlo, source: string, shared?: string, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
+/**
+ * The generated files of one SLO, relative to the rules output directory. `alone`, in the shared layout: the
+ * shared groups for this SLO alone, written beside its tests (which load them) under a name no `*.rules.yaml`
+ * glob picks up, so that nothing deploys them next to the bundle's shared file.
+ */
+export function sloFiles(c: CompiledSlo, source: string, alone?: RuleFile, chart = false): { files: OutputFile[]; untestable: { name: string; reason: string }[] } {
   const dir = outputStem(c.slo.service, c.slo.name);
   const files = ruleFiles(
     dir,
@@ -68,8 +75,15 @@ export function sloFiles(c: CompiledSlo, source: string, shared?: string, chart 
     },
     chart,
   );
-  // the SLO's files sit one folder below the shared file
-  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(shared ? [`../${shared}.rules.yaml`] : [])]);
+  const testShared = `${safe(c.slo.name)}${TEST_SHARED_SUFFIX}`;
+  if (alone)
+    files.push({
+      path: `${dir}${TEST_SHARED_SUFFIX}`,
+      content:
+        header(VERSION, source, `the shared rules for SLO ${c.slo.name} alone, which ${safe(c.slo.name)}.test.yaml loads; not for Prometheus, which loads the bundle's shared rule file`) +
+        toYaml(alone),
+    });
+  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(alone ? [testShared] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
   return { files, untestable: tests.untestable };
 }
@@ -298,7 +312,7 @@ export function emit(prepared: Prepared, opts: PlanOptions, sink: Sink, keep?: (
     routing?.add(c);
     keep?.(own);
     if (opts.mixin) groups.push(...own.rules.groups);
-    const out = sloFiles(own, slo.pos.file, shared ? prepared.sharedStem : undefined, opts.chart);
+    const out = sloFiles(own, slo.pos.file, shared ? SharedLayout.alone(c) : undefined, opts.chart);
     for (const x of out.untestable) mine.push(new Diagnostic('warning', 'tests', `generated tests for ${x.name} ${x.reason}`, slo.pos, '', 'test what they leave out by hand', [], `SLO ${slo.name}`));
     for (const f of out.files) sink('rules', { ...f, sources: [slo.pos.file] });
     const quota = ampFiles(outputStem(c.slo.service, c.slo.name), own.rules, slo.pos.file, slo.pos);
