@@ -5,7 +5,7 @@
  * into several namespaces (groups are evaluated independently either way), and a workspace over the rule limit
  * is refused with the quota's name.
  */
-import { type RuleFile, SHARED_GROUPS, toYaml } from '@slo-engine/rules';
+import { isSharedGroup, type RuleFile, toYaml } from '@slo-engine/rules';
 import type { OutputFile } from './outputs';
 
 /** AMP's published defaults (per workspace); the adjustable one can be raised, and the flags say so. */
@@ -50,7 +50,7 @@ export function ampNamespaces(stem: string, file: RuleFile, header: string, opts
   for (const g of file.groups) {
     if (size([g]) > limit)
       throw new AmpQuotaError(
-        `rule group ${g.name} alone is ${size([g])} bytes, over AMP's quota "Rule groups namespace definition file size" (${limit} bytes): ${(SHARED_GROUPS as readonly string[]).includes(g.name) ? 'the shared rules name every SLO of the compile (up to about 2 KB each per group); compile the SLOs in several sets, or use --layout per-slo' : 'split the SLO'}`,
+        `rule group ${g.name} alone is ${size([g])} bytes, over AMP's quota "Rule groups namespace definition file size" (${limit} bytes): ${isSharedGroup(g.name) ? 'the shared rules name every SLO of the compile (up to about 2 KB each per group); compile the SLOs in several sets, or use --layout per-slo' : 'split the SLO'}`,
       );
     if (current.length && size([...current, g]) > limit) {
       parts.push(current);

@@ -42,10 +42,10 @@ export function plural(n: number, word: string): string {
 const PROMETHEUS_RULE = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' } as const;
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'slo-engine' } as const;
 
-/** A rule file and its PrometheusRule manifest, whose spec is the rule file itself. */
 /** The shared layout's rules for one SLO's tests: `.yaml`, but not `.rules.yaml`, which deployments glob. */
 export const TEST_SHARED_SUFFIX = '.test-shared.yaml';
 
+/** A rule file and its PrometheusRule manifest, whose spec is the rule file itself. */
 function ruleFiles(stem: string, file: RuleFile, source: string, what: { rules: string; manifest: string }, metadata: { name: string; labels: Record<string, string> }, chart: boolean): OutputFile[] {
   const manifest = { ...PROMETHEUS_RULE, metadata: { name: metadata.name.toLowerCase().slice(0, 253), labels: { ...MANAGED_BY, ...metadata.labels } } };
   const groups = toYaml(file);
@@ -75,7 +75,6 @@ export function sloFiles(c: CompiledSlo, source: string, alone?: RuleFile, chart
     },
     chart,
   );
-  const testShared = `${safe(c.slo.name)}${TEST_SHARED_SUFFIX}`;
   if (alone)
     files.push({
       path: `${dir}${TEST_SHARED_SUFFIX}`,
@@ -83,7 +82,7 @@ export function sloFiles(c: CompiledSlo, source: string, alone?: RuleFile, chart
         header(VERSION, source, `the shared rules for SLO ${c.slo.name} alone, which ${safe(c.slo.name)}.test.yaml loads; not for Prometheus, which loads the bundle's shared rule file`) +
         toYaml(alone),
     });
-  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(alone ? [testShared] : [])]);
+  const tests = generateTests(c, [`${safe(c.slo.name)}.rules.yaml`, ...(alone ? [`${safe(c.slo.name)}${TEST_SHARED_SUFFIX}`] : [])]);
   files.push({ path: `${dir}.test.yaml`, content: header(VERSION, source, `promtool unit tests for SLO ${c.slo.name}: promtool test rules ${safe(c.slo.name)}.test.yaml`) + toYaml(tests.file) });
   return { files, untestable: tests.untestable };
 }

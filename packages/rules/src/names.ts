@@ -145,6 +145,8 @@ export const GROUP = {
 
 /** The shared file's groups in the order data flows through them (the file's order, and the generated tests'). */
 export const SHARED_GROUPS = [GROUP.sharedConstants, GROUP.sharedBlocks, GROUP.sharedWindows, GROUP.sharedRollup, GROUP.sharedPeriod] as const;
+/** Whether a group is one of the shared layout's, which name every SLO of the bundle. */
+export const isSharedGroup = (name: string): boolean => (SHARED_GROUPS as readonly string[]).includes(name);
 
 /** The shared layout's rule files start with this, beside the service folders (a file cannot clash with a folder). */
 export const SHARED_STEM = 'shared';
